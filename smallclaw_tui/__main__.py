@@ -1,0 +1,3 @@
+from smallclaw_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,218 @@
+"""`smallclaw task …`: add, list, show, pause, resume, cancel, approve, deny."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from smallclaw_tui import taskops
+from smallclaw_tui.cli.common import CLIError, UsageError, settings_from_args
+from smallclaw_tui.models import Check, Origin, PlanStep, StepStatus, Task, TaskStatus
+from smallclaw_tui.store.control import ControlInbox, ControlRequest
+from smallclaw_tui.store.lock import WorkspaceLock, WorkspaceLocked
+from smallclaw_tui.store.tasks import AmbiguousTaskId, TaskNotFound, TaskStore
+from smallclaw_tui.textsafe import one_line, printable
+
+_check_adapter: TypeAdapter[Check] = TypeAdapter(Check)
+
+
+def run_task_command(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    store = TaskStore(settings.data_dir)
+    handler = {
+        "add": _add,
+        "list": _list,
+        "show": _show,
+    }.get(args.task_command, _control)
+    return asyncio.run(handler(args, store))
+
+
+# --- add --------------------------------------------------------------------------------------------
+
+
+def _load_spec(path: Path) -> tuple[str | None, str | None, list[PlanStep]]:
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise UsageError(f"spec file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as e:
+        raise UsageError(f"spec file {path}: not valid TOML: {e}") from None
+    except OSError as e:
+        raise UsageError(f"spec file {path}: cannot read: {e.strerror}") from None
+    unknown = sorted(set(data) - {"title", "prompt", "steps"})
+    if unknown:
+        raise UsageError(f"spec file {path}: unknown key {unknown[0]!r} (expected title, prompt, [[steps]])")
+    for key in ("title", "prompt"):
+        if key in data and not isinstance(data[key], str):
+            raise UsageError(f"spec file {path}: {key} must be a string")
+    raw_steps = data.get("steps", [])
+    if not isinstance(raw_steps, list):
+        raise UsageError(f"spec file {path}: steps must be an array of tables ([[steps]])")
+    steps: list[PlanStep] = []
+    for i, raw in enumerate(raw_steps, start=1):
+        where = f"spec file {path}: step {i}"
+        if not isinstance(raw, dict) or not isinstance(raw.get("description"), str) or not raw["description"].strip():
+            raise UsageError(f"{where}: needs a description (a non-empty string)")
+        checks = []
+        for j, c in enumerate(raw.get("checks", []), start=1):
+            try:
+                checks.append(_check_adapter.validate_python(c))
+            except ValidationError as e:
+                err = e.errors()[0]
+                loc = ".".join(str(p) for p in err["loc"])
+                raise UsageError(
+                    f"{where}, check {j}: {loc + ': ' if loc else ''}{err['msg']} "
+                    "(kind is file_exists{path}, file_contains{path, text} or command_succeeds{command})"
+                ) from None
+        steps.append(PlanStep(index=i - 1, description=raw["description"].strip(), checks=checks))
+    return data.get("title"), data.get("prompt"), steps
+
+
+async def _add(args: argparse.Namespace, store: TaskStore) -> int:
+    title, prompt, steps = (None, None, [])
+    if args.spec is not None:
+        title, prompt, steps = _load_spec(args.spec)
+    prompt = args.text or prompt
+    if not prompt or not prompt.strip():
+        raise UsageError("task add needs the goal as TEXT (or a spec file with a prompt)")
+    steps += [PlanStep(index=0, description=d.strip()) for d in args.step if d.strip()]
+    try:
+        task = taskops.build_task(prompt, title=args.title or title, steps=steps, origin=Origin())
+    except taskops.TaskOpError as e:
+        raise UsageError(str(e)) from None
+    await store.create(task)
+    print(task.id)
+    return 0
+
+
+# --- list / show ------------------------------------------------------------------------------------
+
+
+def _report_problems(problems: list[Any]) -> None:
+    import sys
+
+    for p in problems:
+        print(f"smallclaw: quarantined {printable(str(p))}", file=sys.stderr)
+
+
+def _progress(task: Task) -> str:
+    if not task.plan:
+        return "-/-"
+    return f"{min(task.current_step + 1, len(task.plan))}/{len(task.plan)}"
+
+
+async def _list(args: argparse.Namespace, store: TaskStore) -> int:
+    status: TaskStatus | None = None
+    if args.status:
+        try:
+            status = TaskStatus(args.status)
+        except ValueError:
+            raise UsageError(
+                f"unknown status {args.status!r} (one of: {', '.join(s.value for s in TaskStatus)})"
+            ) from None
+    result = await store.load_all()
+    _report_problems(result.problems)
+    tasks = [t for t in result.tasks if status is None or t.status == status]
+    if args.json:
+        print(json.dumps([json.loads(t.model_dump_json(exclude={"journal"})) for t in tasks], indent=2))
+        return 0
+    if not tasks:
+        print("no tasks" + (f" with status {status.value}" if status else ""))
+        return 0
+    for t in tasks:
+        print(f"{t.id}  {t.status.value:<16} {_progress(t):>5}  {one_line(t.title, 70)}")
+    return 0
+
+
+def _mark(status: StepStatus) -> str:
+    return {"pending": "[ ]", "active": "[>]", "done": "[x]", "skipped": "[-]"}[status.value]
+
+
+def format_task(task: Task) -> str:
+    lines = [
+        f"{printable(task.title)}",
+        f"  id:      {task.id}",
+        f"  status:  {task.status.value}" + (f" — {printable(task.pause_reason)}" if task.pause_reason else ""),
+        f"  rounds:  {task.rounds}",
+        f"  created: {task.created_at.isoformat(timespec='seconds')}",
+        "",
+        "Goal:",
+        *("  " + printable(line) for line in task.prompt.splitlines()),
+    ]
+    if task.pending_approval:
+        lines += ["", f"Waiting for approval: {printable(task.pending_approval.command)}",
+                  f"  approve with: smallclaw task approve {task.id}"]
+    lines += ["", "Plan:" if task.plan else "Plan: (planned when the runner picks it up)"]
+    for s in task.plan:
+        extra = f"  (attempts {s.attempts})" if s.attempts else ""
+        lines.append(f"  {_mark(s.status)} {s.index + 1}. {printable(s.description)}{extra}")
+        for c in s.checks:
+            lines.append(f"        check: {printable(c.describe())}")
+    if task.final_summary:
+        lines += ["", "Summary:", *("  " + printable(x) for x in task.final_summary.splitlines())]
+    lines += ["", f"Journal ({len(task.journal)} entries):"]
+    for e in task.journal:
+        lines.append(f"  {e.t.strftime('%H:%M:%S')} {e.type.value:<11} {printable(e.content)}")
+    return "\n".join(lines)
+
+
+async def _find(store: TaskStore, ident: str, *, with_journal: bool = True) -> Task:
+    try:
+        return await store.load(ident, with_journal=with_journal)
+    except (TaskNotFound, AmbiguousTaskId) as e:
+        raise CLIError(e.args[0] if e.args else str(e)) from None
+
+
+async def _show(args: argparse.Namespace, store: TaskStore) -> int:
+    task = await _find(store, args.id)
+    if args.json:
+        print(task.model_dump_json(indent=2))
+    else:
+        print(format_task(task))
+    return 0
+
+
+# --- control ----------------------------------------------------------------------------------------
+
+_OPS = {
+    "pause": taskops.pause,
+    "resume": taskops.resume,
+    "cancel": taskops.cancel,
+    "approve": taskops.approve,
+    "deny": taskops.deny,
+}
+
+
+async def _control(args: argparse.Namespace, store: TaskStore) -> int:
+    action = args.task_command
+    task = await _find(store, args.id, with_journal=False)
+    op = _OPS[action]
+    # Check the request against the task as saved, so an impossible request fails here, loudly.
+    probe = task.model_copy(deep=True)
+    try:
+        op(probe, args.note)
+    except taskops.TaskOpError as e:
+        raise CLIError(str(e)) from None
+    lock = WorkspaceLock(store.data_dir)
+    try:
+        lock.acquire(purpose=f"task {action}")
+    except WorkspaceLocked:
+        # A runner owns the tasks now: hand it the request instead of writing under it.
+        ControlInbox(store.data_dir).send(ControlRequest(task.id, action, args.note))
+        print(f"{action} of {task.id} sent to the running runner")
+        return 0
+    try:
+        entries = op(task, args.note)
+        await store.save(task)
+        await store.append_journal(task, *entries)
+    finally:
+        lock.release()
+    print(f"{task.id} {task.status.value}")
+    return 0

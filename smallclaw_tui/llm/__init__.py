@@ -1,0 +1,1 @@
+"""Model clients over httpx. One interface (:class:`ModelClient`), two wire protocols."""

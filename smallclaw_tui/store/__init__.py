@@ -1,0 +1,1 @@
+"""Persistence under `<workspace>/.localclaw/`: atomic JSON files, append-only journals, quarantine."""

@@ -1,0 +1,209 @@
+"""The task store: `.localclaw/tasks/<id>.json` plus `<id>.journal.jsonl` beside it.
+
+The task file holds everything but the journal and is replaced atomically on every save; the
+journal only ever grows by appends (see :mod:`smallclaw_tui.store.journal`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiofiles
+from pydantic import ValidationError
+
+from smallclaw_tui.models import JournalEntry, JournalType, Task, utcnow
+from smallclaw_tui.store.atomic import atomic_write_text
+from smallclaw_tui.store.journal import append_entries, read_journal
+from smallclaw_tui.store.quarantine import QuarantineReport, quarantine_file
+
+_TASK_SUFFIX = ".json"
+_JOURNAL_SUFFIX = ".journal.jsonl"
+_LOAD_CONCURRENCY = 64
+
+
+class TaskNotFound(LookupError):
+    pass
+
+
+class AmbiguousTaskId(LookupError):
+    pass
+
+
+@dataclass(slots=True)
+class LoadResult:
+    tasks: list[Task] = field(default_factory=list)
+    problems: list[QuarantineReport] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _reason_for(raw: bytes, err: Exception) -> str:
+    if not raw.strip():
+        return "empty file"
+    if isinstance(err, UnicodeDecodeError):
+        return "not UTF-8 text (garbage bytes)"
+    if isinstance(err, json.JSONDecodeError):
+        return f"not valid JSON ({err.msg} at line {err.lineno} column {err.colno}; truncated?)"
+    if isinstance(err, ValidationError):
+        first = err.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        return f"not a valid task: {loc}: {first['msg']}"
+    return f"unreadable: {err}"
+
+
+def dump_task(task: Task) -> str:
+    return task.model_dump_json(indent=2, exclude={"journal"})
+
+
+class TaskStore:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.tasks_dir = data_dir / "tasks"
+        self.quarantine_dir = data_dir / "quarantine"
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def ensure(self) -> None:
+        self.tasks_dir.mkdir(parents=True, exist_ok=True)
+
+    def task_path(self, task_id: str) -> Path:
+        return self.tasks_dir / f"{task_id}{_TASK_SUFFIX}"
+
+    def journal_path(self, task_id: str) -> Path:
+        return self.tasks_dir / f"{task_id}{_JOURNAL_SUFFIX}"
+
+    def _task_files(self) -> list[Path]:
+        if not self.tasks_dir.is_dir():
+            return []
+        return sorted(
+            p
+            for p in self.tasks_dir.iterdir()
+            if p.name.endswith(_TASK_SUFFIX) and not p.name.startswith(".")
+        )
+
+    def task_ids(self) -> list[str]:
+        return [p.name[: -len(_TASK_SUFFIX)] for p in self._task_files()]
+
+    # --- reading --------------------------------------------------------------------------------
+
+    async def _read_one(
+        self, path: Path, sem: asyncio.Semaphore, with_journal: bool, result: LoadResult
+    ) -> Task | None:
+        async with sem:
+            try:
+                async with aiofiles.open(path, "rb") as f:
+                    raw = await f.read()
+            except FileNotFoundError:
+                return None  # deleted or quarantined by someone else meanwhile
+            try:
+                if not raw.strip():
+                    raise ValueError("empty")
+                task = Task.model_validate(json.loads(raw.decode("utf-8")))
+            except (ValueError, ValidationError) as err:
+                reason = _reason_for(raw, err)
+                result.problems.append(await asyncio.to_thread(self._quarantine_task, path, reason))
+                return None
+            if with_journal:
+                await self._attach_journal(task, result)
+            return task
+
+    def _quarantine_task(self, path: Path, reason: str) -> QuarantineReport:
+        report = quarantine_file(path, self.quarantine_dir, reason)
+        journal = path.with_name(path.name[: -len(_TASK_SUFFIX)] + _JOURNAL_SUFFIX)
+        if journal.exists():
+            quarantine_file(journal, self.quarantine_dir, f"journal of quarantined task file ({reason})")
+        return report
+
+    async def _attach_journal(self, task: Task, result: LoadResult) -> None:
+        read = await read_journal(self.journal_path(task.id))
+        task.journal = read.entries
+        if read.bad_lines:
+            # Keep every good line in place; park a copy of the damaged file for a human to look at.
+            report = await asyncio.to_thread(
+                quarantine_file,
+                self.journal_path(task.id),
+                self.quarantine_dir,
+                f"journal lines {read.bad_lines[:5]} are not valid entries (skipped; the rest kept)",
+                copy=True,
+            )
+            result.problems.append(report)
+        if read.torn_tail:
+            result.notes.append(f"task {task.id}: last journal line was cut short (crash?) and skipped")
+
+    async def load_all(self, *, with_journal: bool = False) -> LoadResult:
+        """Load every task concurrently. Bad files are quarantined and reported; the rest load."""
+        result = LoadResult()
+        sem = asyncio.Semaphore(_LOAD_CONCURRENCY)
+        loaded = await asyncio.gather(
+            *(self._read_one(p, sem, with_journal, result) for p in self._task_files())
+        )
+        result.tasks = sorted((t for t in loaded if t is not None), key=lambda t: (t.created_at, t.id))
+        return result
+
+    def resolve_id(self, prefix: str) -> str:
+        prefix = prefix.strip()
+        if not prefix:
+            raise TaskNotFound("empty task id")
+        ids = self.task_ids()
+        if prefix in ids:
+            return prefix
+        matches = [i for i in ids if i.startswith(prefix)]
+        if not matches:
+            raise TaskNotFound(f"no task with id {prefix!r}")
+        if len(matches) > 1:
+            shown = ", ".join(matches[:5]) + (" …" if len(matches) > 5 else "")
+            raise AmbiguousTaskId(f"task id {prefix!r} is ambiguous: {shown}")
+        return matches[0]
+
+    async def load(self, task_id: str, *, with_journal: bool = True) -> Task:
+        """Load one task by id or unique prefix. A bad file is quarantined and reported as not found."""
+        real = self.resolve_id(task_id)
+        result = LoadResult()
+        task = await self._read_one(self.task_path(real), asyncio.Semaphore(1), with_journal, result)
+        if task is None:
+            why = str(result.problems[0]) if result.problems else "file vanished"
+            raise TaskNotFound(f"task {real} could not be read: {why}")
+        return task
+
+    # --- writing --------------------------------------------------------------------------------
+
+    def _lock(self, task_id: str) -> asyncio.Lock:
+        lock = self._locks.get(task_id)
+        if lock is None:
+            lock = self._locks[task_id] = asyncio.Lock()
+        return lock
+
+    async def save(self, task: Task) -> None:
+        """Replace the task file atomically. Saves of one task are serialized in this process."""
+        async with self._lock(task.id):
+            task.updated_at = utcnow()
+            text = dump_task(task)
+            self.ensure()
+            await atomic_write_text(self.task_path(task.id), text)
+
+    async def append_journal(self, task: Task, *entries: JournalEntry) -> None:
+        """Append to the journal file (durable first) and then to the in-memory task."""
+        self.ensure()
+        await append_entries(self.journal_path(task.id), list(entries))
+        task.journal.extend(entries)
+
+    async def create(self, task: Task) -> Task:
+        self.ensure()
+        if self.task_path(task.id).exists():
+            raise FileExistsError(f"task {task.id} already exists")
+        await self.save(task)
+        await self.append_journal(task, JournalEntry(type=JournalType.NOTE, content=f"created: {task.title}"))
+        return task
+
+    async def delete_temp_litter(self) -> int:
+        """Remove temp files left by a writer killed mid-save (they never replaced anything)."""
+        n = 0
+        for p in self.tasks_dir.glob(".*.tmp") if self.tasks_dir.is_dir() else []:
+            try:
+                os.unlink(p)
+                n += 1
+            except OSError:
+                pass
+        return n
