@@ -1,0 +1,60 @@
+"""Which shell command lines may run without asking the user.
+
+The allowlist names programs. A line is auto-allowed only when every simple command in it starts
+with an allowlisted program and nothing in it can smuggle in another command or write a file:
+no command substitution, no redirection, no subshells, no background jobs, no second line.
+Anything we cannot parse with confidence is not allowed; the caller then asks for approval.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+# Operators that only join simple commands; each side is checked on its own.
+_SEPARATORS = frozenset({"|", "||", "&&", ";"})
+_OPERATOR_CHARS = frozenset("();<>|&")
+
+
+def is_allowed(command: str, allowlist: list[str]) -> bool:
+    """True when `command` may run without approval under `allowlist`."""
+    if not command.strip():
+        return False
+    # Substitution runs a command we never see as a word; a newline starts one shlex would
+    # read as an argument. Both are refused wherever they appear, even inside quotes.
+    if "$(" in command or "`" in command or "\n" in command or "\r" in command:
+        return False
+    words = _split(command)
+    if words is None:
+        return False
+    allowed = [entry.split() for entry in allowlist if entry.strip()]
+    current: list[str] = []
+    commands: list[list[str]] = []
+    for word in words:
+        if word and set(word) <= _OPERATOR_CHARS:
+            if word not in _SEPARATORS:
+                return False  # >, >>, <, &, (, ), |&, ;; and the like
+            commands.append(current)
+            current = []
+        else:
+            current.append(word)
+    commands.append(current)
+    return all(_starts_with_allowed(cmd, allowed) for cmd in commands)
+
+
+def _split(command: str) -> list[str] | None:
+    lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
+    # shlex would treat `#` inside a word as a comment and silently drop the rest of the line,
+    # which the shell does not: `echo a#b; rm x` must still show us the `rm`.
+    lexer.commenters = ""
+    lexer.whitespace_split = True
+    try:
+        return list(lexer)
+    except ValueError:  # unbalanced quotes
+        return None
+
+
+def _starts_with_allowed(words: list[str], allowed: list[list[str]]) -> bool:
+    # An empty simple command (`ls ;; ls`, `| ls`) is a syntax error or a trick: refuse it.
+    # Entries may be several words ("git status"); the program must match exactly, so a path
+    # such as `./ls` or `/tmp/ls` is never mistaken for the allowlisted `ls`.
+    return bool(words) and any(entry == words[: len(entry)] for entry in allowed)

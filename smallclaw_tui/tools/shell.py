@@ -1,0 +1,105 @@
+"""Running one shell command line: bounded in time and in output, never left behind.
+
+The command runs in its own process group, so on a timeout (or when the caller is cancelled) the
+whole group is killed, including anything it started in the background. Output is captured as a
+bounded head and tail, so a command that prints gigabytes costs a few kilobytes of memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+from pathlib import Path
+
+from smallclaw_tui.tools.text import clip, decode_text, strip_ansi
+
+# After the shell exits, how long a background job may keep our pipe open before we stop reading.
+_DRAIN_GRACE_S = 0.5
+_CHUNK = 65536
+
+# Tools that page, colour or prompt make output the model cannot use, or hang on a missing tty.
+_QUIET_ENV = {
+    "TERM": "dumb",
+    "NO_COLOR": "1",
+    "PAGER": "cat",
+    "GIT_PAGER": "cat",
+    "GIT_TERMINAL_PROMPT": "0",
+}
+
+
+class _Capture:
+    """Keeps the first and last `keep` bytes of a stream and counts what fell in between."""
+
+    def __init__(self, keep: int) -> None:
+        self.keep = keep
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.dropped = 0
+
+    def add(self, chunk: bytes) -> None:
+        room = self.keep - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        if chunk:
+            self.tail += chunk
+            extra = len(self.tail) - self.keep
+            if extra > 0:
+                del self.tail[:extra]
+                self.dropped += extra
+
+    def text(self, max_chars: int) -> str:
+        text = strip_ansi(decode_text(bytes(self.head + self.tail)))
+        return clip(text, max_chars, keep_tail=True, already_cut=self.dropped)
+
+
+async def run_command(command: str, cwd: Path, *, timeout_s: float, max_chars: int) -> tuple[int | None, str]:
+    """Run `command` through the shell in `cwd` with stdin from /dev/null.
+
+    Returns (exit code, combined stdout+stderr clipped to `max_chars`); the exit code is None when
+    the command ran past `timeout_s` and was killed. A negative code is the signal that ended it.
+    """
+    proc = await asyncio.create_subprocess_shell(
+        command,
+        cwd=cwd,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        start_new_session=True,
+        env={**os.environ, **_QUIET_ENV},
+    )
+    # Four bytes per character is the UTF-8 worst case, so each end holds at least max_chars.
+    capture = _Capture(keep=max(max_chars, 1) * 4)
+    assert proc.stdout is not None
+    reader = asyncio.create_task(_pump(proc.stdout, capture))
+    timed_out = False
+    try:
+        try:
+            await asyncio.wait_for(proc.wait(), timeout_s)
+        except TimeoutError:
+            timed_out = True
+        else:
+            await asyncio.wait({reader}, timeout=_DRAIN_GRACE_S)
+    finally:
+        # Whatever happened (exit, timeout, our caller cancelled), nothing the command started
+        # outlives it: a stray background job would hold the pipe and keep running unseen.
+        _kill_group(proc.pid)
+        if not reader.done():
+            reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+        if proc.returncode is None:
+            await proc.wait()
+    return (None if timed_out else proc.returncode), capture.text(max_chars)
+
+
+async def _pump(stream: asyncio.StreamReader, capture: _Capture) -> None:
+    while chunk := await stream.read(_CHUNK):
+        capture.add(chunk)
+
+
+def _kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)

@@ -1,0 +1,53 @@
+"""Turning bytes and long strings into short plain text a small model can read.
+
+Every tool result goes through here, so "how much was cut" is always said the same way.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SAMPLE_BYTES = 8192
+# ESC-sequences: CSI (colours, cursor moves), OSC (titles, hyperlinks), and the two-byte rest.
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+
+
+def clip(text: str, max_chars: int, *, keep_tail: bool = False, already_cut: int = 0) -> str:
+    """Return `text` cut to about `max_chars`, with a note saying how many characters were dropped.
+
+    `keep_tail` keeps the start and the end (command output: errors and summaries come last).
+    `already_cut` counts what the caller dropped from the middle before calling, so the note tells
+    the whole story.
+    """
+    if len(text) <= max_chars and not already_cut:
+        return text
+    # The note's own length depends on the number in it; the largest possible number bounds it.
+    budget = max(0, min(len(text), max_chars - len(f"\n... [clipped {len(text) + already_cut} chars]\n")))
+    cut = len(text) - budget + already_cut
+    if not keep_tail:
+        return f"{text[:budget]}\n... [clipped {cut} chars]"
+    head = budget // 2
+    tail = budget - head
+    return f"{text[:head]}\n... [clipped {cut} chars]\n{text[len(text) - tail :] if tail else ''}"
+
+
+def looks_binary(data: bytes) -> bool:
+    """Guess from the first few KB whether `data` is binary rather than text."""
+    sample = data[:_SAMPLE_BYTES]
+    if b"\x00" in sample:
+        return True
+    decoded = sample.decode("utf-8", errors="replace")
+    # A few bad bytes are a Latin-1 accent or a character cut at the sample's edge; many are binary.
+    return decoded.count("\ufffd") > max(2, len(decoded) // 20)
+
+
+def decode_text(data: bytes, encoding: str = "utf-8") -> str:
+    try:
+        return data.decode(encoding, errors="replace")
+    except LookupError:  # an unknown charset named by a server
+        return data.decode("utf-8", errors="replace")
+
+
+def strip_ansi(text: str) -> str:
+    """Drop terminal escape sequences: they cost tokens and mean nothing to the model."""
+    return _ANSI.sub("", text)

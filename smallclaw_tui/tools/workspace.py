@@ -1,0 +1,70 @@
+"""Confinement: every path a tool touches is resolved inside the workspace, or refused.
+
+Resolution follows symlinks first (`Path.resolve`) and checks containment after, so a link that
+points out of the workspace is caught however deep it sits in the path.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from smallclaw_tui.config import DATA_DIR_NAME
+
+
+class WorkspaceEscape(ValueError):
+    """A path that resolves outside the workspace, or into a part of it tools may not change."""
+
+
+def resolve_in_workspace(workspace: Path, path: str) -> Path:
+    """Resolve `path` (relative to the workspace, or absolute inside it) to an absolute path.
+
+    Raises :class:`WorkspaceEscape` with a message meant to be read by the model.
+    """
+    root = workspace.resolve()
+    if "\x00" in path:
+        raise WorkspaceEscape(f"path {path!r} contains a NUL character")
+    text = path.strip()
+    if text.startswith("~"):
+        raise WorkspaceEscape(
+            f"path {path!r} points into a home directory, outside the workspace; "
+            "use a path relative to the workspace, like 'notes/a.txt'"
+        )
+    candidate = Path(text)
+    if not candidate.is_absolute():
+        candidate = root / candidate
+    try:
+        resolved = candidate.resolve()
+    except (OSError, RuntimeError) as e:  # a symlink loop (RuntimeError before Python 3.13)
+        raise WorkspaceEscape(f"path {path!r} cannot be resolved: {e}") from None
+    if resolved.is_relative_to(root):
+        return resolved
+    if Path(os.path.normpath(candidate)).is_relative_to(root):
+        raise WorkspaceEscape(f"path {path!r} leads outside the workspace through a symlink; refused")
+    raise WorkspaceEscape(
+        f"path {path!r} is outside the workspace ({root}); "
+        "use a path relative to the workspace, like 'notes/a.txt'"
+    )
+
+
+def resolve_writable(workspace: Path, path: str) -> Path:
+    """Like :func:`resolve_in_workspace`, and also refuse the app's own data folder."""
+    resolved = resolve_in_workspace(workspace, path)
+    if is_app_data(workspace, resolved):
+        raise WorkspaceEscape(
+            f"path {path!r} is inside {DATA_DIR_NAME}/, where the app keeps its own data; "
+            "tools may not change it"
+        )
+    return resolved
+
+
+def is_app_data(workspace: Path, resolved: Path) -> bool:
+    rel = resolved.relative_to(workspace.resolve())
+    # casefold: on a case-insensitive file system `.LocalClaw` is the same folder.
+    return bool(rel.parts) and rel.parts[0].casefold() == DATA_DIR_NAME
+
+
+def display_path(workspace: Path, resolved: Path) -> str:
+    """The workspace-relative form used in results, so the model sees the paths it would write."""
+    rel = resolved.relative_to(workspace.resolve())
+    return rel.as_posix() if rel.parts else "."
