@@ -32,9 +32,17 @@ def machine() -> str:
 def write_section(name: str, body: str) -> None:
     """Replace (or add) the section `## name` in docs/benchmarks.md."""
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmarks\n\nRun by hand; each section says the machine and the date.\n"
+    text = (
+        RESULTS.read_text(encoding="utf-8")
+        if RESULTS.exists()
+        else "# Benchmarks\n\nRun by hand; each section says the machine and the date.\n"
+    )
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     section = f"## {name}\n\nMachine: {machine()}. Date: {stamp}.\n\n{body.strip()}\n"
     pattern = re.compile(rf"^## {re.escape(name)}\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(lambda _m: section + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
+    text = (
+        pattern.sub(lambda _m: section + "\n", text)
+        if pattern.search(text)
+        else text.rstrip() + "\n\n" + section
+    )
     RESULTS.write_text(text.rstrip() + "\n", encoding="utf-8")

@@ -20,8 +20,11 @@ from smallclaw_tui.store.tasks import TaskStore, dump_task
 def _make_tasks(store: TaskStore, n: int) -> None:
     store.ensure()
     for i in range(n):
-        t = Task(title=f"task {i}", prompt="Write the report " * 5,
-                 plan=[PlanStep(index=j, description=f"step {j} of the plan") for j in range(4)])
+        t = Task(
+            title=f"task {i}",
+            prompt="Write the report " * 5,
+            plan=[PlanStep(index=j, description=f"step {j} of the plan") for j in range(4)],
+        )
         store.task_path(t.id).write_text(dump_task(t))
 
 
@@ -35,7 +38,9 @@ async def _append_cost(store: TaskStore, task: Task, length: int, samples: int =
     """Median seconds per append once the journal already holds `length` entries."""
     path = store.journal_path(task.id)
     path.unlink(missing_ok=True)
-    filler = [JournalEntry(type=JournalType.TOOL_RESULT, content="wrote 120 bytes to notes/a.txt " * 3)] * length
+    filler = [
+        JournalEntry(type=JournalType.TOOL_RESULT, content="wrote 120 bytes to notes/a.txt " * 3)
+    ] * length
     await append_entries(path, filler)
     times = []
     for i in range(samples):
@@ -61,7 +66,10 @@ async def main() -> None:
         for length in (100, 10_000):
             task.journal.clear()
             costs[length] = await _append_cost(store, task, length)
-            rows.append(f"| append one journal entry at length {length:,} | {costs[length] * 1e6:,.0f} µs (median of 300) | |")
+            rows.append(
+                f"| append one journal entry at length {length:,} "
+                f"| {costs[length] * 1e6:,.0f} µs (median of 300) | |"
+            )
     ratio = costs[10_000] / costs[100]
     body = "\n".join(
         [

@@ -73,8 +73,22 @@ class AgentSettings(BaseModel):
 class ToolSettings(BaseModel):
     shell_allowlist: list[str] = Field(
         default_factory=lambda: [
-            "ls", "cat", "head", "tail", "wc", "grep", "echo", "pwd", "python3", "python",
-            "test", "diff", "sort", "uniq", "true", "date",
+            # Programs that only read or print. Interpreters (python, sh) are left out on purpose:
+            # they can do anything, so they wait for the user's approval.
+            "ls",
+            "cat",
+            "head",
+            "tail",
+            "wc",
+            "grep",
+            "echo",
+            "pwd",
+            "test",
+            "diff",
+            "sort",
+            "uniq",
+            "true",
+            "date",
         ]
     )
     shell_timeout_s: float = Field(default=60.0, gt=0)

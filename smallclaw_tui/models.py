@@ -198,6 +198,8 @@ class ResumeContext(_Model):
     user_notes: list[str] = Field(default_factory=list)
     in_flight_tool_call: ToolCall | None = None
     recap: list[str] = Field(default_factory=list)
+    # The loop guard's memory for the current step, so a resumed task keeps noticing repeats.
+    guard: dict[str, Any] = Field(default_factory=dict)
 
 
 class Task(_Model):

@@ -35,12 +35,16 @@ def pause(task: Task, note: str | None = None) -> list[JournalEntry]:
     if task.status == TaskStatus.PAUSED:
         raise TaskOpError(f"task {task.id} is already paused")
     _transition(task, TaskStatus.PAUSED, reason=note or "paused by the user")
-    return [JournalEntry(type=JournalType.PAUSE, content=note or "paused by the user", step=task.current_step)]
+    return [
+        JournalEntry(type=JournalType.PAUSE, content=note or "paused by the user", step=task.current_step)
+    ]
 
 
 def resume(task: Task, note: str | None = None) -> list[JournalEntry]:
     if task.status not in (TaskStatus.PAUSED, TaskStatus.NEEDS_ASSISTANCE, TaskStatus.FAILED):
-        raise TaskOpError(f"task {task.id} is {task.status.value}; only a paused or stuck task can be resumed")
+        raise TaskOpError(
+            f"task {task.id} is {task.status.value}; only a paused or stuck task can be resumed"
+        )
     _transition(task, TaskStatus.QUEUED)
     if note:
         task.resume_context.user_notes.append(note)
@@ -99,5 +103,8 @@ def build_task(
     return Task(title=title, prompt=prompt, plan=plan, origin=origin or Origin())
 
 
-CHECK_KINDS = {"file_exists": FileExistsCheck, "file_contains": FileContainsCheck,
-               "command_succeeds": CommandSucceedsCheck}
+CHECK_KINDS = {
+    "file_exists": FileExistsCheck,
+    "file_contains": FileContainsCheck,
+    "command_succeeds": CommandSucceedsCheck,
+}

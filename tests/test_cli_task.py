@@ -93,7 +93,11 @@ def test_bad_spec_files_are_usage_errors(
         path.write_text(spec)
     code, out, err = run(capsys, "task", "add", "--spec", str(path))
     assert code == 2 and expect in err and err.count("\n") == 1 and out == ""
-    assert not list((workspace / ".localclaw" / "tasks").glob("*.json")) if (workspace / ".localclaw").exists() else True
+    assert (
+        not list((workspace / ".localclaw" / "tasks").glob("*.json"))
+        if (workspace / ".localclaw").exists()
+        else True
+    )
 
 
 def test_pause_resume_cancel_and_their_errors(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -113,7 +117,9 @@ def test_pause_resume_cancel_and_their_errors(workspace: Path, capsys: pytest.Ca
 
 
 @pytest.mark.parametrize("action", ["show", "pause", "resume", "cancel", "approve"])
-def test_bad_ids_exit_1_with_one_line(workspace: Path, capsys: pytest.CaptureFixture[str], action: str) -> None:
+def test_bad_ids_exit_1_with_one_line(
+    workspace: Path, capsys: pytest.CaptureFixture[str], action: str
+) -> None:
     add(capsys, "goal")
     code, out, err = run(capsys, "task", action, "nope")
     assert code == 1 and err == "smallclaw: no task with id 'nope'\n" and out == ""
@@ -170,9 +176,16 @@ def test_untrusted_text_is_printed_literally(workspace: Path, capsys: pytest.Cap
 
 def test_console_script_and_module_entry_points(workspace: Path) -> None:
     env = {**os.environ, "SMALLCLAW_WORKSPACE": str(workspace)}
-    mod = subprocess.run([sys.executable, "-m", "smallclaw_tui", "task", "add", "x"], capture_output=True,
-                         text=True, env=env, timeout=60)
+    mod = subprocess.run(
+        [sys.executable, "-m", "smallclaw_tui", "task", "add", "x"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert mod.returncode == 0 and len(mod.stdout.strip()) == 8
     script = Path(sys.executable).with_name("smallclaw")
-    listed = subprocess.run([str(script), "task", "list"], capture_output=True, text=True, env=env, timeout=60)
+    listed = subprocess.run(
+        [str(script), "task", "list"], capture_output=True, text=True, env=env, timeout=60
+    )
     assert listed.returncode == 0 and mod.stdout.strip() in listed.stdout

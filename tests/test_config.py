@@ -63,5 +63,5 @@ def test_bad_config_file_gives_one_clear_line(workspace: Path, text: str, expect
 
 def test_bad_env_value_names_the_environment(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SMALLCLAW_LLM__NUM_CTX", "huge")
-    with pytest.raises(ConfigError, match="environment: key llm.num_ctx"):
+    with pytest.raises(ConfigError, match=r"environment: key llm\.num_ctx"):
         load_settings(workspace)

@@ -25,10 +25,8 @@ from typing import Any
 
 import json_repair
 
+from smallclaw_tui.llm.stream import RAW_ARGUMENTS_KEY
 from smallclaw_tui.models import ToolCall
-
-RAW_ARGS_KEY = "__raw__"
-"""Key under which a client or this parser keeps arguments that could not be read as JSON."""
 
 _THINK_OPEN = re.compile(r"<think(?:ing)?>", re.IGNORECASE)
 _THINK_CLOSE = re.compile(r"</think(?:ing)?>", re.IGNORECASE)
@@ -91,10 +89,12 @@ def parse_reply(text: str, known_tools: Iterable[str]) -> ParsedReply:
     visible, thinking = split_thinking(text)
     spans: list[tuple[int, int, list[ToolCall]]] = []
 
-    for start, end, inner_start, inner_end in _tag_blocks(visible):
+    for start, end, inner_start, inner_end, closed in _tag_blocks(visible):
         calls = _scan(visible, inner_start, inner_end, known, accept_unknown=True)
-        # An empty or unreadable tag block is still markup, never something to show the user.
-        spans.append((start, end, calls))
+        # A closed block is markup even when nothing in it reads as a call; an unclosed one
+        # without a call may just be prose mentioning the tag, so it stays visible.
+        if calls or closed:
+            spans.append((start, end, calls))
 
     for match in _FENCE.finditer(visible):
         if _overlaps(spans, match.start(), match.end()):
@@ -110,7 +110,7 @@ def parse_reply(text: str, known_tools: Iterable[str]) -> ParsedReply:
     spans.sort(key=lambda s: s[0])
     calls_out = [c for _, _, calls in spans for c in calls]
     pieces = [visible[a:b] for a, b in _gaps(spans, len(visible))]
-    rest = _TAG_CLOSE.sub("", "".join(pieces))
+    rest = _TAG_CLOSE.sub("", _join(pieces))
     return ParsedReply(calls=calls_out, text=_tidy(rest), thinking=thinking)
 
 
@@ -129,7 +129,14 @@ def repair_arguments(raw: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def call_from_object(obj: Any, known_tools: Iterable[str], *, accept_unknown: bool = False) -> list[ToolCall]:
+def canonical_tool_name(name: str, known_tools: Iterable[str]) -> str | None:
+    """The known tool a model meant by ``name`` (``Read-File``, ``functions.read_file``), or None."""
+    return _canonical_name(name, list(known_tools), accept_unknown=False)
+
+
+def calls_from_object(
+    obj: Any, known_tools: Iterable[str], *, accept_unknown: bool = False
+) -> list[ToolCall]:
     """The calls in one decoded JSON value, in any of the shapes small models use."""
     return _calls_from_obj(obj, list(known_tools), accept_unknown)
 
@@ -137,14 +144,26 @@ def call_from_object(obj: Any, known_tools: Iterable[str], *, accept_unknown: bo
 # --- internals ---------------------------------------------------------------------------------
 
 
+def _join(pieces: list[str]) -> str:
+    """Join the text around removed calls without leaving double spaces where a call was."""
+    out = ""
+    for piece in pieces:
+        if out.endswith(" ") and piece.startswith(" "):
+            piece = piece.lstrip(" ")
+        out += piece
+    return out
+
+
 def _tidy(text: str) -> str:
     text = re.sub(r"[ \t]+\n", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-def _tag_blocks(text: str) -> list[tuple[int, int, int, int]]:
-    """(start, end, inner_start, inner_end) of each tool-call tag block; unclosed runs to the end."""
-    blocks: list[tuple[int, int, int, int]] = []
+def _tag_blocks(text: str) -> list[tuple[int, int, int, int, bool]]:
+    """(start, end, inner_start, inner_end, closed) of each tool-call tag block.
+
+    An unclosed block runs to the next opening tag or the end of the text."""
+    blocks: list[tuple[int, int, int, int, bool]] = []
     pos = 0
     while True:
         opened = _TAG_OPEN.search(text, pos)
@@ -154,11 +173,11 @@ def _tag_blocks(text: str) -> list[tuple[int, int, int, int]]:
         # A second opener before any closer means the first block was never closed.
         nxt = _TAG_OPEN.search(text, opened.end())
         if closed is not None and (nxt is None or closed.start() < nxt.start()):
-            blocks.append((opened.start(), closed.end(), opened.end(), closed.start()))
+            blocks.append((opened.start(), closed.end(), opened.end(), closed.start(), True))
             pos = closed.end()
         else:
             inner_end = nxt.start() if nxt is not None else len(text)
-            blocks.append((opened.start(), inner_end, opened.end(), inner_end))
+            blocks.append((opened.start(), inner_end, opened.end(), inner_end, False))
             pos = inner_end
 
 
@@ -282,8 +301,8 @@ def _arguments(value: Any) -> dict[str, Any]:
         return value
     if isinstance(value, str):
         repaired = repair_arguments(value)
-        return repaired if repaired is not None else {RAW_ARGS_KEY: value}
-    return {RAW_ARGS_KEY: json.dumps(value)}
+        return repaired if repaired is not None else {RAW_ARGUMENTS_KEY: value}
+    return {RAW_ARGUMENTS_KEY: json.dumps(value)}
 
 
 def _looks_like_schema(args: dict[str, Any]) -> bool:

@@ -58,7 +58,11 @@ def _load_spec(path: Path) -> tuple[str | None, str | None, list[PlanStep]]:
     steps: list[PlanStep] = []
     for i, raw in enumerate(raw_steps, start=1):
         where = f"spec file {path}: step {i}"
-        if not isinstance(raw, dict) or not isinstance(raw.get("description"), str) or not raw["description"].strip():
+        if (
+            not isinstance(raw, dict)
+            or not isinstance(raw.get("description"), str)
+            or not raw["description"].strip()
+        ):
             raise UsageError(f"{where}: needs a description (a non-empty string)")
         checks = []
         for j, c in enumerate(raw.get("checks", []), start=1):
@@ -76,7 +80,9 @@ def _load_spec(path: Path) -> tuple[str | None, str | None, list[PlanStep]]:
 
 
 async def _add(args: argparse.Namespace, store: TaskStore) -> int:
-    title, prompt, steps = (None, None, [])
+    title: str | None = None
+    prompt: str | None = None
+    steps: list[PlanStep] = []
     if args.spec is not None:
         title, prompt, steps = _load_spec(args.spec)
     prompt = args.text or prompt
@@ -139,7 +145,8 @@ def format_task(task: Task) -> str:
     lines = [
         f"{printable(task.title)}",
         f"  id:      {task.id}",
-        f"  status:  {task.status.value}" + (f" — {printable(task.pause_reason)}" if task.pause_reason else ""),
+        f"  status:  {task.status.value}"
+        + (f" — {printable(task.pause_reason)}" if task.pause_reason else ""),
         f"  rounds:  {task.rounds}",
         f"  created: {task.created_at.isoformat(timespec='seconds')}",
         "",
@@ -147,8 +154,11 @@ def format_task(task: Task) -> str:
         *("  " + printable(line) for line in task.prompt.splitlines()),
     ]
     if task.pending_approval:
-        lines += ["", f"Waiting for approval: {printable(task.pending_approval.command)}",
-                  f"  approve with: smallclaw task approve {task.id}"]
+        lines += [
+            "",
+            f"Waiting for approval: {printable(task.pending_approval.command)}",
+            f"  approve with: smallclaw task approve {task.id}",
+        ]
     lines += ["", "Plan:" if task.plan else "Plan: (planned when the runner picks it up)"]
     for s in task.plan:
         extra = f"  (attempts {s.attempts})" if s.attempts else ""

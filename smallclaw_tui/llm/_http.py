@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import AbstractContextManager
 from typing import Any, Self
 
@@ -62,9 +62,7 @@ class HttpClientBase:
                     text = (await response.aread()).decode("utf-8", "replace")
                 finally:
                     await response.aclose()
-                raise status_error(
-                    response.status_code, text, url=self.url(path), model=model, api=self.api
-                )
+                raise status_error(response.status_code, text, url=self.url(path), model=model, api=self.api)
         return response
 
     async def _json(
@@ -76,7 +74,7 @@ class HttpClientBase:
         except ValueError:
             raise parse_error(self.url(path), self.protocol_name, response.text) from None
 
-    async def _lines(self, response: httpx.Response, path: str) -> AsyncIterator[str]:
+    async def _lines(self, response: httpx.Response, path: str) -> AsyncGenerator[str, None]:
         """Non-empty lines of a streamed body; the response is closed when iteration stops."""
         try:
             with self._wire(path):
@@ -95,7 +93,7 @@ class HttpClientBase:
             raise parse_error(self.url(path), self.protocol_name, line)
         return value
 
-    def _truncation(self, prompt_tokens: int) -> ContextTruncated | None:
+    def truncation_for(self, prompt_tokens: int) -> ContextTruncated | None:
         return truncation(prompt_tokens, self.num_ctx, self.settings.truncation_margin)
 
     async def aclose(self) -> None:

@@ -103,9 +103,14 @@ class ResponseParseError(LLMError):
 
 
 class ModelClient(Protocol):
-    base_url: str
-    model: str
-    num_ctx: int
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def num_ctx(self) -> int: ...
 
     def stream_chat(
         self,

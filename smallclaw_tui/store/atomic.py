@@ -5,6 +5,7 @@ Temp file in the same folder (so `os.replace` is a rename, not a copy), flush, f
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -27,10 +28,8 @@ async def atomic_write_text(path: Path, text: str) -> None:
         await aiofiles.os.replace(tmp, path)
     except BaseException:
         # Leave no temp litter behind on failure or cancellation.
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 
@@ -44,8 +43,6 @@ def atomic_write_text_sync(path: Path, text: str) -> None:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise

@@ -6,6 +6,7 @@ task files, they drop a small request file here, and the runner applies it at a 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -50,8 +51,6 @@ class ControlInbox:
                     out.append(ControlRequest(data["task_id"], data["action"], data.get("note")))
             except (OSError, ValueError, AttributeError):
                 pass
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(path)
-            except OSError:
-                pass
         return out

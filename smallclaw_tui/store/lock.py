@@ -62,8 +62,12 @@ class WorkspaceLock:
         os.write(
             fd,
             json.dumps(
-                {"pid": os.getpid(), "host": socket.gethostname(), "purpose": purpose,
-                 "since": utcnow().isoformat(timespec="seconds")}
+                {
+                    "pid": os.getpid(),
+                    "host": socket.gethostname(),
+                    "purpose": purpose,
+                    "since": utcnow().isoformat(timespec="seconds"),
+                }
             ).encode(),
         )
         self._fd = fd

@@ -52,7 +52,9 @@ class SessionStore:
         try:
             return ChatSessionRecord.model_validate(json.loads(raw.decode("utf-8")))
         except (ValueError, ValidationError) as err:
-            reason = "empty file" if not raw.strip() else f"not a valid chat session: {str(err).splitlines()[0]}"
+            reason = (
+                "empty file" if not raw.strip() else f"not a valid chat session: {str(err).splitlines()[0]}"
+            )
             self.problems.append(await asyncio.to_thread(quarantine_file, path, self.quarantine_dir, reason))
             return None
 

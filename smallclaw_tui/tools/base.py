@@ -6,12 +6,15 @@ stay free of any one tool's details.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from smallclaw_tui.config import ToolSettings
+from smallclaw_tui.llm.base import ToolSpec
+from smallclaw_tui.tools.args import Param
 
 
 class ApprovalDecision(StrEnum):
@@ -47,3 +50,30 @@ class ToolContext:
 
 class ToolError(Exception):
     """A problem the model caused or can fix (missing file, bad text). The message is shown to it as is."""
+
+
+Handler = Callable[[dict[str, Any], ToolContext], Awaitable[ToolResult]]
+"""Runs a tool with arguments already checked against its parameters (canonical names, defaults in)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tool:
+    name: str
+    # Short: small models read every word of every tool on every turn.
+    description: str
+    params: tuple[Param, ...]
+    handler: Handler
+
+    def spec(self) -> ToolSpec:
+        return {
+            "type": "function",
+            "function": {
+                "name": self.name,
+                "description": self.description,
+                "parameters": {
+                    "type": "object",
+                    "properties": {p.name: p.schema() for p in self.params},
+                    "required": [p.name for p in self.params if p.required],
+                },
+            },
+        }

@@ -11,13 +11,15 @@ import asyncio
 import contextlib
 import os
 import signal
+import subprocess
 from pathlib import Path
 
 from smallclaw_tui.tools.text import clip, decode_text, strip_ansi
 
 # After the shell exits, how long a background job may keep our pipe open before we stop reading.
 _DRAIN_GRACE_S = 0.5
-_CHUNK = 65536
+# After the kill, how long to wait for the exit status before giving up on it.
+_REAP_WAIT_S = 5.0
 
 # Tools that page, colour or prompt make output the model cannot use, or hang on a missing tty.
 _QUIET_ENV = {
@@ -55,49 +57,58 @@ class _Capture:
         return clip(text, max_chars, keep_tail=True, already_cut=self.dropped)
 
 
+class _Protocol(asyncio.SubprocessProtocol):
+    # A protocol rather than Process.wait(): before Python 3.12, wait() returns only once every
+    # pipe is closed, so a background job holding stdout would make a finished command look hung.
+    def __init__(self, capture: _Capture, loop: asyncio.AbstractEventLoop) -> None:
+        self.capture = capture
+        self.exited: asyncio.Future[None] = loop.create_future()
+        self.finished: asyncio.Future[None] = loop.create_future()
+
+    def pipe_data_received(self, fd: int, data: bytes | str) -> None:
+        self.capture.add(data.encode() if isinstance(data, str) else data)
+
+    def process_exited(self) -> None:
+        if not self.exited.done():
+            self.exited.set_result(None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.finished.done():
+            self.finished.set_result(None)
+
+
 async def run_command(command: str, cwd: Path, *, timeout_s: float, max_chars: int) -> tuple[int | None, str]:
     """Run `command` through the shell in `cwd` with stdin from /dev/null.
 
     Returns (exit code, combined stdout+stderr clipped to `max_chars`); the exit code is None when
     the command ran past `timeout_s` and was killed. A negative code is the signal that ended it.
     """
-    proc = await asyncio.create_subprocess_shell(
+    loop = asyncio.get_running_loop()
+    # Four bytes per character is the UTF-8 worst case, so each end holds at least max_chars.
+    capture = _Capture(keep=max(max_chars, 1) * 4)
+    transport, protocol = await loop.subprocess_shell(
+        lambda: _Protocol(capture, loop),
         command,
         cwd=cwd,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
         env={**os.environ, **_QUIET_ENV},
     )
-    # Four bytes per character is the UTF-8 worst case, so each end holds at least max_chars.
-    capture = _Capture(keep=max(max_chars, 1) * 4)
-    assert proc.stdout is not None
-    reader = asyncio.create_task(_pump(proc.stdout, capture))
     timed_out = False
     try:
-        try:
-            await asyncio.wait_for(proc.wait(), timeout_s)
-        except TimeoutError:
-            timed_out = True
-        else:
-            await asyncio.wait({reader}, timeout=_DRAIN_GRACE_S)
+        done, _ = await asyncio.wait({protocol.exited}, timeout=timeout_s)
+        timed_out = not done
+        if done:
+            await asyncio.wait({protocol.finished}, timeout=_DRAIN_GRACE_S)
     finally:
         # Whatever happened (exit, timeout, our caller cancelled), nothing the command started
         # outlives it: a stray background job would hold the pipe and keep running unseen.
-        _kill_group(proc.pid)
-        if not reader.done():
-            reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await reader
-        if proc.returncode is None:
-            await proc.wait()
-    return (None if timed_out else proc.returncode), capture.text(max_chars)
-
-
-async def _pump(stream: asyncio.StreamReader, capture: _Capture) -> None:
-    while chunk := await stream.read(_CHUNK):
-        capture.add(chunk)
+        _kill_group(transport.get_pid())
+        await asyncio.wait({protocol.exited}, timeout=_REAP_WAIT_S)
+        transport.close()
+    return (None if timed_out else transport.get_returncode()), capture.text(max_chars)
 
 
 def _kill_group(pgid: int) -> None:

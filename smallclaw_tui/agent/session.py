@@ -1,0 +1,433 @@
+"""One chat turn: model → tool calls → results → model … until an answer, a stop, or the cap.
+
+The chat pane and the background runner both drive the model through :class:`ChatSession`, so
+tool-call repair, the loop guard and the context budget behave the same in both places.
+
+A turn ends with one of four stop reasons:
+
+* ``done``      — the model answered without calling a tool;
+* ``round_cap`` — ``max_tool_rounds`` model replies in a row asked for tools;
+* ``stuck``     — the loop guard saw the model repeat itself past ``loop_stuck_at``;
+* ``approval``  — ``run_shell`` needs the user's approval; the command is handed back.
+
+:class:`~smallclaw_tui.llm.base.LLMError` propagates: the runner decides about retries. What
+the turn did before the failure stays in the history (tools may have changed files), so a retry
+continues with ``run_turn(None)`` instead of repeating the request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from smallclaw_tui.agent.budget import TokenEstimator, clip_tool_result, fit_messages
+from smallclaw_tui.agent.events import (
+    AssistantReply,
+    ContextInfo,
+    LoopNotice,
+    StopReason,
+    TextChunk,
+    ThinkingChunk,
+    ToolFinished,
+    ToolStarted,
+    TurnEvent,
+    TurnFinished,
+    TurnStarted,
+    UsageInfo,
+)
+from smallclaw_tui.agent.loop_guard import Action, LoopGuard
+from smallclaw_tui.agent.toolparse import canonical_tool_name, parse_reply, repair_arguments, split_thinking
+from smallclaw_tui.config import AgentSettings
+from smallclaw_tui.llm.base import ChatResult, ModelClient, TextDelta, ThinkingDelta, ToolSpec
+from smallclaw_tui.llm.stream import RAW_ARGUMENTS_KEY, apply_event
+from smallclaw_tui.models import ChatMessage, ChatSessionRecord, Role, ToolCall
+from smallclaw_tui.store.sessions import SessionStore
+from smallclaw_tui.tools.base import ToolContext, ToolResult
+from smallclaw_tui.tools.registry import ToolRegistry
+
+EventCallback = Callable[[TurnEvent], Awaitable[None] | None]
+
+# Short on purpose: a 4B model reads every word, and every word costs context.
+DEFAULT_SYSTEM_PROMPT = (
+    "You are SmallClaw, a careful assistant working in the user's project folder.\n"
+    "Use the tools to look at and change files and to run commands; paths are relative to the folder.\n"
+    "Call a tool when you need facts; never guess a file's content or a command's output.\n"
+    "When the work is done, answer in a few plain sentences saying what you did."
+)
+
+
+@dataclass(slots=True)
+class TurnResult:
+    text: str
+    stop_reason: StopReason
+    stuck_reason: str | None = None
+    pending_command: str | None = None
+    # Every call the model made that ran or was refused by the loop guard, with its result.
+    # Calls skipped because the turn stopped first (stuck, approval) are not listed.
+    tool_calls: list[tuple[ToolCall, ToolResult]] = field(default_factory=list)
+    # Totals over all model calls of the turn, as the server counted them.
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    rounds: int = 0
+    # Most history messages left out of any one request this turn.
+    dropped_messages: int = 0
+    # The server counted some request at num_ctx: the model may not have seen all of it.
+    truncated: bool = False
+
+
+class ChatSession:
+    """A conversation with one model, its history kept in memory and (optionally) in the store.
+
+    The loop guard: pass ``guard`` to keep one across turns (the runner does, and saves it with
+    the task); without one, each turn starts a fresh guard — a new user message is new intent.
+    """
+
+    def __init__(
+        self,
+        key: str,
+        client: ModelClient,
+        tools: ToolRegistry,
+        tool_ctx: ToolContext,
+        settings: AgentSettings,
+        *,
+        num_ctx: int | None = None,
+        store: SessionStore | None = None,
+        system_prompt: str = DEFAULT_SYSTEM_PROMPT,
+        on_event: EventCallback | None = None,
+        guard: LoopGuard | None = None,
+        estimator: TokenEstimator | None = None,
+        model: str | None = None,
+        num_predict: int | None = None,
+        think: bool | None = None,
+    ) -> None:
+        self.key = key
+        self.client = client
+        self.tools = tools
+        self.tool_ctx = tool_ctx
+        self.settings = settings
+        self.num_ctx = num_ctx if num_ctx is not None else client.num_ctx
+        self.store = store
+        self.system_prompt = system_prompt
+        self.on_event = on_event
+        self.estimator = estimator or TokenEstimator()
+        self.model = model
+        self.num_predict = num_predict
+        self.think = think
+        self._shared_guard = guard
+        self._turn_guard = guard or LoopGuard(settings)
+        self._messages: list[ChatMessage] = []
+        self._record: ChatSessionRecord | None = None
+        self._lock = asyncio.Lock()
+        # The full prompt sent in place of the last user message when it was recorded short
+        # (``record_as``), with that message's index, so that continuing the turn sends it again.
+        self._long_prompt: tuple[int, str] | None = None
+
+    @property
+    def messages(self) -> list[ChatMessage]:
+        return list(self._messages)
+
+    @property
+    def mid_turn(self) -> bool:
+        """The history ends where the model owes a reply (a turn was cut short by an error):
+        ``run_turn(None)`` picks it up."""
+        return bool(self._messages) and self._messages[-1].role in (Role.USER, Role.TOOL)
+
+    @property
+    def guard(self) -> LoopGuard:
+        """The shared guard, or the one the last turn used."""
+        return self._turn_guard
+
+    async def load(self) -> None:
+        """Read the history from the store. Turns do this themselves; call it to show history early."""
+        if self.store is None:
+            return
+        record = await self.store.load(self.key)
+        if record is not None:
+            self._record = record
+            self._messages = list(record.messages)
+
+    async def run_turn(
+        self,
+        user_text: str | None,
+        *,
+        send_history: bool = True,
+        record_as: str | None = None,
+    ) -> TurnResult:
+        """Run one turn and return how it ended.
+
+        ``user_text`` None continues from the history as it is (after an approval, or to retry
+        after a transport error; see :attr:`mid_turn`). The runner sends a fully built step
+        prompt as ``user_text`` each round; ``send_history=False`` then sends only this turn (the
+        prompt already recaps the task), and ``record_as`` keeps a short line in the history
+        instead of the long prompt. Continuing such a turn sends the long prompt again, as long
+        as this object is the one that started it (the long prompt is not stored).
+        """
+        async with self._lock:
+            # The store may have gained messages meanwhile (a finished task's summary delivered here).
+            await self.load()
+            try:
+                result = await self._turn(user_text, send_history=send_history, record_as=record_as)
+            except BaseException:
+                self._close_dangling_calls("not run: the turn was interrupted")
+                # Keep the original error; a store problem is reported by the store itself.
+                with contextlib.suppress(Exception):
+                    await self._save()
+                raise
+            await self._save()
+            return result
+
+    # --- the turn ------------------------------------------------------------------------------
+
+    async def _turn(self, user_text: str | None, *, send_history: bool, record_as: str | None) -> TurnResult:
+        if self._shared_guard is None:
+            self._turn_guard = LoopGuard(self.settings)
+        guard = self._turn_guard
+        if user_text is not None:
+            self._messages.append(
+                ChatMessage(role=Role.USER, content=record_as if record_as is not None else user_text)
+            )
+            self._long_prompt = (len(self._messages) - 1, user_text) if record_as is not None else None
+        user_index = _last_user_index(self._messages)
+        sent_user = None
+        if self._long_prompt is not None and self._long_prompt[0] == user_index:
+            sent_user = self._long_prompt[1]
+        await self._emit(TurnStarted(self.key, user_text))
+
+        specs = self.tools.specs()
+        names = self.tools.names()
+        result = TurnResult(text="", stop_reason="round_cap")
+        for round_no in range(1, self.settings.max_tool_rounds + 1):
+            result.rounds = round_no
+            outgoing = self._outgoing(user_index, send_history, sent_user)
+            to_send, dropped = fit_messages(
+                self.system_prompt,
+                outgoing,
+                specs,
+                self.num_ctx,
+                self.settings.reply_budget_tokens,
+                estimator=self.estimator,
+            )
+            result.dropped_messages = max(result.dropped_messages, dropped)
+            reply = await self._ask(to_send, specs, round_no)
+            await self._account(reply, to_send, specs, dropped, result)
+
+            calls, visible, thinking, from_text = self._calls_in(reply, names)
+            self._messages.append(
+                ChatMessage(role=Role.ASSISTANT, content=visible, thinking=thinking or None, tool_calls=calls)
+            )
+            await self._emit(AssistantReply(self.key, visible, round_no, tuple(calls), from_text))
+            if visible:
+                result.text = visible
+            if not calls:
+                result.stop_reason = "done"
+                result.text = visible
+                break
+            stop = await self._run_calls(calls, guard, round_no, result)
+            if stop is not None:
+                break
+        await self._emit(
+            TurnFinished(
+                self.key, result.stop_reason, result.text, result.stuck_reason, result.pending_command
+            )
+        )
+        return result
+
+    def _outgoing(
+        self, user_index: int | None, send_history: bool, sent_user: str | None
+    ) -> list[ChatMessage]:
+        msgs = list(self._messages)
+        if user_index is not None and sent_user is not None:
+            msgs[user_index] = msgs[user_index].model_copy(update={"content": sent_user})
+        if not send_history and user_index is not None:
+            msgs = msgs[user_index:]
+        # Thinking stays in the record for the user to read; the model never gets it back.
+        return [m.model_copy(update={"thinking": None}) if m.thinking else m for m in msgs]
+
+    async def _ask(self, messages: list[ChatMessage], specs: list[ToolSpec], round_no: int) -> ChatResult:
+        reply = ChatResult()
+        stream = self.client.stream_chat(
+            messages, specs or None, model=self.model, num_predict=self.num_predict, think=self.think
+        )
+        try:
+            async for event in stream:
+                apply_event(reply, event)
+                if isinstance(event, TextDelta):
+                    await self._emit(TextChunk(self.key, event.text, round_no))
+                elif isinstance(event, ThinkingDelta):
+                    await self._emit(ThinkingChunk(self.key, event.text, round_no))
+        finally:
+            # Release the HTTP response now, not at garbage collection, when a subscriber raised.
+            aclose = getattr(stream, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        return reply
+
+    async def _account(
+        self,
+        reply: ChatResult,
+        sent: list[ChatMessage],
+        specs: list[ToolSpec],
+        dropped: int,
+        result: TurnResult,
+    ) -> None:
+        estimated = self.estimator.prompt(sent, specs)
+        usage = reply.usage
+        # A count far below the estimate is Ollama reporting only the uncached part of the prompt:
+        # it is not the context in use, so the estimate stands in for it.
+        measured = usage is not None and self.estimator.plausible(estimated, usage.prompt_tokens)
+        if usage is not None:
+            result.prompt_tokens += usage.prompt_tokens
+            result.completion_tokens += usage.completion_tokens
+            await self._emit(
+                UsageInfo(
+                    self.key, usage.prompt_tokens, usage.completion_tokens, usage.tokens_per_s, usage.load_s
+                )
+            )
+        truncated = reply.truncated is not None
+        result.truncated = result.truncated or truncated
+        prompt_tokens = estimated
+        if usage is not None and truncated:
+            # The server filled the whole window; its count is the truth about context use...
+            prompt_tokens, measured = usage.prompt_tokens, True
+        elif usage is not None and measured:
+            # ...but says nothing about the tokenizer, so only uncapped counts are learnt from.
+            self.estimator.correct(estimated, usage.prompt_tokens)
+            prompt_tokens = usage.prompt_tokens
+        await self._emit(ContextInfo(self.key, prompt_tokens, self.num_ctx, truncated, dropped, measured))
+
+    def _calls_in(self, reply: ChatResult, names: list[str]) -> tuple[list[ToolCall], str, str, bool]:
+        """(calls, visible text, thinking, whether the calls were written as text)."""
+        if reply.tool_calls:
+            visible, inline_thinking = split_thinking(reply.text)
+            calls = [_repaired(_renamed(c, names)) for c in reply.tool_calls]
+            return calls, visible.strip(), _join(reply.thinking, inline_thinking), False
+        parsed = parse_reply(reply.text, names)
+        calls = [_repaired(c) for c in parsed.calls]
+        return calls, parsed.text, _join(reply.thinking, parsed.thinking), bool(calls)
+
+    async def _run_calls(
+        self, calls: list[ToolCall], guard: LoopGuard, round_no: int, result: TurnResult
+    ) -> StopReason | None:
+        for i, call in enumerate(calls):
+            verdict = guard.check(call)
+            await self._emit(ToolStarted(self.key, call, round_no))
+            if verdict.action is Action.STUCK:
+                await self._emit(
+                    LoopNotice(self.key, call, "stuck", verdict.pattern, verdict.message, round_no)
+                )
+                refused = ToolResult(False, f"Refused and stopped: {verdict.message}")
+                await self._tool_message(call, refused, refused.output, round_no)
+                result.tool_calls.append((call, refused))
+                self._skip(calls[i + 1 :], "not run: the turn was stopped because the model was looping")
+                result.stop_reason = "stuck"
+                result.stuck_reason = verdict.message
+                return "stuck"
+            if verdict.action is Action.BLOCK:
+                await self._emit(
+                    LoopNotice(self.key, call, "block", verdict.pattern, verdict.message, round_no)
+                )
+                refused = ToolResult(False, verdict.message)
+                await self._tool_message(call, refused, refused.output, round_no)
+                result.tool_calls.append((call, refused))
+                continue
+
+            tool_result = await self._execute(call)
+            guard.record(call, tool_result.ok, tool_result.output)
+            sent = clip_tool_result(tool_result.output, self.settings.tool_result_max_chars)
+            if verdict.action is Action.WARN:
+                await self._emit(
+                    LoopNotice(self.key, call, "warn", verdict.pattern, verdict.message, round_no)
+                )
+                # Next to the result is where a small model reads it; a separate message gets ignored.
+                sent = f"{sent}\n\n[{verdict.message}]"
+            await self._tool_message(call, tool_result, sent, round_no)
+            result.tool_calls.append((call, tool_result))
+            if tool_result.pending_command is not None:
+                self._skip(calls[i + 1 :], "not run: waiting for the user to approve an earlier command")
+                result.stop_reason = "approval"
+                result.pending_command = tool_result.pending_command
+                return "approval"
+        return None
+
+    async def _execute(self, call: ToolCall) -> ToolResult:
+        raw = call.arguments.get(RAW_ARGUMENTS_KEY)
+        if isinstance(raw, str) and len(call.arguments) == 1:
+            tool = self.tools.get(call.name)
+            example = (
+                json.dumps({p.name: "..." for p in tool.params}) if tool is not None else '{"name": "value"}'
+            )
+            shown = raw if len(raw) <= 200 else raw[:199] + "…"
+            return ToolResult(
+                False,
+                f"bad arguments for {call.name}: not a JSON object: {shown}. "
+                f"Send the arguments as one JSON object, like {example}",
+            )
+        return await self.tools.execute(call, self.tool_ctx)
+
+    async def _tool_message(self, call: ToolCall, result: ToolResult, sent: str, round_no: int) -> None:
+        self._messages.append(ChatMessage(role=Role.TOOL, content=sent, tool_call_id=call.id, name=call.name))
+        await self._emit(ToolFinished(self.key, call, result, round_no, sent))
+
+    def _skip(self, calls: list[ToolCall], why: str) -> None:
+        # Every call gets an answer: OpenAI-style servers reject a history with unanswered calls.
+        for call in calls:
+            self._messages.append(
+                ChatMessage(role=Role.TOOL, content=why, tool_call_id=call.id, name=call.name)
+            )
+
+    def _close_dangling_calls(self, why: str) -> None:
+        last = next(
+            (i for i in range(len(self._messages) - 1, -1, -1) if self._messages[i].role is Role.ASSISTANT),
+            None,
+        )
+        if last is None:
+            return
+        answered = {m.tool_call_id for m in self._messages[last + 1 :] if m.role is Role.TOOL}
+        self._skip([c for c in self._messages[last].tool_calls if c.id not in answered], why)
+
+    async def _save(self) -> None:
+        if self.store is None:
+            return
+        record = self._record or ChatSessionRecord(key=self.key)
+        record.messages = list(self._messages)
+        await self.store.save(record)
+        self._record = record
+
+    async def _emit(self, event: TurnEvent) -> None:
+        if self.on_event is None:
+            return
+        outcome = self.on_event(event)
+        if inspect.isawaitable(outcome):
+            await outcome
+
+
+def _repaired(call: ToolCall) -> ToolCall:
+    """Native or parsed arguments that came as a broken JSON string, repaired when possible."""
+    raw = call.arguments.get(RAW_ARGUMENTS_KEY)
+    if not isinstance(raw, str) or len(call.arguments) != 1:
+        return call
+    fixed = repair_arguments(raw)
+    return call if fixed is None else call.model_copy(update={"arguments": fixed})
+
+
+def _renamed(call: ToolCall, names: list[str]) -> ToolCall:
+    """A native call to ``Read_File`` or ``functions.read_file`` meant ``read_file``."""
+    if call.name in names:
+        return call
+    known = canonical_tool_name(call.name, names)
+    return call if known is None else call.model_copy(update={"name": known})
+
+
+def _join(*parts: str) -> str:
+    return "\n".join(p.strip() for p in parts if p and p.strip())
+
+
+def _last_user_index(messages: list[ChatMessage]) -> int | None:
+    for i in range(len(messages) - 1, -1, -1):
+        if messages[i].role is Role.USER:
+            return i
+    return None

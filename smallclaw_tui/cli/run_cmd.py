@@ -1,0 +1,66 @@
+"""`smallclaw run [--until-idle]`: the runner, headless, until idle or until a signal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+
+from smallclaw_tui.cli.common import CLIError, settings_from_args
+from smallclaw_tui.cli.printer import ProgressPrinter
+from smallclaw_tui.config import Settings
+from smallclaw_tui.runner.deps import RunnerDeps
+from smallclaw_tui.runner.runner import BackgroundTaskRunner
+from smallclaw_tui.store.lock import WorkspaceLock, WorkspaceLocked
+from smallclaw_tui.textsafe import printable
+
+
+def run_runner_command(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    lock = WorkspaceLock(settings.data_dir)
+    try:
+        lock.acquire(purpose="smallclaw run")
+    except WorkspaceLocked as e:
+        raise CLIError(str(e)) from None
+    try:
+        return asyncio.run(_run(settings, until_idle=args.until_idle))
+    finally:
+        lock.release()
+
+
+async def _run(settings: Settings, *, until_idle: bool) -> int:
+    deps = RunnerDeps.for_settings(settings)
+    runner = BackgroundTaskRunner(deps)
+    deps.bus.on(ProgressPrinter())
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await runner.start()
+        for p in runner.problems:
+            print(f"smallclaw: quarantined {printable(str(p))}", file=sys.stderr)
+        print(
+            f"runner started in {settings.workspace} with {settings.llm.model} at {settings.llm.base_url}",
+            flush=True,
+        )
+        waiters: list[asyncio.Task[object]] = [asyncio.create_task(stop.wait())]
+        if until_idle:
+            waiters.append(asyncio.create_task(runner.wait_until_idle()))
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        for w in waiters:
+            w.cancel()
+        if stop.is_set():
+            print("stopping at a safe point…", flush=True)
+    finally:
+        await runner.stop()
+        await deps.client.aclose()
+    counts: dict[str, int] = {}
+    for t in runner.tasks.values():
+        counts[t.status.value] = counts.get(t.status.value, 0) + 1
+    print(
+        "runner stopped: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no tasks"),
+        flush=True,
+    )
+    return 0

@@ -1,0 +1,1 @@
+"""The background task runner: rounds, verification, retries, pause/resume, recovery, delivery."""

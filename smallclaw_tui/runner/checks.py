@@ -1,0 +1,62 @@
+"""Deterministic "done when" checks: the ground truth a step must pass before the model is asked."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+
+from smallclaw_tui.models import Check, CommandSucceedsCheck, FileContainsCheck, FileExistsCheck
+from smallclaw_tui.tools.base import ToolContext
+from smallclaw_tui.tools.policy import is_allowed
+from smallclaw_tui.tools.shell import run_command
+from smallclaw_tui.tools.workspace import WorkspaceEscape, resolve_in_workspace
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOutcome:
+    check: Check
+    passed: bool
+    detail: str
+    # A command check whose command the policy would not run without approval.
+    needs_approval: str | None = None
+
+
+async def run_check(check: Check, ctx: ToolContext) -> CheckOutcome:
+    if isinstance(check, CommandSucceedsCheck):
+        cmd = check.command
+        if not (is_allowed(cmd, ctx.settings.shell_allowlist) or cmd in ctx.approved_commands):
+            return CheckOutcome(check, False, f"check command needs approval: {cmd}", needs_approval=cmd)
+        code, output = await run_command(
+            cmd, ctx.workspace, timeout_s=ctx.settings.shell_timeout_s, max_chars=600
+        )
+        if code is None:
+            return CheckOutcome(check, False, f"`{cmd}` timed out")
+        tail = " ".join(output.split())[-200:]
+        return CheckOutcome(check, code == 0, f"`{cmd}` exited {code}" + (f": {tail}" if tail else ""))
+    try:
+        path = resolve_in_workspace(ctx.workspace, check.path)
+    except WorkspaceEscape as e:
+        return CheckOutcome(check, False, str(e))
+    if isinstance(check, FileExistsCheck):
+        ok = path.exists()
+        return CheckOutcome(check, ok, f"{check.path} {'exists' if ok else 'does not exist'}")
+    assert isinstance(check, FileContainsCheck)
+    if not path.is_file():
+        return CheckOutcome(check, False, f"{check.path} does not exist")
+    try:
+        text = await asyncio.to_thread(path.read_text, encoding="utf-8", errors="replace")
+    except OSError as e:
+        return CheckOutcome(check, False, f"cannot read {check.path}: {e.strerror}")
+    if check.regex:
+        try:
+            ok = re.search(check.text, text, re.M) is not None
+        except re.error as e:
+            return CheckOutcome(check, False, f"bad regex /{check.text}/: {e}")
+    else:
+        ok = check.text in text
+    return CheckOutcome(check, ok, f"{check.path} {'contains' if ok else 'does not contain'} {check.text!r}")
+
+
+async def run_checks(checks: list[Check], ctx: ToolContext) -> list[CheckOutcome]:
+    return [await run_check(c, ctx) for c in checks]

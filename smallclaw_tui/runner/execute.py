@@ -1,0 +1,485 @@
+"""Running one task: plan, rounds through the shared chat loop, verification, and every way out.
+
+The executor is the only writer of its task while it runs. Every tool call and result is journaled
+(and the task saved) as it happens, so a `kill -9` loses at most the call in flight, which the next
+start reports as "outcome unknown".
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from smallclaw_tui.agent.events import (
+    ContextInfo,
+    LoopNotice,
+    TextChunk,
+    ToolFinished,
+    ToolStarted,
+    TurnEvent,
+    UsageInfo,
+)
+from smallclaw_tui.agent.loop_guard import LoopGuard
+from smallclaw_tui.agent.session import ChatSession, TurnResult
+from smallclaw_tui.llm.base import LLMError, ModelClient, TransportError
+from smallclaw_tui.models import (
+    ChatMessage,
+    JournalEntry,
+    JournalType,
+    PendingApproval,
+    PlanStep,
+    Role,
+    StepStatus,
+    Task,
+    TaskStatus,
+    utcnow,
+)
+from smallclaw_tui.runner import planner, verifier
+from smallclaw_tui.runner.backoff import delays
+from smallclaw_tui.runner.checks import run_checks
+from smallclaw_tui.runner.control import TaskControl
+from smallclaw_tui.runner.delivery import completion_message, deliver_to_origin, needs_you_message
+from smallclaw_tui.runner.deps import RunnerDeps
+from smallclaw_tui.runner.events import (
+    Delivered,
+    JournalAppended,
+    ModelActivity,
+    ModelUsage,
+    NeedsAssistance,
+    ServerState,
+    StepAdvanced,
+    TaskCompleted,
+    TaskPaused,
+    TaskUpdated,
+    ToolCallFinished,
+    ToolCallStarted,
+    Verification,
+)
+from smallclaw_tui.runner.gate import GatedClient, ModelGate
+from smallclaw_tui.runner.prompts import TASK_SYSTEM, fallback_summary, step_prompt, summary_prompt
+from smallclaw_tui.tools.base import ToolContext
+
+UNREACHABLE_PREFIX = "model server unreachable"
+_T = TypeVar("_T")
+_ACTIVITY_EVERY_S = 0.25
+
+
+class _Stop(Exception):
+    """Leave the round loop; the task's status has already been set."""
+
+
+class _Unreachable(Exception):
+    pass
+
+
+@dataclass(slots=True)
+class _Activity:
+    buffer: str = ""
+    last: float = 0.0
+    lines: list[str] = field(default_factory=list)
+
+
+async def execute_task(deps: RunnerDeps, task: Task, control: TaskControl) -> None:
+    await _Executor(deps, task, control).run()
+
+
+class _Executor:
+    def __init__(self, deps: RunnerDeps, task: Task, control: TaskControl) -> None:
+        self.deps = deps
+        self.s = deps.settings
+        self.task = task
+        self.control = control
+        self.client: ModelClient = GatedClient(deps.client, deps.gate, ModelGate.BACKGROUND)
+        self.tool_ctx = ToolContext(
+            workspace=self.s.workspace,
+            settings=self.s.tools,
+            approver=None,  # nobody is at the keyboard for a background task: ask by pausing
+            approved_commands=set(task.approved_commands),
+        )
+        self.activity = _Activity()
+        self.guard = LoopGuard.from_dict(self.s.agent, task.resume_context.guard or None)
+        self.session = self._make_session()
+
+    def _make_session(self) -> ChatSession:
+        return ChatSession(
+            self.task.session_key,
+            self.client,
+            self.deps.tools,
+            self.tool_ctx,
+            self.s.agent,
+            num_ctx=self.s.llm.num_ctx,
+            store=self.deps.sessions,
+            system_prompt=TASK_SYSTEM,
+            on_event=self._on_turn_event,
+            guard=self.guard,
+        )
+
+    # --- bookkeeping ----------------------------------------------------------------------------
+
+    async def journal(self, type_: JournalType, content: str, **detail: object) -> JournalEntry:
+        entry = JournalEntry(type=type_, content=content, detail=dict(detail), step=self.task.current_step)
+        await self.deps.store.append_journal(self.task, entry)
+        self.deps.bus.publish(JournalAppended(self.task.id, entry))
+        return entry
+
+    async def save(self) -> None:
+        self.task.resume_context.guard = self.guard.to_dict()
+        await self.deps.store.save(self.task)
+        self.deps.bus.publish(TaskUpdated(self.task))
+
+    # --- the way out ----------------------------------------------------------------------------
+
+    async def needs_assistance(self, reason: str, *, pending: str | None = None) -> None:
+        if pending is not None:
+            self.task.pending_approval = PendingApproval(command=pending)
+        self.task.transition(TaskStatus.NEEDS_ASSISTANCE, reason=reason)
+        await self.journal(JournalType.PAUSE, f"needs assistance: {reason}")
+        await self.save()
+        self.deps.bus.publish(NeedsAssistance(self.task.id, reason, pending))
+        await self._deliver(needs_you_message(self.task))
+        raise _Stop
+
+    async def _deliver(self, text: str) -> None:
+        entry = await deliver_to_origin(self.deps.sessions, self.task, text)
+        if entry is not None:
+            await self.deps.store.append_journal(self.task, entry)
+            self.deps.bus.publish(JournalAppended(self.task.id, entry))
+            self.deps.bus.publish(
+                Delivered(self.task.id, "chat", bool(entry.detail.get("ok")), entry.content)
+            )
+
+    async def _honour_requests(self) -> None:
+        c = self.control
+        if c.cancel_requested:
+            self.task.transition(TaskStatus.CANCELLED, reason=c.cancel_note or "cancelled by the user")
+            await self.journal(
+                JournalType.NOTE, "cancelled" + (f": {c.cancel_note}" if c.cancel_note else "")
+            )
+            await self.save()
+            raise _Stop
+        if c.pause_requested:
+            self.task.transition(TaskStatus.PAUSED, reason=c.pause_note or "paused by the user")
+            await self.journal(JournalType.PAUSE, c.pause_note or "paused by the user")
+            await self.save()
+            self.deps.bus.publish(TaskPaused(self.task.id, self.task.pause_reason or "paused"))
+            raise _Stop
+        if c.shutdown:
+            reason = "the runner was stopped; resume to continue"
+            self.task.transition(TaskStatus.PAUSED, reason=reason)
+            await self.journal(JournalType.PAUSE, reason)
+            await self.save()
+            self.deps.bus.publish(TaskPaused(self.task.id, reason))
+            raise _Stop
+
+    # --- main loop ------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        task = self.task
+        task.transition(TaskStatus.RUNNING)
+        await self.save()
+        try:
+            await self._honour_requests()
+            if not task.plan:
+                await self._plan()
+            while True:
+                await self._honour_requests()
+                step = task.active_step
+                if step is None:
+                    await self._complete()
+                    return
+                if step.status == StepStatus.PENDING:
+                    step.status = StepStatus.ACTIVE
+                    await self.save()
+                    self.deps.bus.publish(StepAdvanced(task.id, step.index, step.description))
+                await self._round(step)
+        except _Stop:
+            return
+
+    async def _plan(self) -> None:
+        await self.journal(JournalType.NOTE, "planning the task")
+        try:
+            outcome = await self._with_retries(
+                lambda: planner.make_plan(self.client, self.task.prompt, model=self.s.llm.planner_model)
+            )
+        except _Unreachable as e:
+            await self.needs_assistance(str(e))
+        except LLMError as e:
+            await self.needs_assistance(f"model error while planning: {e}")
+        for raw in outcome.raw_replies:
+            await self.journal(JournalType.MODEL, raw[:4000], role="planner")
+        if outcome.steps is None:
+            await self.needs_assistance(
+                f"could not make a usable plan ({outcome.error}); add steps by hand or reword the goal"
+            )
+            return
+        self.task.plan = outcome.steps
+        self.task.current_step = 0
+        plan_text = "; ".join(f"{s.index + 1}. {s.description}" for s in outcome.steps)
+        await self.journal(JournalType.NOTE, f"plan: {plan_text}")
+        await self.save()
+
+    async def _round(self, step: PlanStep) -> None:
+        task, rs, rc = self.task, self.s.runner, self.task.resume_context
+        if task.rounds >= rs.max_rounds_per_task:
+            await self.needs_assistance(
+                f"the task used its {rs.max_rounds_per_task} rounds without finishing"
+            )
+        if rc.step_rounds >= rs.max_rounds_per_step:
+            await self.needs_assistance(
+                f"step {step.index + 1} did not finish within {rs.max_rounds_per_step} rounds"
+            )
+        task.rounds += 1
+        rc.step_rounds += 1
+        rc.step_index = task.current_step
+        await self.journal(
+            JournalType.ROUND, f"round {task.rounds} (step {step.index + 1}, try {rc.step_rounds})"
+        )
+        prompt = step_prompt(task)
+        await self.journal(JournalType.PROMPT, prompt)
+        await self.save()
+        if rc.in_flight_tool_call is not None:
+            rc.in_flight_tool_call = None  # the prompt told the model; do not repeat the warning
+
+        record = f"[round {task.rounds}] step {step.index + 1}: {step.description}"
+        try:
+            result = await self._with_retries(
+                lambda: self.session.run_turn(prompt, send_history=False, record_as=record)
+            )
+        except _Unreachable as e:
+            await self.needs_assistance(str(e))
+        except LLMError as e:
+            await self.needs_assistance(f"model error: {e}")
+        self._flush_activity()
+        if result.text:
+            await self.journal(JournalType.MODEL, result.text[:4000])
+        await self._after_turn(step, result)
+
+    async def _after_turn(self, step: PlanStep, result: TurnResult) -> None:
+        if result.stop_reason == "stuck":
+            await self.journal(JournalType.LOOP, result.stuck_reason or "stuck")
+            await self.needs_assistance(result.stuck_reason or "the model is repeating itself")
+        if result.stop_reason == "approval":
+            cmd = result.pending_command or "?"
+            await self.needs_assistance(f"waiting for approval to run: {cmd}", pending=cmd)
+        if result.stop_reason == "round_cap":
+            await self.journal(JournalType.NOTE, "the model used all tool rounds of this turn; continuing")
+            await self.save()
+            return
+        text = result.text.strip()
+        if text.upper().startswith("BLOCKED"):
+            await self.needs_assistance(f"the model says it is blocked: {text[:300]}")
+        await self._verify(step, text)
+
+    # --- verification ---------------------------------------------------------------------------
+
+    def _step_sources(self, step: PlanStep) -> list[str]:
+        return [
+            e.content
+            for e in self.task.journal
+            if e.step == step.index and e.type in (JournalType.TOOL_CALL, JournalType.TOOL_RESULT)
+        ]
+
+    async def _verify(self, step: PlanStep, claim: str) -> None:
+        mode = self.s.runner.verification
+        if mode == "off":
+            await self._advance(step, "accepted without verification (verification is off)")
+            return
+        check_lines: list[str] = []
+        if mode == "checks_evidence" and step.checks:
+            outcomes = await run_checks(step.checks, self.tool_ctx)
+            for o in outcomes:
+                await self.journal(
+                    JournalType.VERIFY,
+                    f"check {'passed' if o.passed else 'FAILED'}: {o.detail}",
+                    kind=o.check.kind,
+                    passed=o.passed,
+                )
+            approval = next((o.needs_approval for o in outcomes if o.needs_approval), None)
+            if approval is not None:
+                await self.needs_assistance(
+                    f"a check wants to run a command that needs approval: {approval}", pending=approval
+                )
+            failed = [o for o in outcomes if not o.passed]
+            if failed:
+                await self._reject(step, "check failed: " + "; ".join(o.detail for o in failed))
+                return
+            check_lines = [f"check passed: {o.detail}" for o in outcomes]
+        try:
+            verdict = await self._with_retries(
+                lambda: verifier.ask(
+                    self.client,
+                    model=self.s.llm.verifier_model,
+                    step=step.description,
+                    sources=self._step_sources(step),
+                    claim=claim,
+                    checks=check_lines,
+                    require_evidence=mode == "checks_evidence",
+                )
+            )
+        except _Unreachable as e:
+            await self.needs_assistance(str(e))
+        except LLMError as e:
+            await self.needs_assistance(f"model error while verifying: {e}")
+        await self.journal(
+            JournalType.VERIFY,
+            f"verifier {'YES' if verdict.yes else 'NO'}: {verdict.reason}",
+            evidence=verdict.evidence[:500],
+            raw=verdict.raw[:1000],
+            passed=verdict.yes,
+        )
+        if verdict.yes:
+            await self._advance(step, verdict.reason)
+        else:
+            await self._reject(step, verdict.reason)
+
+    async def _advance(self, step: PlanStep, reason: str) -> None:
+        task, rc = self.task, self.task.resume_context
+        self.deps.bus.publish(Verification(task.id, step.index, True, reason))
+        step.status = StepStatus.DONE
+        step.completed_at = utcnow()
+        rc.recap.append(f"step {step.index + 1} ({step.description}): done — {reason}"[:300])
+        rc.verifier_feedback = ""
+        rc.step_rounds = 0
+        rc.user_notes = []
+        task.current_step += 1
+        self.guard = LoopGuard(self.s.agent)  # a new step may legitimately repeat earlier calls
+        self.session = self._make_session()
+        await self.save()
+        nxt = task.active_step
+        self.deps.bus.publish(
+            StepAdvanced(task.id, task.current_step, nxt.description if nxt else "all steps done")
+        )
+
+    async def _reject(self, step: PlanStep, reason: str) -> None:
+        rs, rc = self.s.runner, self.task.resume_context
+        self.deps.bus.publish(Verification(self.task.id, step.index, False, reason))
+        step.attempts += 1
+        rc.verifier_feedback = reason
+        if step.attempts >= rs.max_step_attempts:
+            await self.needs_assistance(
+                f"step {step.index + 1} was not verified after {step.attempts} attempts: {reason}"
+            )
+        await self.journal(JournalType.RETRY, f"step {step.index + 1} not accepted ({reason}); trying again")
+        await self.save()
+
+    # --- completion -----------------------------------------------------------------------------
+
+    async def _complete(self) -> None:
+        task = self.task
+        summary = ""
+        try:
+            result = await self._with_retries(
+                lambda: self.client.chat(
+                    [
+                        ChatMessage(role=Role.SYSTEM, content="You write short, factual summaries."),
+                        ChatMessage(role=Role.USER, content=summary_prompt(task)),
+                    ],
+                    None,
+                    num_predict=300,
+                    think=False,
+                )
+            )
+            summary = result.text.strip()
+        except (_Unreachable, LLMError) as e:
+            await self.journal(JournalType.ERROR, f"summary call failed ({e}); using the step recap")
+        summary = summary or fallback_summary(task)
+        limit = self.s.runner.summary_max_chars
+        task.final_summary = summary if len(summary) <= limit else summary[: limit - 1] + "…"
+        task.pending_approval = None
+        task.transition(TaskStatus.COMPLETE)
+        await self.journal(JournalType.NOTE, "complete")
+        await self.save()
+        self.deps.bus.publish(TaskCompleted(task.id, task.final_summary))
+        await self._deliver(completion_message(task))
+
+    # --- transport retries ----------------------------------------------------------------------
+
+    async def _with_retries(self, call: Callable[[], Awaitable[_T]]) -> _T:
+        rs = self.s.runner
+        waits = delays(
+            rs.retry_max_attempts if rs.retries else 0, rs.retry_base_s, rs.retry_max_s, self.deps.rng
+        )
+        attempt = 0
+        while True:
+            try:
+                value = await call()
+            except TransportError as e:
+                self.deps.bus.publish(ServerState("unreachable", str(e)))
+                if attempt >= len(waits):
+                    raise _Unreachable(
+                        f"{UNREACHABLE_PREFIX} at {self.s.llm.base_url} after {attempt + 1} tries: {e}"
+                    ) from e
+                wait = waits[attempt]
+                attempt += 1
+                await self.journal(JournalType.RETRY, f"transport error, retry {attempt} in {wait:.1f}s: {e}")
+                if await self.control.sleep(wait):
+                    await self._honour_requests()
+                continue
+            self.deps.bus.publish(ServerState("ready"))
+            return value
+
+    # --- chat loop events -----------------------------------------------------------------------
+
+    async def _on_turn_event(self, event: TurnEvent) -> None:
+        task, rc = self.task, self.task.resume_context
+        if isinstance(event, ToolStarted):
+            rc.in_flight_tool_call = event.call
+            args = json.dumps(event.call.arguments, ensure_ascii=False)
+            await self.journal(
+                JournalType.TOOL_CALL,
+                f"{event.call.name} {args[:2000]}",
+                call_id=event.call.id,
+                name=event.call.name,
+            )
+            await self.save()
+            self.deps.bus.publish(ToolCallStarted(task.id, event.call))
+        elif isinstance(event, ToolFinished):
+            rc.in_flight_tool_call = None
+            out = event.result.output
+            await self.journal(
+                JournalType.TOOL_RESULT,
+                f"[{event.call.name}] {out[:2000]}",
+                call_id=event.call.id,
+                ok=event.result.ok,
+            )
+            await self.save()
+            self.deps.bus.publish(ToolCallFinished(task.id, event.call, event.result.ok, out))
+            self._set_activity(f"{event.call.name}: {' '.join(out.split())[:80]}")
+        elif isinstance(event, LoopNotice):
+            await self.journal(JournalType.LOOP, f"{event.action}: {event.message}", pattern=event.pattern)
+        elif isinstance(event, TextChunk):
+            self.activity.buffer += event.text
+            now = time.monotonic()
+            if now - self.activity.last >= _ACTIVITY_EVERY_S:
+                self._flush_activity()
+        elif isinstance(event, ContextInfo):
+            if event.truncated:
+                await self.journal(
+                    JournalType.ERROR,
+                    f"context full: the server counted {event.prompt_tokens} of {event.num_ctx} "
+                    "tokens; the model may not have seen the whole prompt",
+                )
+            self.deps.bus.publish(ModelUsage(task.id, event.prompt_tokens, 0, event.num_ctx, None))
+        elif isinstance(event, UsageInfo):
+            self.deps.bus.publish(
+                ModelUsage(
+                    task.id,
+                    event.prompt_tokens,
+                    event.completion_tokens,
+                    self.s.llm.num_ctx,
+                    event.tokens_per_s,
+                )
+            )
+
+    def _set_activity(self, text: str) -> None:
+        self.deps.bus.publish(ModelActivity(self.task.id, text))
+
+    def _flush_activity(self) -> None:
+        text = " ".join(self.activity.buffer.split())
+        self.activity.buffer = ""
+        self.activity.last = time.monotonic()
+        if text:
+            self._set_activity(text[-100:])

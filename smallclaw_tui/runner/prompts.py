@@ -1,0 +1,79 @@
+"""What the runner says to the model. Short and stable: a 4B model reads every word, every round."""
+
+from __future__ import annotations
+
+from smallclaw_tui.models import JournalEntry, JournalType, StepStatus, Task
+
+TASK_SYSTEM = (
+    "You are a careful assistant doing one step of a task in a workspace, using the tools. "
+    "Paths are relative to the workspace. Do only the current step. Call tools to do real work; "
+    "never just describe what you would do. When the current step is really done, reply with "
+    "'DONE:' and one sentence saying what you did. If you cannot do it, reply 'BLOCKED:' and why. "
+    "Your work is checked; claiming work you did not do fails the step."
+)
+
+_MARK = {
+    StepStatus.DONE: "[x]",
+    StepStatus.SKIPPED: "[-]",
+    StepStatus.ACTIVE: "[>]",
+    StepStatus.PENDING: "[ ]",
+}
+
+
+def _tool_lines(entries: list[JournalEntry], max_chars: int) -> list[str]:
+    """The most recent tool results, newest last, within a character budget."""
+    lines: list[str] = []
+    used = 0
+    for e in reversed(entries):
+        if e.type != JournalType.TOOL_RESULT:
+            continue
+        text = " ".join(e.content.split())
+        if len(text) > 300:
+            text = text[:300] + f" … [{len(text) - 300} chars cut]"
+        if used + len(text) > max_chars:
+            break
+        lines.append(f"- {text}")
+        used += len(text)
+    return list(reversed(lines))
+
+
+def step_prompt(task: Task, *, recent_chars: int = 1500) -> str:
+    step = task.active_step
+    assert step is not None
+    n, total = task.current_step + 1, len(task.plan)
+    rc = task.resume_context
+    parts = [f"Goal: {task.prompt.strip()}", "", "Plan:"]
+    parts += [f"{_MARK[s.status]} {s.index + 1}. {s.description}" for s in task.plan]
+    parts += ["", f"Current step ({n} of {total}): {step.description}"]
+    if step.checks:
+        parts.append("Done when: " + "; ".join(c.describe() for c in step.checks))
+    if rc.recap:
+        parts += ["", "Earlier steps:", *(f"- {r}" for r in rc.recap[-4:])]
+    if rc.user_notes:
+        parts += ["", "Notes from the user:", *(f"- {note}" for note in rc.user_notes[-3:])]
+    if rc.verifier_feedback:
+        parts += ["", f"Your last attempt at this step was not accepted: {rc.verifier_feedback}"]
+    if rc.in_flight_tool_call is not None:
+        c = rc.in_flight_tool_call
+        parts += [
+            "",
+            f"Warning: the runner stopped while {c.name} {c.arguments} was running; its outcome "
+            "is unknown. Check the result before repeating it.",
+        ]
+    recent = _tool_lines([e for e in task.journal if e.step == task.current_step], recent_chars)
+    if recent:
+        parts += ["", "Tool results so far in this step:", *recent]
+    parts += ["", f"Do step {n} now with the tools, then reply DONE: and what you did."]
+    return "\n".join(parts)
+
+
+def summary_prompt(task: Task) -> str:
+    lines = [f"Goal: {task.prompt.strip()}", "", "Steps done:"]
+    lines += [f"- {r}" for r in task.resume_context.recap]
+    lines += ["", "Write a 2-4 sentence summary for the user of what was done. Plain text, no preamble."]
+    return "\n".join(lines)
+
+
+def fallback_summary(task: Task) -> str:
+    done = "; ".join(task.resume_context.recap) or "all steps verified"
+    return f"Completed {len(task.plan)} step(s): {done}"

@@ -1,0 +1,310 @@
+"""BackgroundTaskRunner: the queue, the concurrency limit, crash recovery and user intents.
+
+One executor per running task (see :mod:`smallclaw_tui.runner.execute`) does the rounds. The runner
+owns the task objects while it runs; front ends call its intent methods (pause, resume, …) and
+listen to the bus, or — from another process — drop requests in the control inbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from smallclaw_tui import taskops
+from smallclaw_tui.models import (
+    JournalEntry,
+    JournalType,
+    Origin,
+    PlanStep,
+    Task,
+    TaskStatus,
+    utcnow,
+)
+from smallclaw_tui.runner.control import TaskControl
+from smallclaw_tui.runner.deps import RunnerDeps
+from smallclaw_tui.runner.events import (
+    JournalAppended,
+    RunnerIdle,
+    TaskCreated,
+    TaskPaused,
+    TaskUpdated,
+)
+from smallclaw_tui.runner.execute import UNREACHABLE_PREFIX, execute_task
+from smallclaw_tui.store.control import ControlInbox, ControlRequest
+from smallclaw_tui.store.quarantine import QuarantineReport
+
+log = logging.getLogger(__name__)
+
+
+class BackgroundTaskRunner:
+    def __init__(self, deps: RunnerDeps) -> None:
+        self.deps = deps
+        self.settings = deps.settings
+        self.store = deps.store
+        self.bus = deps.bus
+        self.tasks: dict[str, Task] = {}
+        self.problems: list[QuarantineReport] = []
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._controls: dict[str, TaskControl] = {}
+        self._inbox = ControlInbox(deps.store.data_dir)
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._stopping = False
+        self._loop_task: asyncio.Task[None] | None = None
+        self._known_ids: set[str] = set()
+
+    # --- life cycle -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.store.ensure()
+        await self.store.delete_temp_litter()
+        result = await self.store.load_all()
+        self.problems = result.problems
+        for task in result.tasks:
+            self.tasks[task.id] = task
+        self._known_ids = set(self.tasks)
+        await self._recover_after_crash()
+        self._loop_task = asyncio.create_task(self._schedule_loop(), name="smallclaw-runner")
+
+    async def _recover_after_crash(self) -> None:
+        for task in list(self.tasks.values()):
+            if task.status != TaskStatus.RUNNING:
+                continue
+            full = await self.store.load(task.id)
+            self.tasks[task.id] = full
+            entries: list[JournalEntry] = []
+            call = full.resume_context.in_flight_tool_call
+            if call is not None:
+                entries.append(
+                    JournalEntry(
+                        type=JournalType.TOOL_RESULT,
+                        content=f"[{call.name}] outcome unknown: the runner stopped while it ran",
+                        detail={"call_id": call.id, "unknown": True},
+                        step=full.current_step,
+                    )
+                )
+            if self.settings.runner.on_crash == "interrupted":
+                full.transition(
+                    TaskStatus.PAUSED, reason="interrupted: the runner stopped while this task ran"
+                )
+                entries.append(JournalEntry(type=JournalType.PAUSE, content=full.pause_reason or ""))
+            else:
+                full.transition(TaskStatus.QUEUED)
+                entries.append(
+                    JournalEntry(
+                        type=JournalType.RESUME,
+                        content="resuming after the runner stopped unexpectedly",
+                        step=full.current_step,
+                    )
+                )
+            await self._commit(full, entries)
+
+    async def stop(self, *, grace_s: float = 10.0) -> None:
+        """Stop at a safe point: running tasks finish their round (up to `grace_s`), then pause."""
+        self._stopping = True
+        self._wake.set()
+        for control in self._controls.values():
+            control.request_shutdown()
+        running = list(self._running.values())
+        if running:
+            _, pending = await asyncio.wait(running, timeout=grace_s)
+            for t in pending:
+                t.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
+        await self.bus.drain()
+
+    async def wait_until_idle(self) -> None:
+        while True:
+            self._idle.clear()
+            self._wake.set()
+            await self._idle.wait()
+            if self._is_idle():
+                return
+
+    async def run_until_idle(self) -> None:
+        await self.start()
+        try:
+            await self.wait_until_idle()
+        finally:
+            await self.stop()
+
+    # --- scheduling -----------------------------------------------------------------------------
+
+    def _is_idle(self) -> bool:
+        return not self._running and not any(t.status == TaskStatus.QUEUED for t in self.tasks.values())
+
+    async def _schedule_loop(self) -> None:
+        poll = self.settings.runner.control_poll_s
+        was_idle = False
+        while not self._stopping:
+            try:
+                await self._apply_inbox()
+                await self._discover_new_tasks()
+                await self._auto_resume()
+                self._fill_slots()
+            except Exception:  # the loop must survive anything one bad task does
+                log.exception("runner scheduling step failed")
+            idle = self._is_idle()
+            if idle:
+                self._idle.set()
+                if not was_idle:
+                    self.bus.publish(RunnerIdle())
+            was_idle = idle
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=poll)
+
+    def _fill_slots(self) -> None:
+        free = self.settings.runner.max_concurrent - len(self._running)
+        if free <= 0 or self._stopping:
+            return
+        queued = sorted(
+            (t for t in self.tasks.values() if t.status == TaskStatus.QUEUED and t.id not in self._running),
+            key=lambda t: (t.created_at, t.id),
+        )
+        for task in queued[:free]:
+            control = TaskControl()
+            self._controls[task.id] = control
+            job = asyncio.create_task(self._run_one(task.id, control), name=f"task-{task.id}")
+            self._running[task.id] = job
+
+    async def _run_one(self, task_id: str, control: TaskControl) -> None:
+        try:
+            task = await self.store.load(task_id)  # with the journal: the executor needs its history
+            self.tasks[task_id] = task
+            await execute_task(self.deps, task, control)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            log.exception("task %s crashed the executor", task_id)
+            task = self.tasks[task_id]
+            if task.status == TaskStatus.RUNNING:
+                task.transition(TaskStatus.FAILED, reason=f"internal error: {e}")
+                await self._commit(
+                    task, [JournalEntry(type=JournalType.ERROR, content=f"internal error: {e!r}")]
+                )
+        finally:
+            self._running.pop(task_id, None)
+            self._controls.pop(task_id, None)
+            self._wake.set()
+
+    async def _discover_new_tasks(self) -> None:
+        """Pick up tasks added by another process (`smallclaw task add` while we run)."""
+        ids = set(self.store.task_ids())
+        new = ids - self._known_ids
+        self._known_ids |= new
+        for task_id in sorted(new):
+            try:
+                task = await self.store.load(task_id, with_journal=False)
+            except LookupError as e:
+                log.warning("%s", e)
+                continue
+            self.tasks[task_id] = task
+            self.bus.publish(TaskCreated(task))
+
+    async def _auto_resume(self) -> None:
+        rs = self.settings.runner
+        if not rs.auto_resume_unreachable:
+            return
+        now = utcnow()
+        for task in list(self.tasks.values()):
+            if (
+                task.status == TaskStatus.NEEDS_ASSISTANCE
+                and (task.pause_reason or "").startswith(UNREACHABLE_PREFIX)
+                and (now - task.updated_at).total_seconds() >= rs.auto_resume_after_s
+            ):
+                await self.resume(task.id, "automatic retry: the model server may be back")
+
+    async def _apply_inbox(self) -> None:
+        for req in self._inbox.take():
+            try:
+                await self.apply(req)
+            except (taskops.TaskOpError, LookupError) as e:
+                log.warning("control request %s ignored: %s", req, e)
+
+    # --- intents --------------------------------------------------------------------------------
+
+    async def apply(self, req: ControlRequest) -> None:
+        method = {
+            "pause": self.pause,
+            "resume": self.resume,
+            "cancel": self.cancel,
+            "approve": self.approve,
+            "deny": self.deny,
+        }[req.action]
+        await method(req.task_id, req.note)
+
+    def get(self, task_id: str) -> Task:
+        if task_id in self.tasks:
+            return self.tasks[task_id]
+        real = self.store.resolve_id(task_id)
+        return self.tasks[real]
+
+    async def create_task(
+        self,
+        prompt: str,
+        *,
+        title: str | None = None,
+        steps: list[PlanStep] | None = None,
+        origin: Origin | None = None,
+    ) -> Task:
+        task = taskops.build_task(prompt, title=title, steps=steps, origin=origin)
+        await self.store.create(task)
+        self._known_ids.add(task.id)
+        self.tasks[task.id] = task
+        self.bus.publish(TaskCreated(task))
+        self._wake.set()
+        return task
+
+    async def pause(self, task_id: str, note: str | None = None) -> None:
+        task = self.get(task_id)
+        control = self._controls.get(task.id)
+        if control is not None:
+            control.request_pause(note)  # applied by the executor at the next round boundary
+            return
+        await self._commit(task, taskops.pause(task, note))
+        self.bus.publish(TaskPaused(task.id, task.pause_reason or "paused"))
+
+    async def resume(self, task_id: str, note: str | None = None) -> None:
+        task = self.get(task_id)
+        await self._commit(task, taskops.resume(task, note))
+        self._wake.set()
+
+    async def cancel(self, task_id: str, note: str | None = None) -> None:
+        task = self.get(task_id)
+        control = self._controls.get(task.id)
+        if control is not None:
+            control.request_cancel(note)
+            return
+        await self._commit(task, taskops.cancel(task, note))
+
+    async def approve(self, task_id: str, note: str | None = None) -> None:
+        task = self.get(task_id)
+        await self._commit(task, taskops.approve(task, note))
+        self._wake.set()
+
+    async def deny(self, task_id: str, note: str | None = None) -> None:
+        task = self.get(task_id)
+        await self._commit(task, taskops.deny(task, note))
+        self._wake.set()
+
+    # --- helpers --------------------------------------------------------------------------------
+
+    async def _commit(self, task: Task, entries: list[JournalEntry]) -> None:
+        await self.store.save(task)
+        if entries:
+            await self.store.append_journal(task, *entries)
+            for e in entries:
+                self.bus.publish(JournalAppended(task.id, e))
+        self.bus.publish(TaskUpdated(task))
+
+    def counts(self) -> dict[str, Any]:
+        running = sum(1 for t in self.tasks.values() if t.status == TaskStatus.RUNNING)
+        queued = sum(1 for t in self.tasks.values() if t.status == TaskStatus.QUEUED)
+        return {"running": running, "queued": queued}

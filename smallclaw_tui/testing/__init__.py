@@ -1,0 +1,27 @@
+"""Test helpers shipped with the package, so runner, TUI and benchmark tests share them."""
+
+from smallclaw_tui.testing.fake_server import (
+    ChatRequest,
+    FakeModelServer,
+    FakeToolCall,
+    Handler,
+    RecordedRequest,
+    Reply,
+    ScriptedHandler,
+    echo_handler,
+    free_port,
+    unreachable_url,
+)
+
+__all__ = [
+    "ChatRequest",
+    "FakeModelServer",
+    "FakeToolCall",
+    "Handler",
+    "RecordedRequest",
+    "Reply",
+    "ScriptedHandler",
+    "echo_handler",
+    "free_port",
+    "unreachable_url",
+]

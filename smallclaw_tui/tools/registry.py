@@ -1,0 +1,77 @@
+"""The tool registry: the specs the model sees, and the one door every tool call goes through.
+
+:meth:`ToolRegistry.execute` never raises for a tool problem. Unknown tools, bad arguments, paths
+outside the workspace, file-system errors and even bugs in a tool come back as ``ok=False`` with a
+sentence the model can act on; only cancellation passes through.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from smallclaw_tui.llm.base import ToolSpec
+from smallclaw_tui.models import ToolCall
+from smallclaw_tui.tools.args import ArgumentError, check_arguments
+from smallclaw_tui.tools.base import Tool, ToolContext, ToolError, ToolResult
+from smallclaw_tui.tools.files import FILE_TOOLS
+from smallclaw_tui.tools.shell_tool import RUN_SHELL
+from smallclaw_tui.tools.text import clip
+from smallclaw_tui.tools.web import WEB_FETCH
+from smallclaw_tui.tools.workspace import WorkspaceEscape
+
+
+class ToolRegistry:
+    def __init__(self, tools: Iterable[Tool] = ()) -> None:
+        self._tools: dict[str, Tool] = {}
+        for tool in tools:
+            self.register(tool)
+
+    def register(self, tool: Tool) -> None:
+        if tool.name in self._tools:
+            raise ValueError(f"tool {tool.name!r} is already registered")
+        self._tools[tool.name] = tool
+
+    def names(self) -> list[str]:
+        return list(self._tools)
+
+    def get(self, name: str) -> Tool | None:
+        return self._tools.get(name)
+
+    def specs(self) -> list[ToolSpec]:
+        return [tool.spec() for tool in self._tools.values()]
+
+    async def execute(self, call: ToolCall, ctx: ToolContext) -> ToolResult:
+        result = await self._execute(call, ctx)
+        # A last bound for every tool; the tools clip their own output with better notes first.
+        result.output = clip(result.output, ctx.settings.output_max_chars)
+        return result
+
+    async def _execute(self, call: ToolCall, ctx: ToolContext) -> ToolResult:
+        tool = self._tools.get(call.name)
+        if tool is None:
+            return ToolResult(False, f"unknown tool {call.name!r}; available: {', '.join(self._tools)}")
+        try:
+            args = check_arguments(tool.name, tool.params, call.arguments)
+            return await tool.handler(args, ctx)
+        except (ArgumentError, ToolError, WorkspaceEscape) as e:
+            return ToolResult(False, str(e))
+        except OSError as e:
+            return ToolResult(False, f"{tool.name} failed: {e.strerror or e}{_where(e, ctx)}")
+        except Exception as e:  # a bug in a tool must not kill the chat loop or the runner
+            return ToolResult(False, f"{tool.name} failed unexpectedly: {type(e).__name__}: {e}")
+
+
+def _where(error: OSError, ctx: ToolContext) -> str:
+    if not error.filename:
+        return ""
+    path = Path(os.fsdecode(error.filename))
+    # Say it the way the model named it: relative to the workspace.
+    root = ctx.workspace.resolve()
+    return f": {path.relative_to(root).as_posix() if path.is_relative_to(root) else path}"
+
+
+def default_registry() -> ToolRegistry:
+    """The standard tools, in the order the model sees them."""
+    return ToolRegistry([*FILE_TOOLS, RUN_SHELL, WEB_FETCH])

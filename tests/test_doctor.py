@@ -1,0 +1,111 @@
+"""`run_doctor` against the loopback fake server (both protocols) and a server that is down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from smallclaw_tui.config import Settings
+from smallclaw_tui.doctor import DoctorCheck, DoctorReport, format_report, run_doctor, text_tool_call
+from smallclaw_tui.testing import FakeModelServer, Reply, ScriptedHandler, unreachable_url
+
+
+def settings_for(srv: FakeModelServer | None, tmp_path: Path, **llm: Any) -> Settings:
+    base = srv.llm_settings(**llm) if srv is not None else None
+    values = base.model_dump() if base is not None else {"base_url": unreachable_url(), **llm}
+    return Settings(workspace=tmp_path, llm=values)
+
+
+def check(report: DoctorReport, name: str) -> DoctorCheck:
+    found = report.get(name)
+    assert found is not None, f"no {name!r} check in the report"
+    return found
+
+
+def marks(report: DoctorReport) -> dict[str, str]:
+    return {c.name: "skip" if c.skipped else ("ok" if c.ok else "FAIL") for c in report}
+
+
+async def test_healthy_server_passes_every_check(tmp_path: Path) -> None:
+    handler = ScriptedHandler([Reply.tool("echo", {"text": "ping"}, tokens_per_s=12.5, load_s=2.0)])
+    with FakeModelServer(handler) as srv:
+        report = await run_doctor(settings_for(srv, tmp_path, num_ctx=8192))
+        request = srv.chat_requests[0]
+    assert report.ok, format_report(report)
+    assert marks(report) == {"server": "ok", "model": "ok", "context": "ok", "tool call": "ok", "speed": "ok"}
+    assert "12.5 tokens/s" in check(report, "speed").detail
+    assert request.tool_names == ["echo"] and request.think is False
+    assert format_report(report).splitlines()[-1] == "all checks passed"
+
+
+async def test_server_down_fails_first_check_and_skips_the_rest(tmp_path: Path) -> None:
+    report = await run_doctor(settings_for(None, tmp_path))
+    assert not report.ok
+    assert marks(report) == {
+        "server": "FAIL",
+        "model": "skip",
+        "context": "skip",
+        "tool call": "skip",
+        "speed": "skip",
+    }
+    server = report.checks[0]
+    assert "refused" in server.detail and "\n" not in server.detail
+    text = format_report(report)
+    assert text.startswith("FAIL  server")
+    assert "fix: start Ollama" in text
+
+
+async def test_missing_model_says_how_to_pull_it(tmp_path: Path) -> None:
+    with FakeModelServer(models=["llama3.2:1b"]) as srv:
+        report = await run_doctor(settings_for(srv, tmp_path, model="qwen3:4b"))
+    model = check(report, "model")
+    assert not model.ok and "qwen3:4b" in model.detail and model.fix == "run `ollama pull qwen3:4b`"
+    assert marks(report)["tool call"] == "skip"
+
+
+async def test_tool_call_written_as_text_is_noticed(tmp_path: Path) -> None:
+    text = 'Sure! {"name": "echo", "arguments": {"text": "ping"}}'
+    with FakeModelServer(ScriptedHandler([Reply(text=text)])) as srv:
+        report = await run_doctor(settings_for(srv, tmp_path))
+    found = check(report, "tool call")
+    assert found.ok and "as text" in found.detail
+    assert "hint:" in format_report(report)
+
+
+async def test_no_tool_call_fails(tmp_path: Path) -> None:
+    with FakeModelServer(ScriptedHandler([Reply(text="I cannot do that.")])) as srv:
+        report = await run_doctor(settings_for(srv, tmp_path))
+    found = check(report, "tool call")
+    assert not found.ok and "I cannot do that." in found.detail
+    assert not report.ok
+
+
+async def test_num_ctx_above_the_model_limit_fails(tmp_path: Path) -> None:
+    with FakeModelServer(ScriptedHandler([Reply.tool("echo", {"text": "ping"})]), context_length=4096) as srv:
+        report = await run_doctor(settings_for(srv, tmp_path, num_ctx=16384))
+    found = check(report, "context")
+    assert not found.ok and "4096" in found.detail and "num_ctx" in found.fix
+
+
+async def test_model_error_during_the_tool_call_is_reported(tmp_path: Path) -> None:
+    with FakeModelServer(ScriptedHandler([Reply.fail(500, "out of memory")])) as srv:
+        report = await run_doctor(settings_for(srv, tmp_path))
+    assert marks(report)["tool call"] == "FAIL" and marks(report)["speed"] == "skip"
+    assert "out of memory" in check(report, "tool call").detail
+
+
+async def test_openai_compatible_server(tmp_path: Path) -> None:
+    handler = ScriptedHandler([Reply.tool("echo", {"text": "ping"})])
+    with FakeModelServer(handler, models=["qwen3-4b.gguf"], n_ctx=8192) as srv:
+        report = await run_doctor(settings_for(srv, tmp_path, api="openai", model="qwen3:4b", num_ctx=8192))
+    assert report.ok, format_report(report)
+    assert "qwen3-4b.gguf" in check(report, "model").detail
+
+
+def test_text_tool_call_detection() -> None:
+    assert text_tool_call('<tool_call>{"name": "echo", "arguments": {}}</tool_call>') == {
+        "name": "echo",
+        "arguments": {},
+    }
+    assert text_tool_call("no json {here} at all") is None
+    assert text_tool_call('{"text": "no name"}') is None

@@ -1,0 +1,181 @@
+"""run_shell and run_command with real subprocesses: approval flow, limits, timeouts, no leftovers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from smallclaw_tui.config import ToolSettings
+from smallclaw_tui.tools import ApprovalDecision, ToolContext, ToolResult, run_command
+
+RunTool = Callable[..., Awaitable[ToolResult]]
+
+
+class RecordingApprover:
+    def __init__(self, decision: ApprovalDecision) -> None:
+        self.decision = decision
+        self.asked: list[str] = []
+
+    async def __call__(self, command: str) -> ApprovalDecision:
+        self.asked.append(command)
+        return self.decision
+
+
+def make_ctx(
+    workspace: Path, approver: RecordingApprover | None = None, approved_commands: set[str] | None = None
+) -> ToolContext:
+    return ToolContext(
+        workspace=workspace,
+        settings=ToolSettings(shell_timeout_s=10),
+        approver=approver,
+        approved_commands=approved_commands or set(),
+    )
+
+
+# --- approval flow ----------------------------------------------------------------------------------
+
+
+async def test_allowlisted_command_runs_in_the_workspace(workspace: Path, run_tool: RunTool) -> None:
+    approver = RecordingApprover(ApprovalDecision.DENIED)
+    r = await run_tool("run_shell", make_ctx(workspace, approver=approver), command="pwd")
+    assert r.ok
+    assert r.output == f"exit 0\n{workspace.resolve()}\n"
+    assert approver.asked == []  # the allowlist alone was enough
+
+
+async def test_approver_approves(workspace: Path, run_tool: RunTool) -> None:
+    approver = RecordingApprover(ApprovalDecision.APPROVED)
+    r = await run_tool("run_shell", make_ctx(workspace, approver=approver), command="touch made.txt")
+    assert r.ok and r.output == "exit 0\n(no output)"
+    assert approver.asked == ["touch made.txt"]
+    assert (workspace / "made.txt").exists()
+
+
+async def test_approver_denies(workspace: Path, run_tool: RunTool) -> None:
+    approver = RecordingApprover(ApprovalDecision.DENIED)
+    r = await run_tool("run_shell", make_ctx(workspace, approver=approver), command="touch made.txt")
+    assert not r.ok and r.output.startswith("denied by the user")
+    assert r.pending_command is None
+    assert not (workspace / "made.txt").exists()
+
+
+@pytest.mark.parametrize("with_approver", [False, True])
+async def test_pending(workspace: Path, run_tool: RunTool, with_approver: bool) -> None:
+    approver = RecordingApprover(ApprovalDecision.PENDING) if with_approver else None
+    r = await run_tool("run_shell", make_ctx(workspace, approver=approver), command="echo hi > out.txt")
+    assert not r.ok
+    assert r.output == "needs approval: echo hi > out.txt"
+    assert r.pending_command == "echo hi > out.txt"
+    assert not (workspace / "out.txt").exists()
+
+
+async def test_pre_approved_command_runs_without_asking(workspace: Path, run_tool: RunTool) -> None:
+    approver = RecordingApprover(ApprovalDecision.DENIED)
+    ctx = make_ctx(workspace, approver=approver, approved_commands={"echo hi > out.txt"})
+    r = await run_tool("run_shell", ctx, command="echo hi > out.txt")
+    assert r.ok, r.output
+    assert approver.asked == []
+    assert (workspace / "out.txt").read_text() == "hi\n"
+    # Approval is for the exact command, not for anything that looks like it.
+    other = await run_tool(
+        "run_shell",
+        make_ctx(workspace, approved_commands={"echo hi > out.txt"}),
+        command="echo bye > out.txt",
+    )
+    assert other.pending_command == "echo bye > out.txt"
+
+
+async def test_failing_command_reports_exit_code_and_stderr(run_tool: RunTool) -> None:
+    r = await run_tool("run_shell", command="ls no-such-thing")
+    assert not r.ok
+    assert r.output.startswith("exit 2\n") and "no-such-thing" in r.output
+
+
+async def test_empty_command(run_tool: RunTool) -> None:
+    r = await run_tool("run_shell", command="  ")
+    assert not r.ok and "'command' is empty" in r.output
+
+
+# --- limits -----------------------------------------------------------------------------------------
+
+
+async def test_shell_timeout_returns_quickly(workspace: Path, run_tool: RunTool) -> None:
+    ctx = ToolContext(
+        workspace=workspace, settings=ToolSettings(shell_timeout_s=0.5), approved_commands={"sleep 5"}
+    )
+    start = time.monotonic()
+    r = await run_tool("run_shell", ctx, command="sleep 5")
+    assert time.monotonic() - start < 2
+    assert not r.ok
+    assert r.output.startswith("timed out after 0.5 s")
+
+
+async def test_output_is_clipped_keeping_head_and_tail(workspace: Path, run_tool: RunTool) -> None:
+    ctx = ToolContext(
+        workspace=workspace,
+        settings=ToolSettings(output_max_chars=500),
+        approved_commands={"seq 1 100000"},
+    )
+    r = await run_tool("run_shell", ctx, command="seq 1 100000")
+    assert r.ok
+    assert len(r.output) <= 500
+    assert r.output.startswith("exit 0\n1\n2\n3\n")
+    assert r.output.endswith("99999\n100000\n")
+    assert "[clipped " in r.output
+
+
+async def test_run_command_returns_partial_output_on_timeout(tmp_path: Path) -> None:
+    code, out = await run_command("echo started; sleep 5", tmp_path, timeout_s=0.5, max_chars=1000)
+    assert code is None and out == "started\n"
+
+
+async def test_run_command_stdin_is_empty_and_colours_are_stripped(tmp_path: Path) -> None:
+    code, out = await run_command("cat; printf '\\033[31mred\\033[0m'", tmp_path, timeout_s=5, max_chars=1000)
+    assert (code, out) == (0, "red")
+
+
+async def test_run_command_huge_output_stays_bounded(tmp_path: Path) -> None:
+    code, out = await run_command("yes | head -c 20000000", tmp_path, timeout_s=10, max_chars=300)
+    assert code == 0 and len(out) <= 300
+    assert "[clipped " in out
+
+
+async def test_background_jobs_do_not_outlive_the_command(tmp_path: Path) -> None:
+    start = time.monotonic()
+    code, out = await run_command(
+        "sleep 30 & echo $! > pid; echo started", tmp_path, timeout_s=10, max_chars=1000
+    )
+    assert time.monotonic() - start < 3  # not held hostage by the job keeping the pipe open
+    assert (code, out) == (0, "started\n")
+    await _assert_gone(int((tmp_path / "pid").read_text()))
+
+
+async def test_cancelling_kills_the_process(tmp_path: Path) -> None:
+    task = asyncio.create_task(
+        run_command("echo $$ > pid; exec sleep 30", tmp_path, timeout_s=60, max_chars=100)
+    )
+    while not (tmp_path / "pid").exists() or not (tmp_path / "pid").read_text().strip():
+        await asyncio.sleep(0.02)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await _assert_gone(int((tmp_path / "pid").read_text()))
+
+
+async def _assert_gone(pid: int) -> None:
+    # A killed process may linger a moment as a zombie until its parent reaps it.
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        stat = Path(f"/proc/{pid}/stat")
+        if stat.exists() and stat.read_text().split(") ")[1].startswith("Z"):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"process {pid} is still running")
