@@ -348,10 +348,9 @@ class _Executor:
         self.guard = LoopGuard(self.s.agent)  # a new step may legitimately repeat earlier calls
         self.session = self._make_session()
         await self.save()
-        nxt = task.active_step
-        self.deps.bus.publish(
-            StepAdvanced(task.id, task.current_step, nxt.description if nxt else "all steps done")
-        )
+        if task.active_step is None:
+            # The loop announces each step as it activates it; the end has no step to activate.
+            self.deps.bus.publish(StepAdvanced(task.id, task.current_step, "all steps done"))
 
     async def _reject(self, step: PlanStep, reason: str) -> None:
         rs, rc = self.s.runner, self.task.resume_context

@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from runner_helpers import honest_verifier, kind, running
+
+from smallclaw_tui.models import FileContainsCheck, JournalType, PlanStep, StepStatus, TaskStatus
+from smallclaw_tui.runner.events import NeedsAssistance, Verification
+from smallclaw_tui.testing.fake_server import ChatRequest, Reply
+
+STEP = [
+    PlanStep(
+        index=0, description="write out.txt saying hi", checks=[FileContainsCheck(path="out.txt", text="hi")]
+    )
+]
+
+
+def one_step_honest(req: ChatRequest) -> Reply:
+    k = kind(req)
+    if k == "verify":
+        return honest_verifier(req)
+    if k == "summary":
+        return Reply(text="Wrote out.txt.")
+    if req.tool_results:
+        return Reply(text="DONE: wrote out.txt")
+    return Reply.tool("write_file", {"path": "out.txt", "content": "hi"})
+
+
+async def test_liar_never_advances_and_escalates_within_bounded_rounds(workspace: Path) -> None:
+    calls = {"n": 0}
+
+    def liar(req: ChatRequest) -> Reply:
+        calls["n"] += 1
+        if kind(req) == "verify":
+            return Reply(text="VERDICT: YES\nEVIDENCE: I wrote the file out.txt\nREASON: it is done")
+        return Reply(text="DONE: I wrote out.txt with hi in it.")
+
+    # Without checks: only the evidence rule stands between the liar and a false completion.
+    steps = [PlanStep(index=0, description="write out.txt saying hi"), PlanStep(index=1, description="more")]
+    async with running(workspace, liar) as (runner, _srv, events):
+        task = await runner.create_task("Write out.txt", steps=steps)
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        task = await runner.store.load(task.id)
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
+    assert task.plan[0].status != StepStatus.DONE and task.current_step == 0
+    assert "not verified after 2 attempts" in (task.pause_reason or "")
+    assert "cited evidence is not in the tool results" in (task.pause_reason or "")
+    assert not (workspace / "out.txt").exists()
+    assert task.rounds <= 2 and calls["n"] <= 4  # two rounds, two verifier questions: bounded
+    assert [v.passed for v in events if isinstance(v, Verification)] == [False, False]
+
+
+async def test_liar_with_checks_fails_on_the_checks_without_asking_the_verifier(workspace: Path) -> None:
+    kinds: list[str] = []
+
+    def liar(req: ChatRequest) -> Reply:
+        kinds.append(kind(req))
+        return Reply(
+            text="VERDICT: YES\nEVIDENCE: done\nREASON: ok" if kind(req) == "verify" else "DONE: did it"
+        )
+
+    async with running(workspace, liar) as (runner, _srv, _events):
+        task = await runner.create_task("Write out.txt", steps=STEP)
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        task = await runner.store.load(task.id)
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
+    assert "check failed: out.txt does not exist" in (task.pause_reason or "")
+    assert "verify" not in kinds
+    verify_entries = [e.content for e in task.journal if e.type == JournalType.VERIFY]
+    assert verify_entries and all("FAILED" in c for c in verify_entries)
+
+
+async def test_looper_ends_in_needs_assistance_naming_the_call(workspace: Path) -> None:
+    (workspace / "a.txt").write_text("x")
+
+    def looper(req: ChatRequest) -> Reply:
+        return Reply.tool("read_file", {"path": "a.txt"})
+
+    async with running(workspace, looper) as (runner, srv, events):
+        task = await runner.create_task("Read a.txt", steps=STEP)
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        task = await runner.store.load(task.id)
+        n_requests = len(srv.chat_requests)
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
+    assert "read_file" in (task.pause_reason or "") and "a.txt" in (task.pause_reason or "")
+    assert any(isinstance(e, NeedsAssistance) and "read_file" in e.reason for e in events)
+    assert any(e.type == JournalType.LOOP for e in task.journal)
+    assert n_requests <= 8  # stuck at the 6th identical call: cycles burned are bounded
+
+
+async def test_server_that_fails_a_few_times_then_recovers_completes(workspace: Path) -> None:
+    faults = iter(
+        [
+            Reply.fail(500, "model runner crashed"),
+            Reply(text="partial", cut_after_chunks=1),
+            Reply.fail(503, "loading"),
+        ]
+    )
+
+    def flaky(req: ChatRequest) -> Reply:
+        return next(faults, None) or one_step_honest(req)
+
+    async with running(workspace, flaky) as (runner, _srv, _events):
+        task = await runner.create_task("Write out.txt", steps=STEP)
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        task = await runner.store.load(task.id)
+    assert task.status == TaskStatus.COMPLETE
+    assert (workspace / "out.txt").read_text() == "hi"
+    retries = [e for e in task.journal if e.type == JournalType.RETRY]
+    assert len(retries) == 3 and "transport error" in retries[0].content
+
+
+async def test_refused_connection_then_server_comes_back(workspace: Path) -> None:
+    async with running(workspace, one_step_honest, runner__retry_base_s=0.2, runner__retry_max_s=0.2) as (
+        runner,
+        srv,
+        _events,
+    ):
+        srv.stop()
+        task = await runner.create_task("Write out.txt", steps=STEP)
+        await asyncio.sleep(0.3)  # let it hit the refused port at least once
+        srv.start()
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        task = await runner.store.load(task.id)
+    assert task.status == TaskStatus.COMPLETE
+    assert any("refused" in e.content.lower() for e in task.journal if e.type == JournalType.RETRY)
+
+
+async def test_server_that_stays_down_pauses_with_bounded_retries_and_no_busy_loop(workspace: Path) -> None:
+    async with running(workspace, one_step_honest, runner__retry_max_attempts=4) as (runner, srv, _events):
+        srv.stop()
+        started = time.monotonic()
+        task = await runner.create_task("Write out.txt", steps=STEP)
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        elapsed = time.monotonic() - started
+        task = await runner.store.load(task.id)
+        url = runner.settings.llm.base_url
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
+    assert (task.pause_reason or "").startswith(f"model server unreachable at {url}")
+    retries = [e for e in task.journal if e.type == JournalType.RETRY]
+    assert len(retries) == 4  # exactly the configured cap, then stop
+    assert elapsed < 10
+
+
+async def test_model_not_found_needs_assistance_not_failed(workspace: Path) -> None:
+    async with running(workspace, one_step_honest, llm__model="no-such-model:1b") as (runner, _srv, _events):
+        task = await runner.create_task("Write out.txt", steps=STEP)
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        task = await runner.store.load(task.id)
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
+    assert "no-such-model:1b" in (task.pause_reason or "")
