@@ -425,7 +425,9 @@ class _Executor:
     async def _on_turn_event(self, event: TurnEvent) -> None:
         task, rc = self.task, self.task.resume_context
         if isinstance(event, ToolStarted):
+            # Saved before the call is journaled: a crash in between still reports "outcome unknown".
             rc.in_flight_tool_call = event.call
+            await self.save()
             args = json.dumps(event.call.arguments, ensure_ascii=False)
             await self.journal(
                 JournalType.TOOL_CALL,
@@ -433,7 +435,6 @@ class _Executor:
                 call_id=event.call.id,
                 name=event.call.name,
             )
-            await self.save()
             self.deps.bus.publish(ToolCallStarted(task.id, event.call))
         elif isinstance(event, ToolFinished):
             rc.in_flight_tool_call = None
