@@ -40,7 +40,7 @@ def pause(task: Task, note: str | None = None) -> list[JournalEntry]:
     ]
 
 
-def resume(task: Task, note: str | None = None) -> list[JournalEntry]:
+def resume(task: Task, note: str | None = None, *, auto: bool = False) -> list[JournalEntry]:
     if task.status not in (TaskStatus.PAUSED, TaskStatus.NEEDS_ASSISTANCE, TaskStatus.FAILED):
         raise TaskOpError(
             f"task {task.id} is {task.status.value}; only a paused or stuck task can be resumed"
@@ -53,7 +53,13 @@ def resume(task: Task, note: str | None = None) -> list[JournalEntry]:
     step = task.active_step
     if step is not None:
         step.attempts = 0
-    return [JournalEntry(type=JournalType.RESUME, content=note or "resumed", step=task.current_step)]
+    # `auto` marks the runner's own retries, so notifiers can tell them from a person's resume.
+    detail: dict[str, object] = {"auto": True} if auto else {}
+    return [
+        JournalEntry(
+            type=JournalType.RESUME, content=note or "resumed", detail=detail, step=task.current_step
+        )
+    ]
 
 
 def cancel(task: Task, note: str | None = None) -> list[JournalEntry]:

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from smallclaw_tui.cli.common import CLIError, settings_from_args
 from smallclaw_tui.cli.printer import ProgressPrinter
@@ -13,7 +14,11 @@ from smallclaw_tui.config import Settings
 from smallclaw_tui.runner.deps import RunnerDeps
 from smallclaw_tui.runner.runner import BackgroundTaskRunner
 from smallclaw_tui.store.lock import WorkspaceLock, WorkspaceLocked
+from smallclaw_tui.telegram import maybe_start_telegram
 from smallclaw_tui.textsafe import printable
+
+if TYPE_CHECKING:
+    from smallclaw_tui.telegram.adapter import TelegramAdapter
 
 
 def run_runner_command(args: argparse.Namespace) -> int:
@@ -37,8 +42,12 @@ async def _run(settings: Settings, *, until_idle: bool) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    telegram: TelegramAdapter | None = None
     try:
         await runner.start()
+        telegram = await maybe_start_telegram(settings, runner)
+        if telegram is not None:
+            print(telegram.describe(), flush=True)
         for p in runner.problems:
             print(f"smallclaw: quarantined {printable(str(p))}", file=sys.stderr)
         print(
@@ -55,6 +64,10 @@ async def _run(settings: Settings, *, until_idle: bool) -> int:
             print("stopping at a safe point…", flush=True)
     finally:
         await runner.stop()
+        if telegram is not None:
+            # After the runner, so a task that finished just before --until-idle returned still
+            # gets its message out (within the adapter's grace; what misses it is journaled).
+            await telegram.stop()
         await deps.client.aclose()
     counts: dict[str, int] = {}
     for t in runner.tasks.values():

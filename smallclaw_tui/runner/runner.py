@@ -28,6 +28,7 @@ from smallclaw_tui.runner.events import (
     JournalAppended,
     RunnerIdle,
     TaskCreated,
+    TaskFailed,
     TaskPaused,
     TaskUpdated,
 )
@@ -189,6 +190,7 @@ class BackgroundTaskRunner:
                 await self._commit(
                     task, [JournalEntry(type=JournalType.ERROR, content=f"internal error: {e!r}")]
                 )
+                self.bus.publish(TaskFailed(task_id, task.pause_reason or f"internal error: {e}"))
         finally:
             self._running.pop(task_id, None)
             self._controls.pop(task_id, None)
@@ -219,7 +221,7 @@ class BackgroundTaskRunner:
                 and (task.pause_reason or "").startswith(UNREACHABLE_PREFIX)
                 and (now - task.updated_at).total_seconds() >= rs.auto_resume_after_s
             ):
-                await self.resume(task.id, "automatic retry: the model server may be back")
+                await self.resume(task.id, "automatic retry: the model server may be back", auto=True)
 
     async def _apply_inbox(self) -> None:
         for req in self._inbox.take():
@@ -271,9 +273,10 @@ class BackgroundTaskRunner:
         await self._commit(task, taskops.pause(task, note))
         self.bus.publish(TaskPaused(task.id, task.pause_reason or "paused"))
 
-    async def resume(self, task_id: str, note: str | None = None) -> None:
+    async def resume(self, task_id: str, note: str | None = None, *, auto: bool = False) -> None:
+        """Queue a paused or stuck task again; `auto` marks the runner's own retry, not a person's."""
         task = self.get(task_id)
-        await self._commit(task, taskops.resume(task, note))
+        await self._commit(task, taskops.resume(task, note, auto=auto))
         self._wake.set()
 
     async def cancel(self, task_id: str, note: str | None = None) -> None:

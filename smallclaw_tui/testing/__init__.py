@@ -12,10 +12,12 @@ from smallclaw_tui.testing.fake_server import (
     free_port,
     unreachable_url,
 )
+from smallclaw_tui.testing.fake_telegram import FakeTelegramServer
 
 __all__ = [
     "ChatRequest",
     "FakeModelServer",
+    "FakeTelegramServer",
     "FakeToolCall",
     "Handler",
     "RecordedRequest",
