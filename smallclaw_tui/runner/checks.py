@@ -60,3 +60,23 @@ async def run_check(check: Check, ctx: ToolContext) -> CheckOutcome:
 
 async def run_checks(checks: list[Check], ctx: ToolContext) -> list[CheckOutcome]:
     return [await run_check(c, ctx) for c in checks]
+
+
+# A step that says it creates or writes a file names what it must leave behind. Only paths that
+# look like files (a dot-extension or a slash) right after such a verb are taken, so "read a.txt"
+# or "write a summary" imply nothing.
+_PRODUCES = re.compile(
+    r"\b(?:create|write|save|generate|produce)s?\b[^.;:\n]{0,40}?"
+    r"(?:\b(?:to|into|in|as|file|called|named)\s+)?`?([\w][\w./-]*\.[A-Za-z0-9]{1,8}|[\w.-]+/[\w./-]+)`?",
+    re.I,
+)
+
+
+def implied_checks(description: str) -> list[FileExistsCheck]:
+    """`file_exists` checks for the files a step's words say it produces (for steps without checks)."""
+    seen: list[str] = []
+    for m in _PRODUCES.finditer(description):
+        path = m.group(1).rstrip(".,)")
+        if path and not path.startswith(("http", "/")) and ".." not in path and path not in seen:
+            seen.append(path)
+    return [FileExistsCheck(path=p) for p in seen]

@@ -14,7 +14,7 @@ _LABEL = re.compile(
     re.I,
 )
 _BRACKET_LABEL = re.compile(r"^\s*\[[a-z_]+(?:\s+(?:ok|error|failed))?\]\s*", re.I)
-_QUOTES = "\"'`“”‘’«»"
+_QUOTES = "\"'`“”‘’«»*_"
 MIN_QUOTE_CHARS = 4
 
 

@@ -27,6 +27,7 @@ from smallclaw_tui.agent.session import ChatSession, TurnResult
 from smallclaw_tui.llm.base import LLMError, ModelClient, TransportError
 from smallclaw_tui.models import (
     ChatMessage,
+    Check,
     JournalEntry,
     JournalType,
     PendingApproval,
@@ -39,7 +40,7 @@ from smallclaw_tui.models import (
 )
 from smallclaw_tui.runner import planner, verifier
 from smallclaw_tui.runner.backoff import delays
-from smallclaw_tui.runner.checks import run_checks
+from smallclaw_tui.runner.checks import implied_checks, run_checks
 from smallclaw_tui.runner.control import TaskControl
 from smallclaw_tui.runner.delivery import completion_message, deliver_to_origin, needs_you_message
 from smallclaw_tui.runner.deps import RunnerDeps
@@ -188,6 +189,8 @@ class _Executor:
                 await self._honour_requests()
                 step = task.active_step
                 if step is None:
+                    if await self._final_recheck():
+                        continue  # a finished step was undone; it is open again
                     await self._complete()
                     return
                 if step.status == StepStatus.PENDING:
@@ -244,10 +247,19 @@ class _Executor:
             rc.in_flight_tool_call = None  # the prompt told the model; do not repeat the warning
 
         record = f"[round {task.rounds}] step {step.index + 1}: {step.description}"
+        started = False
+
+        async def attempt() -> TurnResult:
+            # A retry continues the interrupted turn: the model sees the calls it already made and
+            # their results, instead of the stale prompt that would make it do them again.
+            nonlocal started
+            if started and self.session.mid_turn:
+                return await self.session.run_turn(None, send_history=False)
+            started = True
+            return await self.session.run_turn(prompt, send_history=False, record_as=record)
+
         try:
-            result = await self._with_retries(
-                lambda: self.session.run_turn(prompt, send_history=False, record_as=record)
-            )
+            result = await self._with_retries(attempt)
         except _Unreachable as e:
             await self.needs_assistance(str(e))
         except LLMError as e:
@@ -275,12 +287,24 @@ class _Executor:
 
     # --- verification ---------------------------------------------------------------------------
 
-    def _step_sources(self, step: PlanStep) -> list[str]:
+    def _step_entries(self, step: PlanStep) -> list[JournalEntry]:
         return [
-            e.content
+            e
             for e in self.task.journal
             if e.step == step.index and e.type in (JournalType.TOOL_CALL, JournalType.TOOL_RESULT)
         ]
+
+    def _evidence(self, step: PlanStep) -> list[str]:
+        """Only successful tool results are evidence: a call is the model's own words, and a
+        failed result proves only that something did not happen."""
+        return [
+            e.content
+            for e in self._step_entries(step)
+            if e.type == JournalType.TOOL_RESULT and e.detail.get("ok") is True
+        ]
+
+    def _checks_for(self, step: PlanStep) -> list[Check]:
+        return list(step.checks) or list(implied_checks(step.description))
 
     async def _verify(self, step: PlanStep, claim: str) -> None:
         mode = self.s.runner.verification
@@ -288,8 +312,9 @@ class _Executor:
             await self._advance(step, "accepted without verification (verification is off)")
             return
         check_lines: list[str] = []
-        if mode == "checks_evidence" and step.checks:
-            outcomes = await run_checks(step.checks, self.tool_ctx)
+        checks = self._checks_for(step) if mode == "checks_evidence" else []
+        if checks:
+            outcomes = await run_checks(checks, self.tool_ctx)
             for o in outcomes:
                 await self.journal(
                     JournalType.VERIFY,
@@ -307,13 +332,22 @@ class _Executor:
                 await self._reject(step, "check failed: " + "; ".join(o.detail for o in failed))
                 return
             check_lines = [f"check passed: {o.detail}" for o in outcomes]
+        evidence = self._evidence(step)
+        if mode == "checks_evidence" and not evidence and not check_lines:
+            # Nothing could support a YES: spare the model the question.
+            await self.journal(
+                JournalType.VERIFY, "not verified: no successful tool result or check in this step"
+            )
+            await self._reject(step, "no tool call in this step succeeded, so nothing shows the step is done")
+            return
         try:
             verdict = await self._with_retries(
                 lambda: verifier.ask(
                     self.client,
                     model=self.s.llm.verifier_model,
                     step=step.description,
-                    sources=self._step_sources(step),
+                    shown=[e.content for e in self._step_entries(step)],
+                    evidence_sources=evidence,
                     claim=claim,
                     checks=check_lines,
                     require_evidence=mode == "checks_evidence",
@@ -331,7 +365,8 @@ class _Executor:
             passed=verdict.yes,
         )
         if verdict.yes:
-            await self._advance(step, verdict.reason)
+            quote = " ".join(verdict.evidence.split())[:120]
+            await self._advance(step, verdict.reason + (f" (evidence: {quote})" if quote else ""))
         else:
             await self._reject(step, verdict.reason)
 
@@ -344,13 +379,42 @@ class _Executor:
         rc.verifier_feedback = ""
         rc.step_rounds = 0
         rc.user_notes = []
-        task.current_step += 1
+        # The next step still open (after a reopened step, the later ones may already be done).
+        task.current_step = next(
+            (s.index for s in task.plan if s.index > step.index and s.status != StepStatus.DONE),
+            len(task.plan),
+        )
         self.guard = LoopGuard(self.s.agent)  # a new step may legitimately repeat earlier calls
         self.session = self._make_session()
         await self.save()
         if task.active_step is None:
             # The loop announces each step as it activates it; the end has no step to activate.
             self.deps.bus.publish(StepAdvanced(task.id, task.current_step, "all steps done"))
+
+    async def _final_recheck(self) -> bool:
+        """Before calling the task complete, run every step's checks again: a later round may have
+        undone an earlier step. Reopens the first broken step (True), or lets completion go ahead."""
+        if self.s.runner.verification != "checks_evidence":
+            return False
+        for step in self.task.plan:
+            checks = self._checks_for(step)
+            if not checks:
+                continue
+            failed = [
+                o for o in await run_checks(checks, self.tool_ctx) if not o.passed and not o.needs_approval
+            ]
+            if not failed:
+                continue
+            why = "; ".join(o.detail for o in failed)
+            await self.journal(JournalType.VERIFY, f"final re-check of step {step.index + 1} FAILED: {why}")
+            step.status = StepStatus.ACTIVE
+            step.completed_at = None
+            self.task.current_step = step.index
+            self.task.resume_context.step_rounds = 0
+            await self._reject(step, f"this step's result was undone by a later step: {why}")
+            self.deps.bus.publish(StepAdvanced(self.task.id, step.index, step.description))
+            return True
+        return False
 
     async def _reject(self, step: PlanStep, reason: str) -> None:
         rs, rc = self.s.runner, self.task.resume_context

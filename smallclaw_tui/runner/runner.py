@@ -177,8 +177,12 @@ class BackgroundTaskRunner:
 
     async def _run_one(self, task_id: str, control: TaskControl) -> None:
         try:
-            task = await self.store.load(task_id)  # with the journal: the executor needs its history
-            self.tasks[task_id] = task
+            # The live object is the truth (a save of it may still be in flight); only its journal,
+            # which list views leave unloaded, comes from disk, where every entry lands first.
+            task = self.tasks[task_id]
+            if task.status != TaskStatus.QUEUED:
+                return  # paused or cancelled between scheduling and starting
+            await self.store.reload_journal(task)
             await execute_task(self.deps, task, control)
         except asyncio.CancelledError:
             raise

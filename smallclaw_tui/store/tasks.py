@@ -132,6 +132,12 @@ class TaskStore:
         if read.torn_tail:
             result.notes.append(f"task {task.id}: last journal line was cut short (crash?) and skipped")
 
+    async def reload_journal(self, task: Task) -> LoadResult:
+        """Replace the task's in-memory journal with the one on disk (a superset: appends land there first)."""
+        result = LoadResult()
+        await self._attach_journal(task, result)
+        return result
+
     async def load_all(self, *, with_journal: bool = False) -> LoadResult:
         """Load every task concurrently. Bad files are quarantined and reported; the rest load."""
         result = LoadResult()

@@ -239,3 +239,17 @@ def test_canonical_tool_name() -> None:
     assert canonical_tool_name("Read-File", KNOWN) == "read_file"
     assert canonical_tool_name("functions.list_dir", KNOWN) == "list_dir"
     assert canonical_tool_name("read", KNOWN) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ('{"path": "a.md", "content": "# Usage\\n"', {"path": "a.md", "content": "# Usage\n"}),
+        ("{'path': 'a.md', 'content': 'x\\n'}", {"path": "a.md", "content": "x\n"}),
+        ('{"a": "x\\ny\\n", "b": 1', {"a": "x\ny\n", "b": 1}),
+        ('{"path": "a.txt", "content": "hi"} and then some chatter', {"path": "a.txt", "content": "hi"}),
+    ],
+)
+def test_repair_never_changes_string_values(raw: str, expected: dict[str, object]) -> None:
+    # json_repair alone strips trailing newlines from values; a file must get the bytes the model sent.
+    assert repair_arguments(raw) == expected

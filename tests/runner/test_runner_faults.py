@@ -34,22 +34,61 @@ async def test_liar_never_advances_and_escalates_within_bounded_rounds(workspace
     def liar(req: ChatRequest) -> Reply:
         calls["n"] += 1
         if kind(req) == "verify":
-            return Reply(text="VERDICT: YES\nEVIDENCE: I wrote the file out.txt\nREASON: it is done")
-        return Reply(text="DONE: I wrote out.txt with hi in it.")
+            return Reply(text="VERDICT: YES\nEVIDENCE: wrote 2 bytes to greeting\nREASON: it is done")
+        if not req.tool_results:
+            return Reply.tool("list_dir", {"path": "."})  # one real, harmless call, then a claim
+        return Reply(text="DONE: I greeted the user.")
 
-    # Without checks: only the evidence rule stands between the liar and a false completion.
-    steps = [PlanStep(index=0, description="write out.txt saying hi"), PlanStep(index=1, description="more")]
+    # No checks and no file named: only the evidence rule stands between the liar and a false completion.
+    steps = [PlanStep(index=0, description="greet the user warmly"), PlanStep(index=1, description="more")]
     async with running(workspace, liar) as (runner, _srv, events):
-        task = await runner.create_task("Write out.txt", steps=steps)
+        task = await runner.create_task("Greet", steps=steps)
         await asyncio.wait_for(runner.wait_until_idle(), 30)
         task = await runner.store.load(task.id)
     assert task.status == TaskStatus.NEEDS_ASSISTANCE
     assert task.plan[0].status != StepStatus.DONE and task.current_step == 0
     assert "not verified after 2 attempts" in (task.pause_reason or "")
     assert "cited evidence is not in the tool results" in (task.pause_reason or "")
-    assert not (workspace / "out.txt").exists()
-    assert task.rounds <= 2 and calls["n"] <= 4  # two rounds, two verifier questions: bounded
+    assert task.rounds <= 2 and calls["n"] <= 8  # bounded: two rounds of two calls, two questions
     assert [v.passed for v in events if isinstance(v, Verification)] == [False, False]
+
+
+async def test_a_claim_with_no_successful_tool_call_is_rejected_without_asking(workspace: Path) -> None:
+    kinds: list[str] = []
+
+    def liar(req: ChatRequest) -> Reply:
+        kinds.append(kind(req))
+        if kind(req) == "verify":
+            return Reply(text="VERDICT: YES\nEVIDENCE: done\nREASON: ok")
+        if not req.tool_results:
+            return Reply.tool("read_file", {"path": "report.pdf"})  # fails: no such file
+        return Reply(text="DONE: summarized the report")
+
+    steps = [PlanStep(index=0, description="summarize the report")]
+    async with running(workspace, liar) as (runner, _srv, _events):
+        task = await runner.create_task("Summarize", steps=steps)
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        task = await runner.store.load(task.id)
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
+    assert "nothing shows the step is done" in (task.pause_reason or "")
+    assert "verify" not in kinds
+
+
+async def test_a_step_that_names_a_file_to_write_must_leave_it_behind(workspace: Path) -> None:
+    def liar(req: ChatRequest) -> Reply:
+        if kind(req) == "verify":
+            return Reply(text="VERDICT: YES\nEVIDENCE: .: 0 folders, 0 files\nREASON: ok")
+        if not req.tool_results:
+            return Reply.tool("list_dir", {"path": "."})
+        return Reply(text="DONE")
+
+    steps = [PlanStep(index=0, description="Write the summary into report.md")]
+    async with running(workspace, liar) as (runner, _srv, _events):
+        task = await runner.create_task("Summarize", steps=steps)
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        task = await runner.store.load(task.id)
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
+    assert "report.md does not exist" in (task.pause_reason or "")
 
 
 async def test_liar_with_checks_fails_on_the_checks_without_asking_the_verifier(workspace: Path) -> None:

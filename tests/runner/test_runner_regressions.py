@@ -1,0 +1,102 @@
+"""Failures the reliability benchmark found (bench/reliability/FINDINGS.md), kept fixed."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from runner_helpers import honest_verifier, kind, running
+
+from smallclaw_tui.models import FileContainsCheck, FileExistsCheck, JournalType, PlanStep, TaskStatus
+from smallclaw_tui.testing.fake_server import ChatRequest, Reply
+
+
+async def test_f1_a_retry_continues_the_interrupted_turn_instead_of_replaying_it(workspace: Path) -> None:
+    (workspace / "todo.md").write_text("- buy milk\n")
+    failed = {"done": False}
+
+    def handler(req: ChatRequest) -> Reply:
+        k = kind(req)
+        if k == "verify":
+            return honest_verifier(req)
+        if k == "summary":
+            return Reply(text="ok")
+        if req.tool_results:
+            if not failed["done"]:
+                failed["done"] = True
+                return Reply.fail(500, "llama runner process has terminated")
+            return Reply(text="DONE: added the line")
+        return Reply.tool(
+            "edit_file", {"path": "todo.md", "old": "- buy milk\n", "new": "- buy milk\n- call bob\n"}
+        )
+
+    steps = [
+        PlanStep(
+            index=0, description="add '- call bob'", checks=[FileContainsCheck(path="todo.md", text="bob")]
+        )
+    ]
+    async with running(workspace, handler) as (runner, _srv, _events):
+        task = await runner.create_task("todo", steps=steps)
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        task = await runner.store.load(task.id)
+    assert task.status == TaskStatus.COMPLETE
+    assert (workspace / "todo.md").read_text() == "- buy milk\n- call bob\n"  # the edit ran once
+
+
+async def test_f4_a_step_undone_later_is_reopened_before_completion(workspace: Path) -> None:
+    def handler(req: ChatRequest) -> Reply:
+        k = kind(req)
+        if k == "verify":
+            return honest_verifier(req)
+        if k == "summary":
+            return Reply(text="ok")
+        prompt = req.last_user_text
+        step = int(prompt.split("Current step (", 1)[1].split(" ", 1)[0])
+        done_here = len(req.tool_results)
+        if step == 1:
+            if done_here:
+                return Reply(text="DONE")
+            return Reply.tool("write_file", {"path": "a.txt", "content": "one"})
+        # Step 2 forgets itself and clobbers step 1's file along the way.
+        if done_here == 0:
+            return Reply.tool("write_file", {"path": "b.txt", "content": "two"})
+        if done_here == 1:
+            return Reply.tool("write_file", {"path": "a.txt", "content": "zero"})
+        return Reply(text="DONE")
+
+    steps = [
+        PlanStep(index=0, description="a", checks=[FileContainsCheck(path="a.txt", text="one")]),
+        PlanStep(index=1, description="b", checks=[FileExistsCheck(path="b.txt")]),
+    ]
+    async with running(workspace, handler) as (runner, _srv, _events):
+        task = await runner.create_task("two files", steps=steps)
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        task = await runner.store.load(task.id)
+    assert task.status == TaskStatus.COMPLETE
+    assert (workspace / "a.txt").read_text() == "one"
+    assert any("final re-check of step 1 FAILED" in e.content for e in task.journal)
+
+
+async def test_f5_a_malformed_verifier_answer_is_asked_again_not_charged_to_the_worker(
+    workspace: Path,
+) -> None:
+    answers = iter(["I think it's fine!", "VERDICT: YES\nEVIDENCE: wrote 2 bytes to out.txt\nREASON: ok"])
+
+    def handler(req: ChatRequest) -> Reply:
+        k = kind(req)
+        if k == "verify":
+            return Reply(text=next(answers))
+        if k == "summary":
+            return Reply(text="ok")
+        if req.tool_results:
+            return Reply(text="DONE")
+        return Reply.tool("write_file", {"path": "out.txt", "content": "hi"})
+
+    steps = [PlanStep(index=0, description="greet")]
+    async with running(workspace, handler) as (runner, _srv, _events):
+        task = await runner.create_task("greet", steps=steps)
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        task = await runner.store.load(task.id)
+    assert task.status == TaskStatus.COMPLETE
+    assert task.plan[0].attempts == 0
+    assert not any(e.type == JournalType.RETRY for e in task.journal)
