@@ -322,9 +322,8 @@ def _closed(chunk: str) -> Any:
             in_string = True
         elif c in "{[":
             stack.append("}" if c == "{" else "]")
-        elif c in "}]":
-            if not stack or stack.pop() != c:
-                return None
+        elif c in "}]" and (not stack or stack.pop() != c):
+            return None
     if not stack and not in_string:
         return None
     tail = ('"' if in_string else "") + "".join(reversed(stack))

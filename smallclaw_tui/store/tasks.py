@@ -133,7 +133,7 @@ class TaskStore:
             result.notes.append(f"task {task.id}: last journal line was cut short (crash?) and skipped")
 
     async def reload_journal(self, task: Task) -> LoadResult:
-        """Replace the task's in-memory journal with the one on disk (a superset: appends land there first)."""
+        """Replace the in-memory journal with the one on disk (a superset: appends land there first)."""
         result = LoadResult()
         await self._attach_journal(task, result)
         return result
