@@ -28,6 +28,7 @@ from smallclaw_tui.llm.base import LLMError, ModelClient, TransportError
 from smallclaw_tui.models import (
     ChatMessage,
     Check,
+    CommandSucceedsCheck,
     JournalEntry,
     JournalType,
     PendingApproval,
@@ -64,6 +65,7 @@ from smallclaw_tui.runner.prompts import TASK_SYSTEM, fallback_summary, step_pro
 from smallclaw_tui.tools.base import ToolContext
 
 UNREACHABLE_PREFIX = "model server unreachable"
+_WRITERS = frozenset({"write_file", "edit_file"})
 _T = TypeVar("_T")
 _ACTIVITY_EVERY_S = 0.25
 
@@ -81,6 +83,10 @@ class _Activity:
     buffer: str = ""
     last: float = 0.0
     lines: list[str] = field(default_factory=list)
+
+
+def _norm_path(path: str) -> str:
+    return path.strip().strip("`'\"").removeprefix("./")
 
 
 async def execute_task(deps: RunnerDeps, task: Task, control: TaskControl) -> None:
@@ -189,8 +195,7 @@ class _Executor:
                 await self._honour_requests()
                 step = task.active_step
                 if step is None:
-                    if await self._final_recheck():
-                        continue  # a finished step was undone; it is open again
+                    await self._final_recheck()
                     await self._complete()
                     return
                 if step.status == StepStatus.PENDING:
@@ -391,13 +396,43 @@ class _Executor:
             # The loop announces each step as it activates it; the end has no step to activate.
             self.deps.bus.publish(StepAdvanced(task.id, task.current_step, "all steps done"))
 
+    def _written_by(self, step_index: int) -> set[str]:
+        return {
+            _norm_path(str(e.detail["wrote"]))
+            for e in self.task.journal
+            if e.step == step_index and e.type == JournalType.TOOL_RESULT and e.detail.get("wrote")
+        }
+
+    def _superseded(self, step: PlanStep, check: Check) -> str | None:
+        """The later step meant to change what `check` reads, if any: its check is history now.
+
+        A check describes the state right after its step; "write draft" then "change draft to
+        final" is the plan working, not an undo. Only a later step that wrote the file AND names it
+        in its description counts as meaning to.
+        """
+        reads = (
+            {_norm_path(check.path)}
+            if not isinstance(check, CommandSucceedsCheck)
+            else {_norm_path(w) for w in check.command.split()}
+        )
+        for later in self.task.plan[step.index + 1 :]:
+            touched = self._written_by(later.index) & reads
+            named = {
+                p for p in touched if p in later.description or p.rsplit("/", 1)[-1] in later.description
+            }
+            if named:
+                return f"step {later.index + 1} changed {', '.join(sorted(named))}"
+        return None
+
     async def _final_recheck(self) -> bool:
-        """Before calling the task complete, run every step's checks again: a later round may have
-        undone an earlier step. Reopens the first broken step (True), or lets completion go ahead."""
+        """Before calling the task complete, run earlier steps' checks again: a later round may have
+        undone a step by accident (a forgetful model redoing old work). A broken check pauses the
+        task with the reason; it does not reopen the step, since redoing it on top of later work
+        would do more damage. Returns False when completion may go ahead."""
         if self.s.runner.verification != "checks_evidence":
             return False
         for step in self.task.plan:
-            checks = self._checks_for(step)
+            checks = [c for c in self._checks_for(step) if self._superseded(step, c) is None]
             if not checks:
                 continue
             failed = [
@@ -407,13 +442,10 @@ class _Executor:
                 continue
             why = "; ".join(o.detail for o in failed)
             await self.journal(JournalType.VERIFY, f"final re-check of step {step.index + 1} FAILED: {why}")
-            step.status = StepStatus.ACTIVE
-            step.completed_at = None
-            self.task.current_step = step.index
-            self.task.resume_context.step_rounds = 0
-            await self._reject(step, f"this step's result was undone by a later step: {why}")
-            self.deps.bus.publish(StepAdvanced(self.task.id, step.index, step.description))
-            return True
+            await self.needs_assistance(
+                f"step {step.index + 1}'s result no longer holds at the end ({why}); "
+                "a later step changed it. Check the files, then resume or cancel"
+            )
         return False
 
     async def _reject(self, step: PlanStep, reason: str) -> None:
@@ -503,11 +535,16 @@ class _Executor:
         elif isinstance(event, ToolFinished):
             rc.in_flight_tool_call = None
             out = event.result.output
+            path = event.call.arguments.get("path")
             await self.journal(
                 JournalType.TOOL_RESULT,
                 f"[{event.call.name}] {out[:2000]}",
                 call_id=event.call.id,
                 ok=event.result.ok,
+                # Which file a successful write touched, so the final re-check knows who changed what.
+                wrote=path
+                if event.result.ok and event.call.name in _WRITERS and isinstance(path, str)
+                else None,
             )
             await self.save()
             self.deps.bus.publish(ToolCallFinished(task.id, event.call, event.result.ok, out))
