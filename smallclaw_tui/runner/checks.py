@@ -66,7 +66,7 @@ async def run_checks(checks: list[Check], ctx: ToolContext) -> list[CheckOutcome
 # look like files (a dot-extension or a slash) right after such a verb are taken, so "read a.txt"
 # or "write a summary" imply nothing.
 _PRODUCES = re.compile(
-    r"\b(?:create|write|save|generate|produce)s?\b[^.;:\n]{0,40}?"
+    r"\b(?:create|write|save|generate|produce)s?\b[^.;:\n]{0,80}?"
     r"(?:\b(?:to|into|in|as|file|called|named)\s+)?`?([\w][\w./-]*\.[A-Za-z0-9]{1,8}|[\w.-]+/[\w./-]+)`?",
     re.I,
 )

@@ -85,6 +85,14 @@ class _Activity:
     lines: list[str] = field(default_factory=list)
 
 
+def _write_record(name: str, args: dict[str, object], ok: bool) -> dict[str, object]:
+    path = args.get("path")
+    if not ok or name not in _WRITERS or not isinstance(path, str):
+        return {}
+    text = args.get("content" if name == "write_file" else "new")
+    return {"wrote": path, "wrote_text": text[:2000] if isinstance(text, str) else ""}
+
+
 def _norm_path(path: str) -> str:
     return path.strip().strip("`'\"").removeprefix("./")
 
@@ -424,6 +432,30 @@ class _Executor:
                 return f"step {later.index + 1} changed {', '.join(sorted(named))}"
         return None
 
+    def _lost_writes(self, step: PlanStep) -> list[str]:
+        """For a step without checks: what it wrote that is gone at the end, where a later step
+        rewrote the file without naming it (a forgetful model redoing old work)."""
+        last: dict[str, str] = {}
+        for e in self.task.journal:
+            if e.step == step.index and e.type == JournalType.TOOL_RESULT and e.detail.get("wrote"):
+                last[_norm_path(str(e.detail["wrote"]))] = str(e.detail.get("wrote_text") or "")
+        lost: list[str] = []
+        for path, text in last.items():
+            later = [s for s in self.task.plan[step.index + 1 :] if path in self._written_by(s.index)]
+            if not later or any(
+                path in s.description or path.rsplit("/", 1)[-1] in s.description for s in later
+            ):
+                continue
+            try:
+                now = (self.s.workspace / path).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                lost.append(f"{path} is gone")
+                continue
+            missing = [ln for ln in text.splitlines()[:20] if ln.strip() and ln not in now]
+            if missing:
+                lost.append(f"{path} no longer contains {missing[0]!r}")
+        return lost
+
     async def _final_recheck(self) -> bool:
         """Before calling the task complete, run earlier steps' checks again: a later round may have
         undone a step by accident (a forgetful model redoing old work). A broken check pauses the
@@ -432,15 +464,15 @@ class _Executor:
         if self.s.runner.verification != "checks_evidence":
             return False
         for step in self.task.plan:
-            checks = [c for c in self._checks_for(step) if self._superseded(step, c) is None]
-            if not checks:
+            if self._checks_for(step):
+                checks = [c for c in self._checks_for(step) if self._superseded(step, c) is None]
+                outcomes = await run_checks(checks, self.tool_ctx)
+                broken = [o.detail for o in outcomes if not o.passed and not o.needs_approval]
+            else:
+                broken = self._lost_writes(step)
+            if not broken:
                 continue
-            failed = [
-                o for o in await run_checks(checks, self.tool_ctx) if not o.passed and not o.needs_approval
-            ]
-            if not failed:
-                continue
-            why = "; ".join(o.detail for o in failed)
+            why = "; ".join(broken)
             await self.journal(JournalType.VERIFY, f"final re-check of step {step.index + 1} FAILED: {why}")
             await self.needs_assistance(
                 f"step {step.index + 1}'s result no longer holds at the end ({why}); "
@@ -535,16 +567,14 @@ class _Executor:
         elif isinstance(event, ToolFinished):
             rc.in_flight_tool_call = None
             out = event.result.output
-            path = event.call.arguments.get("path")
             await self.journal(
                 JournalType.TOOL_RESULT,
                 f"[{event.call.name}] {out[:2000]}",
                 call_id=event.call.id,
                 ok=event.result.ok,
-                # Which file a successful write touched, so the final re-check knows who changed what.
-                wrote=path
-                if event.result.ok and event.call.name in _WRITERS and isinstance(path, str)
-                else None,
+                # Which file a successful write touched and what it put there, so the final re-check
+                # knows who changed what (and what an accidental rewrite destroyed).
+                **_write_record(event.call.name, event.call.arguments, event.result.ok),
             )
             await self.save()
             self.deps.bus.publish(ToolCallFinished(task.id, event.call, event.result.ok, out))

@@ -132,3 +132,38 @@ async def test_f5_a_malformed_verifier_answer_is_asked_again_not_charged_to_the_
     assert task.status == TaskStatus.COMPLETE
     assert task.plan[0].attempts == 0
     assert not any(e.type == JournalType.RETRY for e in task.journal)
+
+
+async def test_f4_an_unchecked_step_clobbered_by_a_later_step_is_caught(workspace: Path) -> None:
+    (workspace / "plan.txt").write_text("v0\n")
+
+    def forgetful(req: ChatRequest) -> Reply:
+        k = kind(req)
+        if k == "verify":
+            return honest_verifier(req)
+        if k == "summary":
+            return Reply(text="ok")
+        step = int(req.last_user_text.split("Current step (", 1)[1].split(" ", 1)[0])
+        n = len(req.tool_results)
+        if step == 1:
+            return (
+                Reply(text="DONE")
+                if n
+                else Reply.tool("edit_file", {"path": "plan.txt", "old": "v0", "new": "v2"})
+            )
+        if n == 0:
+            return Reply.tool("write_file", {"path": "plan.txt", "content": "v0\n"})  # redoes old work
+        if n == 1:
+            return Reply.tool("write_file", {"path": "ack.md", "content": "ack\n"})
+        return Reply(text="DONE")
+
+    steps = [
+        PlanStep(index=0, description="bump the version"),
+        PlanStep(index=1, description="acknowledge it"),
+    ]
+    async with running(workspace, forgetful) as (runner, _srv, _events):
+        task = await runner.create_task("bump", steps=steps)
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        task = await runner.store.load(task.id)
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
+    assert "plan.txt no longer contains 'v2'" in (task.pause_reason or "")
