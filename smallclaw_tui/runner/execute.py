@@ -62,6 +62,7 @@ from smallclaw_tui.runner.events import (
 )
 from smallclaw_tui.runner.gate import GatedClient, ModelGate
 from smallclaw_tui.runner.prompts import TASK_SYSTEM, fallback_summary, step_prompt, summary_prompt
+from smallclaw_tui.tools.args import ALIASES
 from smallclaw_tui.tools.base import ToolContext
 
 UNREACHABLE_PREFIX = "model server unreachable"
@@ -85,11 +86,19 @@ class _Activity:
     lines: list[str] = field(default_factory=list)
 
 
+def _arg(args: dict[str, object], name: str) -> object:
+    """An argument by its name or by one of the aliases the tools accept (`file_path` for `path`)."""
+    for key in (name, *ALIASES.get(name, ())):
+        if key in args:
+            return args[key]
+    return None
+
+
 def _write_record(name: str, args: dict[str, object], ok: bool) -> dict[str, object]:
-    path = args.get("path")
+    path = _arg(args, "path")
     if not ok or name not in _WRITERS or not isinstance(path, str):
         return {}
-    text = args.get("content" if name == "write_file" else "new")
+    text = _arg(args, "content" if name == "write_file" else "new")
     return {"wrote": path, "wrote_text": text[:2000] if isinstance(text, str) else ""}
 
 

@@ -124,6 +124,10 @@ def _edit_file(ctx: ToolContext, path: str, old: str, new: str) -> ToolResult:
         if text.count(crlf_old):
             old, new = crlf_old, new.replace("\r\n", "\n").replace("\n", "\r\n")
             count = text.count(old)
+    if old in new and text.count(new) == 1 and count == 1:
+        # The same edit again (a model redoing a step it was told to retry): applying it would
+        # only duplicate what it added. Say it is there, so the answer still reads as evidence.
+        return ToolResult(True, f"already applied: {shown} already contains the new text (nothing changed)")
     if count == 0:
         hint = (
             " (it is there with different spaces or line breaks)"

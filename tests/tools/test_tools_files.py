@@ -228,3 +228,19 @@ async def test_search_files_is_bounded(workspace: Path, run_tool: RunTool) -> No
     long = await run_tool("search_files", pattern="needle")
     first = long.output.splitlines()[0]
     assert "NEEDLE" in first and len(first) < 300
+
+
+async def test_repeating_an_applied_edit_does_not_duplicate_it(tmp_path: Path) -> None:
+    from smallclaw_tui.config import ToolSettings
+    from smallclaw_tui.models import ToolCall
+    from smallclaw_tui.tools import ToolContext, default_registry
+
+    (tmp_path / "README.md").write_text("# Demo\n")
+    ctx = ToolContext(workspace=tmp_path, settings=ToolSettings())
+    call = ToolCall(
+        name="edit_file", arguments={"path": "README.md", "old": "# Demo\n", "new": "# Demo\nRun it.\n"}
+    )
+    first = await default_registry().execute(call, ctx)
+    again = await default_registry().execute(call, ctx)
+    assert first.ok and again.ok and "already applied" in again.output
+    assert (tmp_path / "README.md").read_text() == "# Demo\nRun it.\n"
