@@ -22,7 +22,10 @@ def _run(ws: Path, url: str, *args: str, stdin: str | None = None) -> subprocess
 def test_chat_one_turn_streams_reply_runs_a_tool_and_keeps_the_session(workspace: Path) -> None:
     (workspace / "notes.txt").write_text("the answer is 42\n")
     script = ScriptedHandler(
-        [Reply.tool("read_file", {"path": "notes.txt"}), Reply(text="The notes say the answer is 42.", thinking="hmm")]
+        [
+            Reply.tool("read_file", {"path": "notes.txt"}),
+            Reply(text="The notes say the answer is 42.", thinking="hmm"),
+        ]
     )
     with FakeModelServer(script) as srv:
         r = _run(workspace, srv.url, "chat", "what do my notes say?")

@@ -1,0 +1,121 @@
+"""The honest model: does each step with correct tool calls, and judges steps by real results.
+
+It reads the suite's worked solution for the step it is shown (matched by the step's text) and
+works through it using only what it can see — results in this turn and the "Tool results so far
+in this step" of the prompt. As verifier it says YES only when the step's proof is in the tool
+results, and quotes that result (in one of the ways small models quote).
+"""
+
+from __future__ import annotations
+
+import json
+
+from bench.reliability.profiles.base import Policy, tool, verdict
+from bench.reliability.request import StepView, VerifierView, goal_of
+from bench.reliability.spec import Call, Step
+from bench.reliability.suite import BY_GOAL, STEPS
+from smallclaw_tui.testing.fake_server import ChatRequest, Reply
+
+_NOT_FOUND = "'old' text not found"
+
+
+class Honest(Policy):
+    name = "honest"
+
+    # --- worker -----------------------------------------------------------------------------------
+
+    def step(self, view: StepView) -> Reply:
+        spec = STEPS.get(view.text)
+        if spec is None:
+            return Reply(text=f"BLOCKED: I do not know how to do {view.text!r}")
+        return self.work(spec, view, redo=False)
+
+    def work(self, spec: Step, view: StepView, *, redo: bool) -> Reply:
+        """The next move for `spec`: a tool call, or the final DONE/BLOCKED line.
+
+        `redo` ignores what earlier rounds did (the step is done again from scratch)."""
+        if spec.blocked is not None:
+            if view.turn or view.earlier:
+                return Reply(text=f"BLOCKED: {spec.blocked}")
+            first = spec.calls[0]
+            return tool(first.tool, first.arguments([]) or {})
+        turn = [e.result for e in view.turn if e.result is not None]
+        earlier_done = all(c.done(view.earlier) for c in spec.calls)
+        # A rejected step whose work looks done is redone: something about it was wrong.
+        memory = turn if redo or (view.feedback and earlier_done) else view.memory
+        move = next_move(spec.calls, memory, turn, view)
+        return move if move is not None else Reply(text=spec.claim)
+
+    # --- verifier ---------------------------------------------------------------------------------
+
+    def verify(self, view: VerifierView) -> Reply:
+        spec = STEPS.get(view.step)
+        if spec is None:
+            return verdict(False, "none", "I cannot tell what this step needed")
+        for src in reversed(view.results):
+            for proof in spec.proofs:
+                if proof and all(m in src for m in proof):
+                    return verdict(
+                        True, self.quote(src, proof[-1]), "the tool result shows the step was done"
+                    )
+        return verdict(False, "none", "no tool result shows this step was done")
+
+    def quote(self, source: str, mark: str) -> str:
+        line = next((ln for ln in source.splitlines() if mark in ln), source.splitlines()[0])
+        style = self.rng.randrange(4)
+        if style == 1 and line.startswith("[") and "] " in line:
+            return line.split("] ", 1)[1]  # without the tool label
+        if style == 2:
+            return f'"{line}"'
+        if style == 3:
+            return f"tool_result: {line}."
+        return line
+
+    # --- planner and summary ------------------------------------------------------------------------
+
+    def plan(self, req: ChatRequest) -> Reply:
+        task = BY_GOAL.get(goal_of(req))
+        if task is None:
+            return Reply(text='{"steps": []}')
+        steps = [
+            {
+                "description": s.text,
+                "checks": [c.model_dump(exclude_defaults=True) | {"kind": c.kind} for c in s.checks],
+            }
+            for s in task.steps
+        ]
+        return Reply(text=json.dumps({"steps": steps}))
+
+    def summary(self, req: ChatRequest) -> Reply:
+        goal = next((ln[6:] for ln in req.last_user_text.splitlines() if ln.startswith("Goal: ")), "the task")
+        return Reply(text=f"Done: {goal}. Each step was checked against the tool results.")
+
+
+def next_move(calls: tuple[Call, ...], memory: list[str], turn: list[str], view: StepView) -> Reply | None:
+    """The first call not yet done, as a reply; None when all are done."""
+    last = view.turn[-1] if view.turn else None
+    for i, call in enumerate(calls):
+        if call.done(memory):
+            continue
+        if call.readback is not None and last is not None and last.result is not None:
+            path, _new = call.readback
+            if last.name == "edit_file" and last.result.startswith(_NOT_FOUND):
+                return tool("read_file", {"path": path})  # see what the file holds now
+            if last.name == "read_file" and last.arguments.get("path") == path and _tried_edit(view, path):
+                return Reply(text=f"BLOCKED: the text to replace is not in {path}")
+        # Derived content comes from exact results of this turn; none yet: look again first.
+        args = call.arguments(turn)
+        if args is None:
+            if i == 0:
+                return Reply(text="BLOCKED: I cannot work out what to write")
+            prev = calls[i - 1]
+            return tool(prev.tool, prev.arguments(turn) or {})
+        return tool(call.tool, args)
+    return None
+
+
+def _tried_edit(view: StepView, path: str) -> bool:
+    return any(
+        e.name == "edit_file" and e.arguments.get("path") == path and (e.result or "").startswith(_NOT_FOUND)
+        for e in view.turn
+    )

@@ -1,0 +1,115 @@
+"""Which column a task sits in, in what order, and what its card says. Pure: no Textual here.
+
+The board's widgets only draw what these functions decide, so the rules are tested without an app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from smallclaw_tui.models import Task, TaskStatus
+from smallclaw_tui.tui.text import flat
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    title: str
+    short: str  # for narrow terminals, where the count must stay visible
+    statuses: frozenset[TaskStatus]
+    # Newest first where recency is what the user looks for (finished work); run order otherwise.
+    newest_first: bool
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("queued", "Queued", "Queued", frozenset({TaskStatus.QUEUED}), False),
+    Column("running", "Running", "Running", frozenset({TaskStatus.RUNNING}), False),
+    Column(
+        "needs", "Needs you", "Needs you", frozenset({TaskStatus.PAUSED, TaskStatus.NEEDS_ASSISTANCE}), True
+    ),
+    Column("done", "Done", "Done", frozenset({TaskStatus.COMPLETE}), True),
+    Column(
+        "failed", "Failed/Cancelled", "Failed", frozenset({TaskStatus.FAILED, TaskStatus.CANCELLED}), True
+    ),
+)
+COLUMN_KEYS = tuple(c.key for c in COLUMNS)
+_BY_STATUS = {status: col.key for col in COLUMNS for status in col.statuses}
+
+
+def column_of(task: Task) -> str:
+    return _BY_STATUS[task.status]
+
+
+def sort_key(task: Task) -> tuple[datetime, str]:
+    """Ascending key; columns with `newest_first` reverse it."""
+    if task.status in (TaskStatus.QUEUED, TaskStatus.RUNNING):
+        when = task.created_at  # the order the runner takes them in
+    elif task.status.needs_user:
+        when = task.updated_at
+    else:
+        when = task.completed_at or task.updated_at
+    return (when, task.id)
+
+
+def matches(task: Task, query: str) -> bool:
+    """Case-insensitive substring match on id, title and goal; an empty query matches all."""
+    q = query.strip().lower()
+    if not q:
+        return True
+    return q in task.id.lower() or q in task.title.lower() or q in task.prompt.lower()
+
+
+def arrange(tasks: Iterable[Task], query: str = "") -> dict[str, list[str]]:
+    """Column key → task ids in display order."""
+    cols: dict[str, list[Task]] = {key: [] for key in COLUMN_KEYS}
+    for task in tasks:
+        if matches(task, query):
+            cols[column_of(task)].append(task)
+    out: dict[str, list[str]] = {}
+    for col in COLUMNS:
+        ordered = sorted(cols[col.key], key=sort_key, reverse=col.newest_first)
+        out[col.key] = [t.id for t in ordered]
+    return out
+
+
+def step_text(task: Task) -> str:
+    """`step 2/3`, or what stands in for it before there is a plan."""
+    n = len(task.plan)
+    if n == 0:
+        return "planning" if task.status == TaskStatus.RUNNING else "no plan yet"
+    if task.status == TaskStatus.COMPLETE:
+        return f"{n}/{n} steps"
+    return f"step {min(task.current_step + 1, n)}/{n}"
+
+
+STATUS_WORD = {
+    TaskStatus.QUEUED: "queued",
+    TaskStatus.RUNNING: "running",
+    TaskStatus.PAUSED: "paused",
+    TaskStatus.NEEDS_ASSISTANCE: "needs you",
+    TaskStatus.COMPLETE: "done",
+    TaskStatus.FAILED: "failed",
+    TaskStatus.CANCELLED: "cancelled",
+}
+
+
+def activity_line(task: Task, live: str | None) -> str:
+    """The card's third line: what is happening now, or why it stopped, or how it ended."""
+    if task.status == TaskStatus.RUNNING:
+        return flat(live) if live else "working…"
+    if task.pending_approval is not None and task.status.needs_user:
+        return "approve: " + flat(task.pending_approval.command)
+    if task.status.needs_user or task.status in (TaskStatus.FAILED, TaskStatus.CANCELLED):
+        return flat(task.pause_reason or STATUS_WORD[task.status])
+    if task.status == TaskStatus.COMPLETE:
+        return flat(task.final_summary or "done")
+    return flat(task.prompt)
+
+
+def counts(tasks: Iterable[Task]) -> dict[str, int]:
+    out = dict.fromkeys(COLUMN_KEYS, 0)
+    for task in tasks:
+        out[column_of(task)] += 1
+    return out

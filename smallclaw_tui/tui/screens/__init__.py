@@ -1,0 +1,1 @@
+"""Modal screens: new task, note, confirm, approve, help."""

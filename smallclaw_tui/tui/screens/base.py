@@ -1,0 +1,53 @@
+"""What every dialog shares: a centred frame, Escape to leave, and a steady cursor when asked."""
+
+from __future__ import annotations
+
+from typing import ClassVar, TypeVar
+
+from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
+from textual.screen import ModalScreen
+from textual.widgets import Input, TextArea
+
+R = TypeVar("R")
+
+
+def steady_cursors(root: DOMNode) -> None:
+    """Stop cursors blinking under `root` when the app asks for it (snapshots, screenshots)."""
+    if getattr(root.app, "cursor_blink", True):
+        return
+    for widget in root.query("Input, TextArea"):
+        if isinstance(widget, Input | TextArea):
+            widget.cursor_blink = False
+
+
+class Dialog(ModalScreen[R]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss_none", "Cancel", id="dialog.cancel")]
+    DEFAULT_CSS = """
+    Dialog {
+        align: center middle;
+        & > .dialog {
+            width: 76;
+            max-width: 100%;
+            height: auto;
+            max-height: 100%;
+            padding: 0 1;
+            border: round $primary;
+            background: $surface;
+        }
+        .dialog-title { text-style: bold; color: $text; height: 1; }
+        .dialog-hint { color: $text-muted; height: auto; }
+        .dialog-error { color: $error; text-style: bold; height: auto; }
+        .dialog-error.-empty { display: none; }
+        .dialog-label { color: $text-muted; height: 1; }
+        Input, TextArea { background: $boost; margin-bottom: 1; }
+        .dialog-buttons { height: 1; margin-top: 1; align-horizontal: right; }
+        .dialog-buttons Button { margin-left: 2; }
+    }
+    """
+
+    def on_mount(self) -> None:
+        steady_cursors(self)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)

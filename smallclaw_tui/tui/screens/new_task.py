@@ -1,0 +1,85 @@
+"""The new-task dialog: a goal, an optional title, optional steps and optional checks."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Button, Input, Static, TextArea
+
+from smallclaw_tui.tui.forms import CHECK_HELP, FormError, NewTaskForm, build_form
+from smallclaw_tui.tui.screens.base import Dialog
+
+
+class NewTaskScreen(Dialog[NewTaskForm]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "submit", "Create", id="dialog.submit", priority=True),
+    ]
+    DEFAULT_CSS = """
+    NewTaskScreen {
+        #goal { height: 3; }
+        #title { height: 1; }
+        #steps { height: 3; }
+        #checks { height: 2; margin-bottom: 0; }
+    }
+    """
+
+    def __init__(self, goal: str = "", *, origin_note: str = "") -> None:
+        super().__init__()
+        self._goal = goal
+        self._origin_note = origin_note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Content("New background task"), classes="dialog-title")
+            if self._origin_note:
+                yield Static(Content(self._origin_note), classes="dialog-hint")
+            yield Static(Content("Goal — what should be true when it is done"), classes="dialog-label")
+            yield TextArea(self._goal, id="goal", compact=True, soft_wrap=True, tab_behavior="focus")
+            yield Static(Content("Title (optional)"), classes="dialog-label")
+            yield Input(id="title", compact=True, placeholder="default: the goal's first line")
+            yield Static(
+                Content("Steps (optional, one per line; empty: the planner writes them)"),
+                classes="dialog-label",
+            )
+            yield TextArea(id="steps", compact=True, soft_wrap=True, tab_behavior="focus")
+            yield Static(Content("Checks (optional, one per line)"), classes="dialog-label")
+            yield TextArea(id="checks", compact=True, soft_wrap=True, tab_behavior="focus")
+            yield Static(Content(CHECK_HELP), classes="dialog-hint")
+            yield Static(Content(""), classes="dialog-error -empty", id="error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel (Esc)", id="cancel", compact=True)
+                yield Button("Create (ctrl+s)", id="create", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#goal", TextArea).focus()
+
+    def action_submit(self) -> None:
+        try:
+            form = build_form(
+                self.query_one("#goal", TextArea).text,
+                self.query_one("#title", Input).value,
+                self.query_one("#steps", TextArea).text,
+                self.query_one("#checks", TextArea).text,
+            )
+        except FormError as e:
+            error = self.query_one("#error", Static)
+            error.update(Content(str(e)))
+            error.remove_class("-empty")
+            return
+        self.dismiss(form)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "create":
+            self.action_submit()
+        else:
+            self.dismiss(None)

@@ -1,0 +1,472 @@
+"""The kanban board: five columns of task cards, keyboard driven, virtualized.
+
+Each column is one :class:`CardList`, a Line-API widget that draws only the visible cards from
+the runner's live task objects, so a column of thousands costs what a column of ten does.
+Updates are incremental: only columns whose membership or order changed are re-sorted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.events import Click, Resize
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Input, Static
+
+from smallclaw_tui.models import Task
+from smallclaw_tui.tui import board_model
+from smallclaw_tui.tui.board_model import COLUMNS, activity_line, step_text
+from smallclaw_tui.tui.text import fit, flat
+
+CARD_HEIGHT = 3
+
+
+class FilterInput(Input):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "clear", "Clear filter", show=False)]
+
+    class Cleared(Message):
+        pass
+
+    def action_clear(self) -> None:
+        self.post_message(self.Cleared())
+
+
+class CardList(ScrollView, can_focus=True):
+    """One column's cards. The cursor is a card index; the board owns the task data."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "card--title",
+        "card--meta",
+        "card--activity",
+        "card--cursor",
+        "card--empty",
+        *(f"card--bar-{c.key}" for c in COLUMNS),
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "move(-1)", "Up", id="board.up", show=False),
+        Binding("down,j", "move(1)", "Down", id="board.down", show=False),
+        Binding("left,h", "column(-1)", "Left", id="board.left", show=False),
+        Binding("right,l", "column(1)", "Right", id="board.right", show=False),
+        Binding("home", "move_to(0)", "First", show=False),
+        Binding("end", "move_to(-1)", "Last", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("enter", "open", "Open", id="board.open"),
+    ]
+    DEFAULT_CSS = """
+    CardList {
+        background: $surface;
+        scrollbar-size-vertical: 1;
+        scrollbar-gutter: stable;
+        overflow-x: hidden;
+        & > .card--title { text-style: bold; color: $text; }
+        & > .card--meta { color: $text-muted; }
+        & > .card--activity { color: $text-muted; text-style: italic; }
+        & > .card--cursor { background: $boost; }
+        &:focus > .card--cursor { background: $accent 35%; }
+        & > .card--empty { color: $text-disabled; }
+        & > .card--bar-queued { color: $text-muted; }
+        & > .card--bar-running { color: $accent; }
+        & > .card--bar-needs { color: $warning; }
+        & > .card--bar-done { color: $success; }
+        & > .card--bar-failed { color: $error; }
+    }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+
+    class Highlighted(Message):
+        def __init__(self, cards: CardList, task_id: str | None) -> None:
+            super().__init__()
+            self.cards = cards
+            self.task_id = task_id
+
+    class Opened(Message):
+        def __init__(self, task_id: str) -> None:
+            super().__init__()
+            self.task_id = task_id
+
+    class Focused(Message):
+        def __init__(self, cards: CardList) -> None:
+            super().__init__()
+            self.cards = cards
+
+    class Step(Message):
+        """Move to the neighbouring column."""
+
+        def __init__(self, cards: CardList, delta: int) -> None:
+            super().__init__()
+            self.cards = cards
+            self.delta = delta
+
+    def __init__(self, key: str, board: Board, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.key = key
+        self.board = board
+        self.ids: list[str] = []
+        self._strips: LRUCache[int, Strip] = LRUCache(512)
+
+    # --- data -----------------------------------------------------------------------------------
+
+    @property
+    def selected_id(self) -> str | None:
+        return self.ids[self.cursor] if 0 <= self.cursor < len(self.ids) else None
+
+    def set_ids(self, ids: list[str]) -> None:
+        """New membership/order; the cursor stays on the same task when it is still here."""
+        keep = self.selected_id
+        self.ids = ids
+        self.virtual_size = Size(self.scrollable_content_region.width, len(ids) * CARD_HEIGHT)
+        self.invalidate()
+        # Otherwise it keeps its row, so the card that moved up into the gap gets it.
+        index = ids.index(keep) if keep in ids else min(self.cursor, len(ids) - 1)
+        self.cursor = max(index, 0)
+
+    def invalidate(self) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    def move_to_id(self, task_id: str) -> bool:
+        if task_id in self.ids:
+            self.cursor = self.ids.index(task_id)
+            return True
+        return False
+
+    # --- cursor and keys ------------------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._strips.clear()
+        self.refresh()
+        if self.ids:
+            region = Region(0, new * CARD_HEIGHT, max(self.size.width, 1), CARD_HEIGHT)
+            self.scroll_to_region(region, animate=False, force=True)
+        self.post_message(self.Highlighted(self, self.selected_id))
+
+    def action_move(self, delta: int) -> None:
+        if self.ids:
+            self.cursor = max(0, min(len(self.ids) - 1, self.cursor + delta))
+
+    def action_move_to(self, index: int) -> None:
+        if self.ids:
+            self.cursor = index % len(self.ids)
+
+    def action_page(self, delta: int) -> None:
+        per_page = max(1, self.scrollable_content_region.height // CARD_HEIGHT)
+        self.action_move(delta * per_page)
+
+    def action_column(self, delta: int) -> None:
+        self.post_message(self.Step(self, delta))
+
+    def action_open(self) -> None:
+        if self.selected_id is not None:
+            self.post_message(self.Opened(self.selected_id))
+
+    def on_click(self, event: Click) -> None:
+        index = (event.y + int(self.scroll_offset.y)) // CARD_HEIGHT
+        if 0 <= index < len(self.ids):
+            self.cursor = index
+            if event.chain == 2:
+                self.action_open()
+
+    def on_focus(self) -> None:
+        self.invalidate()
+        self.post_message(self.Focused(self))
+
+    def on_blur(self) -> None:
+        self.invalidate()
+
+    def on_resize(self, event: Resize) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self.ids) * CARD_HEIGHT)
+        self.invalidate()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+    # --- rendering ------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        line = y + int(self.scroll_offset.y)
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if not self.ids:
+            if y == 1:
+                return Strip([Segment(fit(" —", width), base + self.get_component_rich_style("card--empty"))])
+            return Strip.blank(width, base)
+        strip = self._strips.get(line)
+        if strip is None:
+            strip = self._render_card_line(line, width, base)
+            self._strips[line] = strip
+        return strip
+
+    def _render_card_line(self, line: int, width: int, base: Style) -> Strip:
+        index, row = divmod(line, CARD_HEIGHT)
+        if index >= len(self.ids) or width <= 0:
+            return Strip.blank(width, base)
+        task = self.board.tasks.get(self.ids[index])
+        if task is None:
+            return Strip.blank(width, base)
+        style = base
+        if index == self.cursor:
+            style = style + self.get_component_rich_style("card--cursor")
+        bar = Segment("▌", style + self.get_component_rich_style(f"card--bar-{self.key}"))
+        inner = width - 1
+        if row == 0:
+            text, part = flat(task.title), "card--title"
+        elif row == 1:
+            text, part = f"{step_text(task)} · {task.id}", "card--meta"
+        else:
+            text, part = activity_line(task, self.board.activity.get(task.id)), "card--activity"
+        body = Segment(fit(text, inner), style + self.get_component_rich_style(part))
+        return Strip([bar, body]).adjust_cell_length(width, style)
+
+
+class Board(Vertical):
+    """Filter input on top, five columns below. Posts :class:`Board.Selected` as the user moves."""
+
+    DEFAULT_CSS = """
+    Board {
+        #board-filter { display: none; height: 1; border: none; padding: 0 1; }
+        &.-filtering #board-filter { display: block; }
+        #board-columns { height: 1fr; }
+        .board-column { width: 1fr; margin-right: 1; }
+        .board-column:last-of-type { margin-right: 0; }
+        .column-head { height: 1; padding: 0 1; background: $panel; color: $text-muted; text-style: bold; }
+        .board-column.-active .column-head { background: $primary 40%; color: $text; }
+        CardList { height: 1fr; }
+    }
+    """
+
+    class Selected(Message):
+        def __init__(self, task_id: str | None) -> None:
+            super().__init__()
+            self.task_id = task_id
+
+    class Opened(Message):
+        def __init__(self, task_id: str) -> None:
+            super().__init__()
+            self.task_id = task_id
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.tasks: Mapping[str, Task] = {}
+        self.activity: dict[str, str] = {}
+        self.query_text = ""
+        self.active_key = COLUMNS[0].key
+        self._where: dict[str, str] = {}  # task id -> column key, for tasks shown
+        self._selected: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield FilterInput(
+            placeholder="filter: part of a title, goal or id (Enter keeps it, Esc clears)", id="board-filter"
+        )
+        with Horizontal(id="board-columns"):
+            for col in COLUMNS:
+                with Vertical(classes="board-column", id=f"column-{col.key}"):
+                    yield Static(Content(col.title), classes="column-head", id=f"head-{col.key}")
+                    yield CardList(col.key, self, id=f"cards-{col.key}")
+
+    def on_mount(self) -> None:
+        self._mark_active()
+
+    def on_resize(self) -> None:
+        self._rearrange(set())  # headers: full or short titles for the new width
+
+    # --- queries --------------------------------------------------------------------------------
+
+    def cards(self, key: str) -> CardList:
+        return self.query_one(f"#cards-{key}", CardList)
+
+    @property
+    def active(self) -> CardList:
+        return self.cards(self.active_key)
+
+    @property
+    def selected_id(self) -> str | None:
+        return self.active.selected_id
+
+    def column_of_id(self, task_id: str) -> str | None:
+        return self._where.get(task_id)
+
+    def ids_in(self, key: str) -> list[str]:
+        return list(self.cards(key).ids)
+
+    # --- updates --------------------------------------------------------------------------------
+
+    def load(self, tasks: Mapping[str, Task]) -> None:
+        """Show `tasks` (the runner's live dict; kept, so later updates read current objects)."""
+        self.tasks = tasks
+        self._rearrange(set(board_model.COLUMN_KEYS))
+
+    def update_tasks(self, ids: Iterable[str]) -> None:
+        """Tasks that changed: move the ones whose column changed, redraw the others."""
+        touched: set[str] = set()
+        for task_id in ids:
+            task = self.tasks.get(task_id)
+            old = self._where.get(task_id)
+            new = (
+                board_model.column_of(task)
+                if task is not None and board_model.matches(task, self.query_text)
+                else None
+            )
+            if old is not None:
+                touched.add(old)
+            if new is not None:
+                touched.add(new)
+        self._rearrange(touched)
+
+    def set_activity(self, activity: Mapping[str, str]) -> None:
+        self.activity.update(activity)
+        for task_id in activity:
+            key = self._where.get(task_id)
+            if key is not None:
+                self.cards(key).invalidate()
+
+    def set_filter(self, text: str) -> None:
+        self.query_text = text
+        self._rearrange(set(board_model.COLUMN_KEYS))
+
+    def _rearrange(self, keys: set[str]) -> None:
+        selected = self._selected
+        arranged = board_model.arrange(
+            (t for t in self.tasks.values() if board_model.column_of(t) in keys), self.query_text
+        )
+        totals = board_model.counts(self.tasks.values())
+        for key in keys:
+            ids = arranged[key]
+            cards = self.cards(key)
+            for task_id in cards.ids:
+                if self._where.get(task_id) == key:
+                    del self._where[task_id]
+            for task_id in ids:
+                self._where[task_id] = key
+            cards.set_ids(ids)
+        column_width = (self.size.width - len(COLUMNS) + 1) // len(COLUMNS)
+        for col in COLUMNS:
+            shown = len(self.cards(col.key).ids)
+            total = totals[col.key]
+            count = f"{shown}/{total}" if self.query_text.strip() and shown != total else str(total)
+            head = self.query_one(f"#head-{col.key}", Static)
+            text = f"{col.title} {count}"
+            if len(text) + 2 > column_width > 0:
+                text = f"{col.short} {count}"
+            if str(head.content) != text:
+                head.update(Content(text), layout=False)  # fixed size: no layout pass needed
+        # The selection follows its task across columns (Queued → Running → Done).
+        if selected is not None and selected not in self.active.ids:
+            target = self._where.get(selected)
+            if target is not None:
+                self.activate(target, selected)
+
+    # --- selection and focus --------------------------------------------------------------------
+
+    def activate(self, key: str, task_id: str | None = None, *, focus: bool | None = None) -> None:
+        had_focus = self.active.has_focus
+        self.active_key = key
+        self._mark_active()
+        cards = self.active
+        if task_id is not None:
+            cards.move_to_id(task_id)
+        if focus or (focus is None and had_focus):
+            cards.focus()
+        self._announce(cards.selected_id)
+
+    def select(self, task_id: str, *, focus: bool = False) -> bool:
+        key = self._where.get(task_id)
+        if key is None:
+            return False
+        self.activate(key, task_id, focus=focus)
+        return True
+
+    def focus_active(self) -> None:
+        if not self.active.ids:
+            for col in COLUMNS:
+                if self.cards(col.key).ids:
+                    self.active_key = col.key
+                    break
+        self._mark_active()
+        self.active.focus()
+
+    def _mark_active(self) -> None:
+        for col in COLUMNS:
+            self.query_one(f"#column-{col.key}").set_class(col.key == self.active_key, "-active")
+
+    def _announce(self, task_id: str | None) -> None:
+        if task_id != self._selected:
+            self._selected = task_id
+            self.post_message(self.Selected(task_id))
+
+    def on_card_list_focused(self, message: CardList.Focused) -> None:
+        message.stop()
+        if not message.cards.has_focus:
+            return  # stale: focus moved on before this message was handled
+        if message.cards.key != self.active_key:
+            self.active_key = message.cards.key
+            self._mark_active()
+        self._announce(message.cards.selected_id)
+
+    def on_card_list_highlighted(self, message: CardList.Highlighted) -> None:
+        message.stop()
+        # Only the active column speaks for the selection; others move their cursor quietly.
+        if message.cards.key == self.active_key:
+            self._announce(message.cards.selected_id)
+
+    def on_card_list_step(self, message: CardList.Step) -> None:
+        message.stop()
+        keys = board_model.COLUMN_KEYS
+        i = keys.index(message.cards.key)
+        j = max(0, min(len(keys) - 1, i + message.delta))
+        if j == i:
+            return
+        # Keep the row: moving sideways lands on the card at the same height when there is one.
+        row = message.cards.cursor - int(message.cards.scroll_offset.y) // CARD_HEIGHT
+        target = self.cards(keys[j])
+        target.cursor = max(0, min(len(target.ids) - 1, int(target.scroll_offset.y) // CARD_HEIGHT + row))
+        self.activate(keys[j], focus=True)
+
+    def on_card_list_opened(self, message: CardList.Opened) -> None:
+        message.stop()
+        self.post_message(self.Opened(message.task_id))
+
+    # --- filter ---------------------------------------------------------------------------------
+
+    def open_filter(self) -> None:
+        self.add_class("-filtering")
+        box = self.query_one("#board-filter", Input)
+        box.value = self.query_text
+        box.focus()
+
+    def close_filter(self, *, clear: bool) -> None:
+        box = self.query_one("#board-filter", Input)
+        if clear:
+            box.value = ""
+            self.set_filter("")
+        if not self.query_text:
+            self.remove_class("-filtering")
+        self.focus_active()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "board-filter":
+            event.stop()
+            self.set_filter(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "board-filter":
+            event.stop()
+            self.close_filter(clear=False)
+
+    def on_filter_input_cleared(self, message: FilterInput.Cleared) -> None:
+        message.stop()
+        self.close_filter(clear=True)

@@ -1,0 +1,204 @@
+"""The detail pane: one task's header, plan, summary, pause reason, pending approval and journal.
+
+The journal is loaded from the store in a worker when a task is opened (the runner keeps list
+views without journals); entries that arrive live while it loads are kept and merged after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import tzinfo
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from smallclaw_tui.models import JournalEntry, JournalType, StepStatus, Task, TaskStatus
+from smallclaw_tui.tui.board_model import STATUS_WORD, step_text
+from smallclaw_tui.tui.messages import JournalLoaded
+from smallclaw_tui.tui.text import clean, flat, stamp
+from smallclaw_tui.tui.widgets.blocklog import Block
+from smallclaw_tui.tui.widgets.journal import JournalView, entry_key
+
+JournalLoader = Callable[[str], Awaitable[list[JournalEntry]]]
+_NOTHING = "Pick a task on the board (arrows or h/j/k/l, Enter), or press n for a new one."
+
+STATUS_STYLE = {
+    TaskStatus.QUEUED: "$text-muted",
+    TaskStatus.RUNNING: "bold $accent",
+    TaskStatus.PAUSED: "bold $warning",
+    TaskStatus.NEEDS_ASSISTANCE: "bold $warning",
+    TaskStatus.COMPLETE: "bold $success",
+    TaskStatus.FAILED: "bold $error",
+    TaskStatus.CANCELLED: "$text-muted",
+}
+_STEP_MARK = {
+    StepStatus.DONE: ("✓", "$success"),
+    StepStatus.SKIPPED: ("-", "$text-muted"),
+    StepStatus.ACTIVE: ("▶", "bold $accent"),
+    StepStatus.PENDING: ("·", "$text-muted"),
+}
+
+
+def header_content(task: Task) -> Content:
+    return Content.assemble(
+        (clean(flat(task.title)), "bold"),
+        ("  ", ""),
+        (task.id, "$text-muted"),
+        ("  ", ""),
+        (STATUS_WORD[task.status], STATUS_STYLE[task.status]),
+        ("  ", ""),
+        (step_text(task), ""),
+        (f"  round {task.rounds}" if task.rounds else "", "$text-muted"),
+    )
+
+
+def body_content(task: Task, tz: tzinfo | None, activity: str | None = None) -> Content:
+    parts: list[str | tuple[str, str]] = []
+    origin = task.origin
+    where = f"from {origin.channel.value}" + (f" ({origin.session_id})" if origin.session_id else "")
+    parts.append((f"{where} · created {stamp(task.created_at, tz)}\n", "$text-muted"))
+    if task.status == TaskStatus.RUNNING and activity:
+        parts += [("Now: ", "bold $accent"), (flat(activity) + "\n", "italic")]
+    if task.pending_approval is not None:
+        parts += [
+            ("Waiting for approval: ", "bold $warning"),
+            (clean(task.pending_approval.command), "bold"),
+            ("  (press a to review it)\n", "$text-muted"),
+        ]
+    if task.pause_reason and task.status != TaskStatus.COMPLETE:
+        label = "Needs you: " if task.status.needs_user else "Reason: "
+        parts += [(label, "bold $warning"), (clean(task.pause_reason) + "\n", "")]
+    if task.final_summary:
+        parts += [("Summary: ", "bold $success"), (clean(task.final_summary) + "\n", "")]
+    parts.append(("Goal: ", "bold"))
+    parts.append((clean(task.prompt) + "\n", ""))
+    if task.plan:
+        parts.append(("Plan\n", "bold"))
+        for step in task.plan:
+            mark, style = _STEP_MARK[step.status]
+            parts.append((f" {mark} ", style))
+            parts.append((f"{step.index + 1}. " + clean(flat(step.description)), ""))
+            if step.attempts:
+                parts.append(
+                    (f"  ({step.attempts} failed attempt{'s' if step.attempts != 1 else ''})", "$warning")
+                )
+            parts.append(("\n", ""))
+            for check in step.checks:
+                parts.append(("     check: " + clean(flat(check.describe())) + "\n", "$text-muted"))
+    else:
+        parts.append(("No plan yet: the planner writes one when the task starts.\n", "$text-muted"))
+    return Content.assemble(*parts).rstrip()
+
+
+class DetailPane(Vertical):
+    DEFAULT_CSS = """
+    DetailPane {
+        #detail-head { height: 1; padding: 0 1; background: $panel; }
+        #detail-info { height: auto; max-height: 45%; padding: 0 1; scrollbar-size-vertical: 1; }
+        #detail-journal { height: 1fr; border-top: solid $panel; }
+    }
+    """
+
+    def __init__(
+        self,
+        load_journal: JournalLoader,
+        *,
+        tz: tzinfo | None = None,
+        activity: dict[str, str] | None = None,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.load_journal = load_journal
+        self.tz = tz
+        self.activity = activity if activity is not None else {}  # live lines, shared with the board
+        self.task_id: str | None = None
+        self._shown: Task | None = None
+        self._loading = False
+        self._live: list[JournalEntry] = []  # entries that arrived while the journal was loading
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content("No task selected"), id="detail-head")
+        with VerticalScroll(id="detail-info", can_focus=False):
+            yield Static(Content(_NOTHING), id="detail-body")
+        yield JournalView(tz=self.tz, id="detail-journal")
+
+    @property
+    def journal_loading(self) -> bool:
+        return self._loading
+
+    @property
+    def journal(self) -> JournalView:
+        return self.query_one(JournalView)
+
+    def show(self, task: Task | None) -> None:
+        """Show `task` (None: nothing). Reopening the shown task only refreshes the header."""
+        if task is None:
+            self.task_id = None
+            self._shown = None
+            self.query_one("#detail-head", Static).update(Content("No task selected"))
+            self.query_one("#detail-body", Static).update(Content(_NOTHING))
+            self.journal.clear()
+            return
+        if task.id == self.task_id:
+            self.refresh_task(task)
+            return
+        self.task_id = task.id
+        self.refresh_task(task)
+        self.journal.clear()
+        self.journal.expanded_all = False
+        self._loading = True
+        self._live = []
+        self.journal.set_blocks([Block("note", "", "loading the journal…")])
+        self._load(task.id)
+
+    def refresh_task(self, task: Task) -> None:
+        if task.id != self.task_id:
+            return
+        self._shown = task
+        head = self.query_one("#detail-head", Static)
+        content = header_content(task)
+        if not (isinstance(head.content, Content) and content.is_same(head.content)):
+            head.update(content, layout=False)
+        body = self.query_one("#detail-body", Static)
+        content = body_content(task, self.tz, self.activity.get(task.id))
+        if not (isinstance(body.content, Content) and content.is_same(body.content)):
+            body.update(content)
+
+    def activity_changed(self, task_ids: set[str]) -> None:
+        if self._shown is not None and self._shown.id in task_ids:
+            self.refresh_task(self._shown)
+
+    def add_live_entries(self, task_id: str, entries: list[JournalEntry]) -> None:
+        if task_id != self.task_id:
+            return
+        if self._loading:
+            self._live.extend(entries)
+        else:
+            self.journal.add_entries(entries)
+
+    @work(exclusive=True, group="detail-journal", exit_on_error=False)
+    async def _load(self, task_id: str) -> None:
+        try:
+            entries = await self.load_journal(task_id)
+        except Exception as e:  # a vanished or quarantined file: say so, keep the pane usable
+            self.post_message(JournalLoaded(task_id, [], error=str(e)))
+            return
+        self.post_message(JournalLoaded(task_id, entries))
+
+    def on_journal_loaded(self, message: JournalLoaded) -> None:
+        message.stop()
+        if not self.app.is_running:
+            return
+        if message.task_id != self.task_id:
+            return
+        self._loading = False
+        entries = list(message.entries)
+        seen = {entry_key(e) for e in entries[-len(self._live) :]} if self._live else set()
+        entries += [e for e in self._live if entry_key(e) not in seen]
+        self._live = []
+        self.journal.show_entries(entries)
+        if message.error:
+            self.journal.add_entries([JournalEntry(type=JournalType.ERROR, content=message.error)])

@@ -1,0 +1,134 @@
+"""Pilot tests of the chat pane: streaming replies, /task, a message turned into a task, results
+coming back to the chat, chat-side approvals, and a start with no model server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.message import Message
+from textual.notifications import Notify
+from tui_helpers import World, app_env, type_text, until
+
+from smallclaw_tui.models import ChannelKind, TaskStatus
+from smallclaw_tui.store.sessions import SessionStore
+from smallclaw_tui.testing.fake_server import ChatRequest, Reply
+from smallclaw_tui.tui.screens.approve import ApproveScreen
+from smallclaw_tui.tui.screens.new_task import NewTaskScreen
+from smallclaw_tui.tui.widgets.board import Board
+from smallclaw_tui.tui.widgets.chat_pane import ChatInput, Transcript
+from smallclaw_tui.tui.widgets.detail import DetailPane
+from smallclaw_tui.tui.widgets.journal import JournalView
+from smallclaw_tui.tui.widgets.status import StatusBar
+
+
+def _texts(log: Transcript, kind: str) -> list[str]:
+    return [b.text for b in log.blocks if b.kind == kind]
+
+
+async def test_chat_reply_then_slash_task_result_comes_back(workspace: Path) -> None:
+    world = World(plan=["write c.txt", "write d.txt"], summary="Wrote c.txt and d.txt.")
+    seen: list[Message] = []
+    async with (
+        app_env(workspace, world) as env,
+        env.app.run_test(size=(120, 40), message_hook=seen.append) as pilot,
+    ):
+        app, runner = env.app, env.runner
+        await until(pilot, lambda: app.runner_ready, "the runner to start")
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.focused, ChatInput), "the chat input to take focus")
+        log = app.query_one(Transcript)
+
+        await type_text(pilot, "hi there")
+        await pilot.press("enter")
+        await until(pilot, lambda: "Hello from the model." in _texts(log, "assistant"), "the reply")
+        assert _texts(log, "user")[-1] == "hi there"
+        assert app.query_one(StatusBar).info.server == "ready"
+
+        await type_text(pilot, "/task make two files")
+        await pilot.press("enter")
+        task = next(t for t in runner.tasks.values() if t.prompt == "make two files")
+        assert task.origin.session_id == "tui" and task.origin.channel == ChannelKind.TUI
+        await until(
+            pilot, lambda: runner.tasks[task.id].status == TaskStatus.COMPLETE, "the task to finish", 20
+        )
+        await until(pilot, lambda: any("is done" in t for t in _texts(log, "task")), "the result in the chat")
+        assert any("Wrote c.txt and d.txt." in t for t in _texts(log, "task"))
+        assert any(isinstance(m, Notify) and "Done:" in m.notification.message for m in seen)
+        # The runner stored it in this chat's session too, so the next turn's history has it.
+        record = await SessionStore(workspace / ".localclaw").load("tui")
+        assert record is not None and any(m.name == f"task_{task.id}" for m in record.messages)
+        assert (workspace / "c.txt").exists() and (workspace / "d.txt").exists()
+
+
+async def test_a_chat_message_becomes_a_task(workspace: Path) -> None:
+    async with app_env(workspace, World()) as env, env.app.run_test(size=(120, 40)) as pilot:
+        app, runner = env.app, env.runner
+        await until(pilot, lambda: app.runner_ready, "the runner to start")
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.focused, ChatInput), "the chat input")
+        await type_text(pilot, "tidy notes")
+        await pilot.press("enter")
+        log = app.query_one(Transcript)
+        await until(pilot, lambda: _texts(log, "assistant"), "the reply")
+
+        await pilot.press("shift+tab")  # input → transcript
+        assert app.focused is log
+        await pilot.press("up", "up")  # the reply, then the message before it
+        assert log.selected is not None and log.selected.text == "tidy notes"
+        await pilot.press("t")
+        assert isinstance(app.screen, NewTaskScreen)
+        await pilot.press("ctrl+s")
+        task = next(t for t in runner.tasks.values() if t.prompt == "tidy notes")
+        assert task.origin.session_id == "tui"
+
+
+def _shell_then_answer(req: ChatRequest) -> Reply | str:
+    if req.tool_results:
+        return "Made chat.txt."
+    return Reply.tool("run_shell", {"command": "touch chat.txt"})
+
+
+async def test_chat_asks_before_running_a_command(workspace: Path) -> None:
+    async with (
+        app_env(workspace, World(chat=_shell_then_answer)) as env,
+        env.app.run_test(size=(120, 40)) as pilot,
+    ):
+        app = env.app
+        await until(pilot, lambda: app.runner_ready, "the runner to start")
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.focused, ChatInput), "the chat input")
+        await type_text(pilot, "make it")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ApproveScreen), "the approval dialog")
+        assert "touch chat.txt" in str(app.screen.query_one("#command").render())
+        assert not (workspace / "chat.txt").exists()
+        await pilot.press("y")
+        log = app.query_one(Transcript)
+        await until(pilot, lambda: "Made chat.txt." in _texts(log, "assistant"), "the final reply")
+        assert (workspace / "chat.txt").exists()
+        assert any(t.startswith("run_shell") for t in _texts(log, "tool"))
+
+
+async def test_starts_without_a_model_server(workspace: Path) -> None:
+    async with app_env(workspace, server_up=False) as env, env.app.run_test(size=(80, 24)) as pilot:
+        app, runner = env.app, env.runner
+        status = app.query_one(StatusBar)
+        await until(pilot, lambda: status.info.server == "unreachable", "the probe to fail")
+        log = app.query_one(Transcript)
+        advice = "\n".join(_texts(log, "error"))
+        assert "SMALLCLAW_LLM__BASE_URL" in advice and "smallclaw doctor" in advice
+
+        # The board and the detail still work: a new task goes in, and stops asking for help.
+        await until(pilot, lambda: app.runner_ready, "the runner to start")
+        await pilot.press("n")
+        await type_text(pilot, "offline goal")
+        await pilot.press("ctrl+s")
+        task = next(t for t in runner.tasks.values() if t.prompt == "offline goal")
+        board = app.query_one(Board)
+        await until(pilot, lambda: board.column_of_id(task.id) == "needs", "the task to need help")
+        assert (runner.tasks[task.id].pause_reason or "").startswith("model server unreachable")
+        board.select(task.id, focus=True)
+        await pilot.press("enter")
+        journal = app.query_one(JournalView)
+        await until(pilot, lambda: any(b.kind == "retry" for b in journal.blocks), "the journal")
+        assert app.query_one(DetailPane).task_id == task.id

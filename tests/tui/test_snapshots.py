@@ -1,0 +1,124 @@
+"""SVG snapshots of the layout (pytest-textual-snapshot). Synchronous tests: snap_compare runs the
+app itself. The demo workspace has fixed ids and times, the clock is UTC, cursors do not blink.
+
+Update after an intended change with `pytest tests/tui --snapshot-update`, then look at the SVGs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from tui_helpers import until
+
+from smallclaw_tui.tui.app import SmallClawApp
+from smallclaw_tui.tui.demo import NEEDS_APPROVAL_ID, DemoClient, demo_app, settled
+
+SnapCompare = Callable[..., bool]
+PAUSED_ID = "d4a7e004"
+
+
+def _ready(
+    then: Callable[[SmallClawApp, Pilot[Any]], Awaitable[None]] | None = None,
+) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, SmallClawApp)
+        await until(pilot, lambda: settled(app), "the demo to settle")
+        if then is not None:
+            await then(app, pilot)
+            await until(pilot, lambda: settled(app), "the demo to settle again")
+
+    return run_before
+
+
+async def _open_needs_you(app: SmallClawApp, pilot: Pilot[Any]) -> None:
+    app.open_task(NEEDS_APPROVAL_ID)
+    await pilot.pause()
+
+
+def _selecting(task_id: str) -> Callable[[SmallClawApp, Pilot[Any]], Awaitable[None]]:
+    async def then(app: SmallClawApp, pilot: Pilot[Any]) -> None:
+        app.board.select(task_id, focus=True)
+        await pilot.pause()
+
+    return then
+
+
+def test_main_80x24(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    assert snap_compare(demo_app(tmp_path), terminal_size=(80, 24), run_before=_ready())
+
+
+def test_main_160x48(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    assert snap_compare(demo_app(tmp_path), terminal_size=(160, 48), run_before=_ready())
+
+
+def test_detail_of_a_task_that_needs_you(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    assert snap_compare(demo_app(tmp_path), terminal_size=(160, 48), run_before=_ready(_open_needs_you))
+
+
+def test_detail_zoomed_80x24(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    assert snap_compare(
+        demo_app(tmp_path), press=["z"], terminal_size=(80, 24), run_before=_ready(_open_needs_you)
+    )
+
+
+def test_new_task_dialog(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    assert snap_compare(
+        demo_app(tmp_path), press=["n", *"notes"], terminal_size=(80, 24), run_before=_ready()
+    )
+
+
+def test_approve_dialog(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    assert snap_compare(
+        demo_app(tmp_path),
+        press=["a"],
+        terminal_size=(100, 30),
+        run_before=_ready(_selecting(NEEDS_APPROVAL_ID)),
+    )
+
+
+def test_resume_note_dialog(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    assert snap_compare(
+        demo_app(tmp_path), press=["r"], terminal_size=(100, 30), run_before=_ready(_selecting(PAUSED_ID))
+    )
+
+
+def test_cancel_confirm_dialog(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    assert snap_compare(
+        demo_app(tmp_path), press=["x"], terminal_size=(100, 30), run_before=_ready(_selecting(PAUSED_ID))
+    )
+
+
+def test_help_screen(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    assert snap_compare(
+        demo_app(tmp_path), press=["question_mark"], terminal_size=(100, 40), run_before=_ready()
+    )
+
+
+def test_chat_streaming(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    client = DemoClient(
+        chunks=[
+            "Here is the plan:\n",
+            "1. list the notes\n",
+            "2. summarise each one in a line\n",
+            "3. write",
+        ],
+        thinking=["The user wants a summary of notes/. ", "I will list the folder first."],
+        hang=True,
+    )
+
+    async def chat(app: SmallClawApp, pilot: Pilot[Any]) -> None:
+        await pilot.press("c", *"hi", "enter")
+        await until(pilot, lambda: client.streamed.is_set(), "the reply to stream")
+        await until(
+            pilot, lambda: any(b.text.endswith("3. write") for b in app.chat.transcript.blocks), "the text"
+        )
+
+    assert snap_compare(demo_app(tmp_path, client=client), terminal_size=(120, 36), run_before=_ready(chat))
+
+
+def test_sixteen_colour_theme(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    assert snap_compare(demo_app(tmp_path, theme="ansi-dark"), terminal_size=(80, 24), run_before=_ready())
