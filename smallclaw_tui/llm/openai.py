@@ -154,8 +154,11 @@ class _ReplyReader:
                 call.id = raw["id"]
             fn = raw.get("function")
             if isinstance(fn, dict):
-                if isinstance(fn.get("name"), str):
-                    call.name += fn["name"]
+                name = fn.get("name")
+                # Most servers send the name once; llama-cpp-python repeats it in every fragment.
+                # A fragment equal to the whole name so far is such a repeat, not more of the name.
+                if isinstance(name, str) and name != call.name:
+                    call.name += name
                 args = fn.get("arguments")
                 if isinstance(args, str):
                     call.arguments.append(args)

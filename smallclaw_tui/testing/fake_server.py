@@ -122,6 +122,9 @@ class Reply:
     delay_first_s: float = 0.0  # before anything is sent (a slow first token / loading model)
     delay_between_s: float = 0.0  # between streamed chunks
     raw_body: str | None = None  # sent verbatim with `status` (for "not the protocol" tests)
+    # OpenAI streaming: repeat the call's id and name in every fragment, as llama-cpp-python's
+    # server does, instead of only in the first one.
+    repeat_tool_head: bool = False
 
     @classmethod
     def tool(
@@ -585,7 +588,10 @@ class _OpenAIFrames(_Frames):
             }
             frames.append(self._chunk({"tool_calls": [head]}))
             for frag in _split(_args_text(call), self.reply):
-                frames.append(self._chunk({"tool_calls": [{"index": i, "function": {"arguments": frag}}]}))
+                part: dict[str, Any] = {"index": i, "function": {"arguments": frag}}
+                if self.reply.repeat_tool_head:
+                    part = {**head, "function": {"name": call.name, "arguments": frag}}
+                frames.append(self._chunk({"tool_calls": [part]}))
         if self.reply.error_mid_stream is not None:
             err = {"error": {"code": 500, "message": self.reply.error_mid_stream, "type": "server_error"}}
             frames.append(f"data: {json.dumps(err)}\n\n")

@@ -122,6 +122,20 @@ async def test_tool_calls_assembled_from_fragments(
     assert result.finish_reason == "tool_calls"
 
 
+async def test_tool_call_name_repeated_in_every_fragment_is_not_concatenated(
+    srv: FakeModelServer, client: OpenAIClient
+) -> None:
+    # llama-cpp-python's server repeats "name" in each streamed fragment of a call.
+    script(
+        srv,
+        Reply(
+            tool_calls=[FakeToolCall("read_file", {"path": "notes.txt"})], chunk_size=3, repeat_tool_head=True
+        ),
+    )
+    result = await client.chat(USER, TOOLS)
+    assert [(c.name, c.arguments) for c in result.tool_calls] == [("read_file", {"path": "notes.txt"})]
+
+
 async def test_broken_tool_arguments_are_kept_raw(srv: FakeModelServer, client: OpenAIClient) -> None:
     broken = "{'path': 'a.txt',"  # single quotes and cut short, as small models do
     script(srv, Reply(tool_calls=[FakeToolCall("read_file", broken)], chunk_size=3))
