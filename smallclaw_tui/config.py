@@ -7,16 +7,18 @@ the file, the key and what was expected; callers print it and exit, no traceback
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
 DATA_DIR_NAME = ".localclaw"
@@ -185,12 +187,48 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
 
 
+# Named like a credential: never echoed, even where the field is not typed SecretStr.
+_SECRET_NAME = re.compile(r"(^|_)(token|api_key|secret|password|passwd)($|_)", re.IGNORECASE)
+
+
+def _holds_secret(annotation: Any) -> bool:
+    if annotation is SecretStr:
+        return True
+    return any(_holds_secret(a) for a in get_args(annotation))
+
+
+def _submodel(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for a in get_args(annotation):
+        if (m := _submodel(a)) is not None:
+            return m
+    return None
+
+
+def is_secret(loc: tuple[Any, ...]) -> bool:
+    """Whether the setting at `loc` (e.g. ("telegram", "token")) holds a secret."""
+    if any(isinstance(p, str) and _SECRET_NAME.search(p) for p in loc):
+        return True
+    model: type[BaseModel] | None = Settings
+    for part in loc:
+        field = model.model_fields.get(str(part)) if model is not None else None
+        if field is None:
+            return False
+        if _holds_secret(field.annotation):
+            return True
+        model = _submodel(field.annotation)
+    return False
+
+
 def _describe(err: Any) -> str:
-    loc = ".".join(str(p) for p in err.get("loc", ()))
+    loc = tuple(err.get("loc", ()))
+    where = ".".join(str(p) for p in loc)
     msg = str(err.get("msg", "invalid value"))
     value = err.get("input")
-    shown = "" if isinstance(value, dict) else f" (got {value!r})"
-    return f"key {loc or '(top level)'}: {msg}{shown}"
+    # A token typed into the wrong place must not end up in a terminal's scrollback or a CI log.
+    shown = "" if isinstance(value, dict) or is_secret(loc) else f" (got {value!r})"
+    return f"key {where or '(top level)'}: {msg}{shown}"
 
 
 def load_settings(workspace: Path | None = None, **overrides: Any) -> Settings:
@@ -234,5 +272,10 @@ def load_settings(workspace: Path | None = None, **overrides: Any) -> Settings:
         return Settings(workspace=ws, **overrides)
     except ValidationError as e:
         raise ConfigError(f"environment: {_describe(e.errors()[0])} (check SMALLCLAW_* variables)") from None
+    except SettingsError as e:
+        # A SMALLCLAW_* value that must be JSON (a list, a table) and is not; names the field only.
+        raise ConfigError(
+            f"environment: {e} (check SMALLCLAW_* variables; lists are JSON, e.g. [1, 2])"
+        ) from None
     finally:
         _toml_path.reset(token)

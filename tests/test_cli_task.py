@@ -5,12 +5,16 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from smallclaw_tui.cli import main
+from smallclaw_tui.cli import main, task_cmds
+from smallclaw_tui.models import Task, TaskStatus
+from smallclaw_tui.store.atomic import atomic_write_text_sync
 from smallclaw_tui.store.control import ControlInbox
 from smallclaw_tui.store.lock import WorkspaceLock
+from smallclaw_tui.store.tasks import TaskStore, dump_task
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -189,3 +193,181 @@ def test_console_script_and_module_entry_points(workspace: Path) -> None:
         [str(script), "task", "list"], capture_output=True, text=True, env=env, timeout=60
     )
     assert listed.returncode == 0 and mod.stdout.strip() in listed.stdout
+
+
+def _cli(ws: Path, *argv: str, **kw: Any) -> subprocess.CompletedProcess[str]:
+    """The real program in a real process: what a user sees, traceback or not."""
+    env = {**os.environ, "SMALLCLAW_WORKSPACE": str(ws)}
+    opts: dict[str, Any] = {"capture_output": True, **kw}
+    return subprocess.run(
+        [sys.executable, "-m", "smallclaw_tui", *argv], text=True, env=env, timeout=60, **opts
+    )
+
+
+def _one_error_line(r: subprocess.CompletedProcess[str]) -> None:
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert "Traceback" not in r.stderr and r.stderr.startswith("smallclaw: ")
+    assert r.stderr.count("\n") == 1, r.stderr
+
+
+def test_an_entry_appended_after_a_torn_journal_line_is_not_lost(workspace: Path) -> None:
+    tid = _cli(workspace, "task", "add", "X").stdout.strip()
+    journal = workspace / ".localclaw" / "tasks" / f"{tid}.journal.jsonl"
+    with journal.open("ab") as f:
+        f.write(b'{"t": "2026-01-01T00:00:00Z", "type": "no')  # a runner killed mid-append
+    assert _cli(workspace, "task", "pause", tid, "--note", "hi").returncode == 0
+    for _ in range(3):
+        shown = _cli(workspace, "task", "show", tid, "--json")
+        assert shown.returncode == 0 and shown.stderr == ""
+        journal_types = [(e["type"], e["content"]) for e in json.loads(shown.stdout)["journal"]]
+        assert journal_types == [("note", "created: X"), ("pause", "hi")]
+    quarantine = workspace / ".localclaw" / "quarantine"
+    parked = [p for p in quarantine.iterdir() if not p.name.endswith(".reason.txt")]
+    assert len(parked) == 1 and parked[0].read_bytes().startswith(b'{"t": "2026')
+
+
+def test_show_mentions_a_cut_short_journal_line_on_stderr(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tid = add(capsys, "goal")
+    with (workspace / ".localclaw" / "tasks" / f"{tid}.journal.jsonl").open("ab") as f:
+        f.write(b'{"t": "20')
+    code, out, err = run(capsys, "task", "show", tid, "--json")
+    assert code == 0 and json.loads(out)["id"] == tid and "cut short" in err
+
+
+def test_data_folder_that_is_a_file_gives_one_line_not_a_traceback(workspace: Path) -> None:
+    (workspace / ".localclaw").write_text("not a folder")
+    for argv in (["task", "add", "X"], ["task", "list"], ["run", "--until-idle"]):
+        r = _cli(workspace, *argv)
+        _one_error_line(r)
+        assert ".localclaw is a file" in r.stderr
+    assert (workspace / ".localclaw").read_text() == "not a folder"
+
+
+def test_os_errors_from_the_store_give_one_line_not_a_traceback(workspace: Path) -> None:
+    (workspace / ".localclaw").mkdir()
+    (workspace / ".localclaw" / "tasks").write_text("a file where the tasks folder belongs")
+    r = _cli(workspace, "task", "add", "X")
+    _one_error_line(r)
+    assert "tasks" in r.stderr and "Errno" not in r.stderr
+
+
+def test_a_folder_named_like_a_task_file_does_not_break_list(workspace: Path) -> None:
+    tid = _cli(workspace, "task", "add", "fine").stdout.strip()
+    (workspace / ".localclaw" / "tasks" / "x.json").mkdir()
+    r = _cli(workspace, "task", "list")
+    assert r.returncode == 0 and tid in r.stdout and "Traceback" not in r.stderr
+    assert "x.json" in r.stderr and "folder" in r.stderr
+    assert (workspace / ".localclaw" / "tasks" / "x.json").is_dir()  # reported, not moved
+
+
+def test_a_closed_stdout_is_not_a_traceback(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    add(capsys, "something to list")
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `smallclaw task list | head -0`
+    try:
+        r = _cli(workspace, "task", "list", stdout=write_end, capture_output=False, stderr=subprocess.PIPE)
+    finally:
+        os.close(write_end)
+    assert r.returncode == 1 and "Traceback" not in r.stderr and "Exception ignored" not in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("spec", "expect"),
+    [
+        (
+            'prompt = "p"\n[[steps]]\ndescription = "d"\n[[steps.check]]\nkind = "file_exists"\npath = "a"\n',
+            "step 1: unknown key 'check'",
+        ),
+        ('prompt = "p"\n[[steps]]\ndescription = "d"\nverify = "yes"\n', "step 1: unknown key 'verify'"),
+        (
+            'prompt = "p"\n[[steps]]\ndescription = "d"\n'
+            '[[steps.checks]]\nkind = "command_succeeds"\ncommand = "ls"\ncmd = "ls"\n',
+            "step 1, check 1: unknown key 'cmd' (command_succeeds takes command)",
+        ),
+        (
+            'prompt = "p"\n[[steps]]\ndescription = "a"\n[[steps]]\ndescription = "d"\n'
+            '[[steps.checks]]\nkind = "file_exists"\npath = "a"\n'
+            '[[steps.checks]]\nkind = "file_exists"\npath = "b"\ntext = "x"\n',
+            "step 2, check 2: unknown key 'text'",
+        ),
+        (
+            'prompt = "p"\n[[steps]]\ndescription = "d"\n[[steps.checks]]\nkind = "command_succeeds"\n'
+            'command = ""\n',
+            "step 1, check 1: command must not be empty",
+        ),
+        (
+            'prompt = "p"\n[[steps]]\ndescription = "d"\n[[steps.checks]]\nkind = "file_exists"\n'
+            'path = "  "\n',
+            "path must not be empty",
+        ),
+        (
+            'prompt = "p"\n[[steps]]\ndescription = "d"\n[[steps.checks]]\nkind = "file_contains"\n'
+            'path = "a"\ntext = ""\n',
+            "text must not be empty",
+        ),
+        (
+            'prompt = "p"\n[[steps]]\ndescription = "d"\n[[steps.checks]]\nkind = "file_contains"\n'
+            'path = "a"\ntext = "(unclosed"\nregex = true\n',
+            "not a valid regular expression",
+        ),
+        ('prompt = "p"\n[[steps]]\ndescription = "d"\nchecks = "file_exists"\n', "checks must be an array"),
+    ],
+    ids=[
+        "check-typo",
+        "unknown-step-key",
+        "unknown-check-key",
+        "key-of-another-kind",
+        "empty-command",
+        "blank-path",
+        "empty-text",
+        "bad-regex",
+        "checks-not-a-list",
+    ],
+)
+def test_spec_steps_and_checks_are_as_strict_as_the_top_level(
+    workspace: Path, capsys: pytest.CaptureFixture[str], spec: str, expect: str
+) -> None:
+    test_bad_spec_files_are_usage_errors(workspace, capsys, spec, expect)
+
+
+def test_control_reads_the_task_again_once_it_holds_the_lock(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tid = add(capsys, "goal")
+    store = TaskStore(workspace / ".localclaw")
+    path = store.task_path(tid)
+
+    class RunnerFinishesInTheGap(WorkspaceLock):
+        def acquire(self, purpose: str = "runner") -> None:
+            # A runner completes the task and exits between the command's first read and its lock.
+            task = Task.model_validate_json(path.read_text())
+            task.transition(TaskStatus.RUNNING)
+            task.transition(TaskStatus.COMPLETE)
+            task.final_summary = "done by the runner"
+            atomic_write_text_sync(path, dump_task(task))
+            super().acquire(purpose)
+
+    monkeypatch.setattr(task_cmds, "WorkspaceLock", RunnerFinishesInTheGap)
+    code, _, err = run(capsys, "task", "pause", tid)
+    assert code == 1 and "complete" in err
+    saved = json.loads(path.read_text())
+    assert saved["status"] == "complete" and saved["final_summary"] == "done by the runner"
+
+
+def test_missing_workspace_from_the_environment_is_a_usage_error_like_the_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "typo"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SMALLCLAW_WORKSPACE", str(missing))
+    code, out, err = run(capsys, "task", "add", "x")
+    assert (
+        code == 2
+        and out == ""
+        and err == f"smallclaw: workspace {missing} (from SMALLCLAW_WORKSPACE) is not a folder\n"
+    )
+    assert not missing.exists()
+    code, _, err = run(capsys, "--workspace", str(missing), "task", "add", "x")
+    assert code == 2 and "is not a folder" in err and not missing.exists()

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from smallclaw_tui.config import ConfigError, load_settings
+from smallclaw_tui.config import ConfigError, is_secret, load_settings
 
 
 def _write(ws: Path, text: str) -> Path:
@@ -65,3 +65,38 @@ def test_bad_env_value_names_the_environment(workspace: Path, monkeypatch: pytes
     monkeypatch.setenv("SMALLCLAW_LLM__NUM_CTX", "huge")
     with pytest.raises(ConfigError, match=r"environment: key llm\.num_ctx"):
         load_settings(workspace)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[telegram]\ntoken = 12345\n", "telegram.token"),
+        ("[telegram]\ntoken = [12345]\n", "telegram.token"),
+        ("[llm]\napi_key = 12345\n", "llm.api_key"),
+    ],
+)
+def test_config_errors_never_echo_a_secret(workspace: Path, text: str, key: str) -> None:
+    _write(workspace, text)
+    with pytest.raises(ConfigError) as err:
+        load_settings(workspace)
+    assert f"key {key}" in str(err.value) and "12345" not in str(err.value)
+
+
+def test_config_errors_still_show_ordinary_values(workspace: Path) -> None:
+    _write(workspace, '[llm]\nnum_ctx = "lots"\n')
+    with pytest.raises(ConfigError, match=r"\(got 'lots'\)"):
+        load_settings(workspace)
+
+
+def test_secret_fields_are_found_by_type_and_by_name() -> None:
+    assert is_secret(("telegram", "token")) and is_secret(("llm", "api_key"))
+    assert is_secret(("anything", "password"))  # a field a later version adds, named like one
+    assert not is_secret(("llm", "num_ctx")) and not is_secret(("agent", "reply_budget_tokens"))
+    assert not is_secret(("tui", "keymap"))
+
+
+def test_env_value_that_is_not_json_gives_one_line(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMALLCLAW_TELEGRAM__ALLOWED_USER_IDS", "not a list")
+    with pytest.raises(ConfigError, match=r"environment: .*telegram") as err:
+        load_settings(workspace)
+    assert "\n" not in str(err.value) and "not a list" not in str(err.value)

@@ -34,7 +34,9 @@ def _problem(ws: Path, expect: Expect) -> str | None:
     if text is None:
         return f"{expect.path} is missing"
     if isinstance(expect, FileIs):
-        return None if text == expect.text else f"{expect.path} is {text!r}, want {expect.text!r}"
+        # "Write X with the line L" is done whether or not the file ends in a newline.
+        ok = text == expect.text or text + "\n" == expect.text
+        return None if ok else f"{expect.path} is {text!r}, want {expect.text!r}"
     if isinstance(expect, FileHas):
         return None if expect.text in text else f"{expect.path} lacks {expect.text!r}"
     assert isinstance(expect, SameAsOutput)

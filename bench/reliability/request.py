@@ -80,8 +80,9 @@ class StepView:
 @dataclass(slots=True)
 class VerifierView:
     step: str = ""
-    # Entries under "Tool results of this step": tool calls ("write_file {...}") and results
-    # ("[write_file] wrote ..."), multi-line results kept whole.
+    # Entries under "Tool results of this step" (shown as "R1: CALL → RESULT"), split back into
+    # tool calls ("write_file {...}") and results ("[write_file] wrote ..."), multi-line results
+    # kept whole; the labels are dropped.
     sources: list[str] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
     claim: str = ""
@@ -91,6 +92,8 @@ class VerifierView:
         return [s for s in self.sources if s.startswith("[")]
 
 
+_RESULT_LINE = re.compile(r"^R\d+(?: \(failed\))?: (?P<rest>.*)$", re.S)
+_LABEL = re.compile(r"^[RC]\d+(?: \(failed\))?: ")
 _CURRENT = re.compile(r"^Current step \((\d+) of (\d+)\): (.*)$", re.M)
 _PLAN_LINE = re.compile(r"^\[(.)\] (\d+)\. (.*)$")
 
@@ -129,7 +132,7 @@ def step_view(req: ChatRequest) -> StepView:
             view.plan.append(PlanLine(int(pm.group(2)), pm.group(1) == "x", pm.group(3).strip()))
     if m := re.search(r"^Your last attempt at this step was not accepted: (.*)$", prompt, re.M):
         view.feedback = m.group(1)
-    view.earlier = _bullets(_section(prompt, "Tool results so far in this step:\n", ("\n\nDo step",)))
+    view.earlier = _bullets(_section(prompt, "Tool results so far in this step:\n", ("\n\n",)))
     pending: list[tuple[str, dict[str, Any]]] = []
     for msg in msgs[user_at + 1 :]:
         role = msg.get("role")
@@ -159,8 +162,14 @@ def verifier_view(req: ChatRequest) -> VerifierView:
     block = _section(
         text, "Tool results of this step:\n", ("\n\nChecks run by the system:", "\n\nThe worker says:")
     )
-    view.sources = [s for s in _bullets(block) if s != "(no tool was called in this step)"]
-    view.checks = _bullets(_section(text, "Checks run by the system:\n", ("\n\nThe worker says:",)))
+    for item in _bullets(block):
+        m = _RESULT_LINE.match(item)
+        if m is None:
+            continue
+        call, arrow, result = m.group("rest").partition(" → ")
+        view.sources += [call, result] if arrow else [call]
+    checks = _section(text, "Checks run by the system:\n", ("\n\nThe worker says:",))
+    view.checks = [_LABEL.sub("", c) for c in _bullets(checks)]
     claim = _section(text, "The worker says: ", ("\n\nWas the step really done?",))
     view.claim = claim.strip()
     return view

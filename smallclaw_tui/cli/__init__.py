@@ -6,11 +6,17 @@ Exit codes: 0 ok, 2 usage error, 1 any other error (one line on stderr, no trace
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from smallclaw_tui.cli.common import CLIError, UsageError
+from smallclaw_tui.config import ConfigError
+from smallclaw_tui.store.lock import WorkspaceLocked
+from smallclaw_tui.store.tasks import AmbiguousTaskId, TaskNotFound
+from smallclaw_tui.textsafe import printable
 
 
 def _add_workspace(p: argparse.ArgumentParser, *, top: bool) -> None:
@@ -105,6 +111,23 @@ def _dispatch(args: argparse.Namespace) -> int:
     return run_tui_command(args)
 
 
+def describe_os_error(e: OSError) -> str:
+    """`PATH: Not a directory` rather than `[Errno 20] Not a directory: 'PATH'`."""
+    what = e.strerror or str(e) or type(e).__name__
+    if e.filename is None:
+        return printable(what)
+    where = str(e.filename) + (f" -> {e.filename2}" if e.filename2 is not None else "")
+    return printable(f"{where}: {what}")
+
+
+def _quiet_stdout() -> None:
+    # The reader went away (`smallclaw task list | head -1`): stop writing there, and keep the
+    # interpreter's final flush from printing its own traceback about it.
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -115,6 +138,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except CLIError as e:
         print(f"smallclaw: {e}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 1
+    except OSError as e:
+        # A workspace the store cannot use (a file where a folder belongs, permissions, a full
+        # disk) is the user's to fix, not a bug: one line, like every other error.
+        print(f"smallclaw: {describe_os_error(e)}", file=sys.stderr)
+        return 1
+    except (ConfigError, WorkspaceLocked, TaskNotFound, AmbiguousTaskId) as e:
+        # Raised past a command that did not expect them; their messages are already phrased
+        # for the user.
+        print(f"smallclaw: {printable(str(e.args[0]) if e.args else str(e))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -5,18 +5,30 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
+import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import cast
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from smallclaw_tui import taskops
 from smallclaw_tui.cli.common import CLIError, UsageError, settings_from_args
-from smallclaw_tui.models import Check, Origin, PlanStep, StepStatus, Task, TaskStatus
+from smallclaw_tui.models import (
+    Check,
+    FileContainsCheck,
+    JournalEntry,
+    Origin,
+    PlanStep,
+    StepStatus,
+    Task,
+    TaskStatus,
+)
 from smallclaw_tui.store.control import ControlInbox, ControlRequest
 from smallclaw_tui.store.lock import WorkspaceLock, WorkspaceLocked
-from smallclaw_tui.store.tasks import AmbiguousTaskId, TaskNotFound, TaskStore
+from smallclaw_tui.store.tasks import AmbiguousTaskId, LoadResult, TaskNotFound, TaskStore
 from smallclaw_tui.textsafe import one_line, printable
 
 _check_adapter: TypeAdapter[Check] = TypeAdapter(Check)
@@ -34,6 +46,57 @@ def run_task_command(args: argparse.Namespace) -> int:
 
 
 # --- add --------------------------------------------------------------------------------------------
+
+
+_STEP_KEYS = ("description", "checks")
+# mypy infers the table's values as a bare metaclass; they are models.
+_CHECK_MODELS = cast("dict[str, type[BaseModel]]", taskops.CHECK_KINDS)
+_KINDS_HINT = "kind is file_exists{path}, file_contains{path, text, regex} or command_succeeds{command}"
+
+
+def _load_check(where: str, raw: object) -> Check:
+    """One `[[steps.checks]]` table, as strict as the top level: a typo must not pass silently."""
+    if not isinstance(raw, dict):
+        raise UsageError(f"{where}: must be a table ([[steps.checks]])")
+    kind = raw.get("kind")
+    model = _CHECK_MODELS.get(kind) if isinstance(kind, str) else None
+    if model is not None:
+        unknown = sorted(set(raw) - set(model.model_fields))
+        if unknown:
+            known = ", ".join(k for k in model.model_fields if k != "kind")
+            raise UsageError(f"{where}: unknown key {unknown[0]!r} ({kind} takes {known})")
+    try:
+        check = _check_adapter.validate_python(raw)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        raise UsageError(f"{where}: {loc + ': ' if loc else ''}{err['msg']} ({_KINDS_HINT})") from None
+    for key in ("path", "text", "command"):
+        value = getattr(check, key, None)
+        if isinstance(value, str) and not value.strip():
+            # An empty command "succeeds", an empty text is in every file: such a check proves nothing.
+            raise UsageError(f"{where}: {key} must not be empty")
+    if isinstance(check, FileContainsCheck) and check.regex:
+        try:
+            re.compile(check.text)
+        except re.error as e:
+            raise UsageError(f"{where}: text is not a valid regular expression: {e}") from None
+    return check
+
+
+def _load_step(where: str, index: int, raw: object) -> PlanStep:
+    description = raw.get("description") if isinstance(raw, dict) else None
+    if not isinstance(raw, dict) or not isinstance(description, str) or not description.strip():
+        raise UsageError(f"{where}: needs a description (a non-empty string)")
+    unknown = sorted(set(raw) - set(_STEP_KEYS))
+    if unknown:
+        # `[[steps.check]]` would otherwise be dropped and the step run with no check at all.
+        raise UsageError(f"{where}: unknown key {unknown[0]!r} (expected description, [[steps.checks]])")
+    raw_checks = raw.get("checks", [])
+    if not isinstance(raw_checks, list):
+        raise UsageError(f"{where}: checks must be an array of tables ([[steps.checks]])")
+    checks = [_load_check(f"{where}, check {j}", c) for j, c in enumerate(raw_checks, start=1)]
+    return PlanStep(index=index, description=description.strip(), checks=checks)
 
 
 def _load_spec(path: Path) -> tuple[str | None, str | None, list[PlanStep]]:
@@ -55,27 +118,9 @@ def _load_spec(path: Path) -> tuple[str | None, str | None, list[PlanStep]]:
     raw_steps = data.get("steps", [])
     if not isinstance(raw_steps, list):
         raise UsageError(f"spec file {path}: steps must be an array of tables ([[steps]])")
-    steps: list[PlanStep] = []
-    for i, raw in enumerate(raw_steps, start=1):
-        where = f"spec file {path}: step {i}"
-        if (
-            not isinstance(raw, dict)
-            or not isinstance(raw.get("description"), str)
-            or not raw["description"].strip()
-        ):
-            raise UsageError(f"{where}: needs a description (a non-empty string)")
-        checks = []
-        for j, c in enumerate(raw.get("checks", []), start=1):
-            try:
-                checks.append(_check_adapter.validate_python(c))
-            except ValidationError as e:
-                err = e.errors()[0]
-                loc = ".".join(str(p) for p in err["loc"])
-                raise UsageError(
-                    f"{where}, check {j}: {loc + ': ' if loc else ''}{err['msg']} "
-                    "(kind is file_exists{path}, file_contains{path, text} or command_succeeds{command})"
-                ) from None
-        steps.append(PlanStep(index=i - 1, description=raw["description"].strip(), checks=checks))
+    steps = [
+        _load_step(f"spec file {path}: step {i}", i - 1, raw) for i, raw in enumerate(raw_steps, start=1)
+    ]
     return data.get("title"), data.get("prompt"), steps
 
 
@@ -101,11 +146,11 @@ async def _add(args: argparse.Namespace, store: TaskStore) -> int:
 # --- list / show ------------------------------------------------------------------------------------
 
 
-def _report_problems(problems: list[Any]) -> None:
-    import sys
-
-    for p in problems:
+def _report(result: LoadResult) -> None:
+    for p in result.problems:
         print(f"smallclaw: quarantined {printable(str(p))}", file=sys.stderr)
+    for note in result.notes:
+        print(f"smallclaw: {printable(note)}", file=sys.stderr)
 
 
 def _progress(task: Task) -> str:
@@ -124,7 +169,7 @@ async def _list(args: argparse.Namespace, store: TaskStore) -> int:
                 f"unknown status {args.status!r} (one of: {', '.join(s.value for s in TaskStatus)})"
             ) from None
     result = await store.load_all()
-    _report_problems(result.problems)
+    _report(result)
     tasks = [t for t in result.tasks if status is None or t.status == status]
     if args.json:
         print(json.dumps([json.loads(t.model_dump_json(exclude={"journal"})) for t in tasks], indent=2))
@@ -173,15 +218,19 @@ def format_task(task: Task) -> str:
     return "\n".join(lines)
 
 
-async def _find(store: TaskStore, ident: str, *, with_journal: bool = True) -> Task:
+async def _find(
+    store: TaskStore, ident: str, *, with_journal: bool = True, report: LoadResult | None = None
+) -> Task:
     try:
-        return await store.load(ident, with_journal=with_journal)
+        return await store.load(ident, with_journal=with_journal, report=report)
     except (TaskNotFound, AmbiguousTaskId) as e:
         raise CLIError(e.args[0] if e.args else str(e)) from None
 
 
 async def _show(args: argparse.Namespace, store: TaskStore) -> int:
-    task = await _find(store, args.id)
+    found = LoadResult()
+    task = await _find(store, args.id, report=found)
+    _report(found)  # a damaged or cut-short journal line: stderr, so --json stays parseable
     if args.json:
         print(task.model_dump_json(indent=2))
     else:
@@ -191,7 +240,8 @@ async def _show(args: argparse.Namespace, store: TaskStore) -> int:
 
 # --- control ----------------------------------------------------------------------------------------
 
-_OPS = {
+_Op = Callable[[Task, str | None], list[JournalEntry]]
+_OPS: dict[str, _Op] = {
     "pause": taskops.pause,
     "resume": taskops.resume,
     "cancel": taskops.cancel,
@@ -200,16 +250,19 @@ _OPS = {
 }
 
 
+def _apply(op: _Op, task: Task, note: str | None) -> list[JournalEntry]:
+    try:
+        return op(task, note)
+    except taskops.TaskOpError as e:
+        raise CLIError(str(e)) from None
+
+
 async def _control(args: argparse.Namespace, store: TaskStore) -> int:
     action = args.task_command
     task = await _find(store, args.id, with_journal=False)
     op = _OPS[action]
     # Check the request against the task as saved, so an impossible request fails here, loudly.
-    probe = task.model_copy(deep=True)
-    try:
-        op(probe, args.note)
-    except taskops.TaskOpError as e:
-        raise CLIError(str(e)) from None
+    _apply(op, task.model_copy(deep=True), args.note)
     lock = WorkspaceLock(store.data_dir)
     try:
         lock.acquire(purpose=f"task {action}")
@@ -219,7 +272,10 @@ async def _control(args: argparse.Namespace, store: TaskStore) -> int:
         print(f"{action} of {task.id} sent to the running runner")
         return 0
     try:
-        entries = op(task, args.note)
+        # Read again now that the lock is ours: a runner that exited after the first read saved
+        # its result meanwhile, and saving the older copy would put that result back.
+        task = await _find(store, task.id, with_journal=False)
+        entries = _apply(op, task, args.note)
         await store.save(task)
         await store.append_journal(task, *entries)
     finally:

@@ -25,7 +25,8 @@ class CheckOutcome:
 async def run_check(check: Check, ctx: ToolContext) -> CheckOutcome:
     if isinstance(check, CommandSucceedsCheck):
         cmd = check.command
-        if not (is_allowed(cmd, ctx.settings.shell_allowlist) or cmd in ctx.approved_commands):
+        allowed = is_allowed(cmd, ctx.settings.shell_allowlist, workspace=ctx.workspace)
+        if not (allowed or cmd in ctx.approved_commands):
             return CheckOutcome(check, False, f"check command needs approval: {cmd}", needs_approval=cmd)
         code, output = await run_command(
             cmd, ctx.workspace, timeout_s=ctx.settings.shell_timeout_s, max_chars=600

@@ -29,6 +29,7 @@ from smallclaw_tui.models import (
     ChatMessage,
     Check,
     CommandSucceedsCheck,
+    FileContainsCheck,
     JournalEntry,
     JournalType,
     PendingApproval,
@@ -61,6 +62,7 @@ from smallclaw_tui.runner.events import (
     Verification,
 )
 from smallclaw_tui.runner.gate import GatedClient, ModelGate
+from smallclaw_tui.runner.intent import Intent, intent, mentions
 from smallclaw_tui.runner.prompts import TASK_SYSTEM, fallback_summary, step_prompt, summary_prompt
 from smallclaw_tui.tools.args import ALIASES
 from smallclaw_tui.tools.base import ToolContext
@@ -104,6 +106,22 @@ def _write_record(name: str, args: dict[str, object], ok: bool) -> dict[str, obj
 
 def _norm_path(path: str) -> str:
     return path.strip().strip("`'\"").removeprefix("./")
+
+
+def _names(description: str, path: str) -> bool:
+    return path in description or path.rsplit("/", 1)[-1] in description
+
+
+def _excuses(description: str, check: Check) -> bool:
+    """May a step described so, having written the checked file, leave `check` failing?"""
+    if isinstance(check, CommandSucceedsCheck):
+        return True  # a command may compare the whole file: any change it was meant to make counts
+    how = intent(description, check.path)
+    if how is Intent.REPLACE:
+        return True
+    if how is Intent.CHANGE and isinstance(check, FileContainsCheck):
+        return mentions(description, check.text)
+    return False
 
 
 async def execute_task(deps: RunnerDeps, task: Task, control: TaskControl) -> None:
@@ -316,14 +334,22 @@ class _Executor:
             if e.step == step.index and e.type in (JournalType.TOOL_CALL, JournalType.TOOL_RESULT)
         ]
 
-    def _evidence(self, step: PlanStep) -> list[str]:
-        """Only successful tool results are evidence: a call is the model's own words, and a
-        failed result proves only that something did not happen."""
-        return [
-            e.content
-            for e in self._step_entries(step)
-            if e.type == JournalType.TOOL_RESULT and e.detail.get("ok") is True
-        ]
+    def _results(self, step: PlanStep) -> list[verifier.Evidence]:
+        """The step's tool results, each with the call that produced it, labelled for the verifier.
+
+        Only a successful result can support a YES: a failed one proves only that something did
+        not happen. A call is shown beside its result (what was written, where) and counts only
+        through that result; a call with no result yet (in flight at a crash) is not shown.
+        """
+        calls: dict[str, str] = {}
+        pairs: list[tuple[str, str, bool]] = []
+        for e in self._step_entries(step):
+            call_id = str(e.detail.get("call_id") or "")
+            if e.type == JournalType.TOOL_CALL:
+                calls[call_id] = e.content
+            else:
+                pairs.append((calls.pop(call_id, ""), e.content, e.detail.get("ok") is True))
+        return verifier.result_lines(pairs)
 
     def _checks_for(self, step: PlanStep) -> list[Check]:
         return list(step.checks) or list(implied_checks(step.description))
@@ -333,7 +359,7 @@ class _Executor:
         if mode == "off":
             await self._advance(step, "accepted without verification (verification is off)")
             return
-        check_lines: list[str] = []
+        check_lines: list[verifier.Evidence] = []
         checks = self._checks_for(step) if mode == "checks_evidence" else []
         if checks:
             outcomes = await run_checks(checks, self.tool_ctx)
@@ -353,9 +379,9 @@ class _Executor:
             if failed:
                 await self._reject(step, "check failed: " + "; ".join(o.detail for o in failed))
                 return
-            check_lines = [f"check passed: {o.detail}" for o in outcomes]
-        evidence = self._evidence(step)
-        if mode == "checks_evidence" and not evidence and not check_lines:
+            check_lines = verifier.check_lines([o.detail for o in outcomes])
+        results = self._results(step)
+        if mode == "checks_evidence" and not any(r.ok for r in results) and not check_lines:
             # Nothing could support a YES: spare the model the question.
             await self.journal(
                 JournalType.VERIFY, "not verified: no successful tool result or check in this step"
@@ -368,8 +394,7 @@ class _Executor:
                     self.client,
                     model=self.s.llm.verifier_model,
                     step=step.description,
-                    shown=[e.content for e in self._step_entries(step)],
-                    evidence_sources=evidence,
+                    results=results,
                     claim=claim,
                     checks=check_lines,
                     require_evidence=mode == "checks_evidence",
@@ -424,8 +449,10 @@ class _Executor:
         """The later step meant to change what `check` reads, if any: its check is history now.
 
         A check describes the state right after its step; "write draft" then "change draft to
-        final" is the plan working, not an undo. Only a later step that wrote the file AND names it
-        in its description counts as meaning to.
+        final" is the plan working, not an undo. A later step counts as meaning to only when it
+        wrote the file, names it in its description, and its words allow what the check lost: a
+        step that only adds keeps every text an earlier step put there, and a step that changes
+        named parts excuses only the texts it names (see `intent`).
         """
         reads = (
             {_norm_path(check.path)}
@@ -433,17 +460,14 @@ class _Executor:
             else {_norm_path(w) for w in check.command.split()}
         )
         for later in self.task.plan[step.index + 1 :]:
-            touched = self._written_by(later.index) & reads
-            named = {
-                p for p in touched if p in later.description or p.rsplit("/", 1)[-1] in later.description
-            }
-            if named:
+            named = {p for p in self._written_by(later.index) & reads if _names(later.description, p)}
+            if named and _excuses(later.description, check):
                 return f"step {later.index + 1} changed {', '.join(sorted(named))}"
         return None
 
     def _lost_writes(self, step: PlanStep) -> list[str]:
-        """For a step without checks: what it wrote that is gone at the end, where a later step
-        rewrote the file without naming it (a forgetful model redoing old work)."""
+        """For a step without checks: what it wrote that is gone at the end, unless a later step
+        that names the file was meant to change it (by the same rule as `_superseded`)."""
         last: dict[str, str] = {}
         for e in self.task.journal:
             if e.step == step.index and e.type == JournalType.TOOL_RESULT and e.detail.get("wrote"):
@@ -451,16 +475,19 @@ class _Executor:
         lost: list[str] = []
         for path, text in last.items():
             later = [s for s in self.task.plan[step.index + 1 :] if path in self._written_by(s.index)]
-            if not later or any(
-                path in s.description or path.rsplit("/", 1)[-1] in s.description for s in later
-            ):
+            naming = [s.description for s in later if _names(s.description, path)]
+            if not later or any(intent(d, path) is Intent.REPLACE for d in naming):
                 continue
             try:
                 now = (self.s.workspace / path).read_text(encoding="utf-8", errors="replace")
             except OSError:
                 lost.append(f"{path} is gone")
                 continue
-            missing = [ln for ln in text.splitlines()[:20] if ln.strip() and ln not in now]
+            missing = [
+                ln
+                for ln in text.splitlines()[:20]
+                if ln.strip() and ln not in now and not any(mentions(d, ln) for d in naming)
+            ]
             if missing:
                 lost.append(f"{path} no longer contains {missing[0]!r}")
         return lost

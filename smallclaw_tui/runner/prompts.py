@@ -63,7 +63,16 @@ def step_prompt(task: Task, *, recent_chars: int = 1500) -> str:
     recent = _tool_lines([e for e in task.journal if e.step == task.current_step], recent_chars)
     if recent:
         parts += ["", "Tool results so far in this step:", *recent]
-    parts += ["", f"Do step {n} now with the tools, then reply DONE: and what you did."]
+    if recent:
+        parts += [
+            "",
+            f"If these results show step {n} is done, reply DONE: and what you did; "
+            "else call the next tool.",
+        ]
+    else:
+        # Measured on Qwen2.5-Coder 0.5B/1.5B: "do it, then reply DONE" gets a bare DONE with no
+        # tool call; asking for the call alone gets the call (docs/benchmarks.md, real models).
+        parts += ["", f"Call the tool that does step {n} now."]
     return "\n".join(parts)
 
 

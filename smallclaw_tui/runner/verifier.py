@@ -1,7 +1,11 @@
 """The verifier question: a plain model call, no tools, that must answer YES or NO and cite evidence.
 
-The runner then confirms the citation against the step's tool calls and results. A malformed
-answer, a NO, or a YES whose quote is not really there all count as NO.
+Each tool result of the step (with the call that produced it) and each passing check is shown on
+a labelled line (`R1`, `C1`). The verifier cites a label, a quote, or both; the runner then
+confirms the citation: a label must name a *successful* result or a passing check, a quote must
+occur in one. Small models copy a label far more reliably than a quote, and a label can only
+point at lines the runner itself wrote, so it is no weaker. A malformed answer, a NO, or a YES
+whose citation is not really there all count as NO.
 """
 
 from __future__ import annotations
@@ -15,12 +19,22 @@ from smallclaw_tui.models import ChatMessage, Role
 from smallclaw_tui.runner.evidence import clean_quote, quote_found
 
 SYSTEM = (
-    "You check whether one step of a task was really done. Judge only from the tool results shown; "
-    "what the worker says is a claim, not proof. Reply with exactly three lines:\n"
+    "You check whether one step of a task was really done. Judge only from the tool results and "
+    "checks shown; what the worker says is a claim, not proof. Reply with exactly three lines:\n"
     "VERDICT: YES or NO\n"
-    "EVIDENCE: an exact quote copied from the tool results that proves the step is done (or 'none')\n"
+    "EVIDENCE: the label of the result or check that proves the step is done (like R1 or C1) "
+    "and a short quote from it, or 'none'\n"
     "REASON: one short sentence"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One labelled line shown to the verifier. Only `ok` lines can support a YES."""
+
+    label: str
+    text: str
+    ok: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,14 +50,36 @@ _LABEL_LINE = re.compile(r"^[\s>*_#-]*(verdict|evidence|reason)[\s*_]*[:=][\s*_]
 _VERDICT = re.compile(r"verdict\s*[:=]\s*(yes|no)\b", re.I)
 _EVIDENCE = re.compile(r"evidence\s*[:=]\s*(.+?)(?=\n\s*reason\s*[:=]|\Z)", re.I | re.S)
 _REASON = re.compile(r"reason\s*[:=]\s*(.+)", re.I)
-_STRICT = "Answer in exactly the three lines VERDICT / EVIDENCE / REASON, and copy the quote exactly."
+_CITED_LABEL = re.compile(r"(?<![A-Za-z0-9])([RC])\s?(\d{1,3})(?![0-9])", re.I)
+_LEADING_LABELS = re.compile(r"^(?:[\s,;:(\[]*[RC]\s?\d{1,3}[\s)\]]*[:,;-]?)+", re.I)
+_STRICT = (
+    "Answer in exactly the three lines VERDICT / EVIDENCE / REASON; the evidence is a label "
+    "shown above (like R1) and a short quote from that line."
+)
+MAX_SHOWN = 12
 
 
-def build_question(step: str, shown: list[str], claim: str, checks: list[str]) -> list[ChatMessage]:
-    listed = "\n".join(f"- {s}" for s in shown[-12:]) or "- (no tool was called in this step)"
-    parts = [f"Step: {step}", "", "Tool results of this step:", listed]
+def result_lines(pairs: list[tuple[str, str, bool]]) -> list[Evidence]:
+    """(call text, result text, ok) in the order they happened → labelled lines R1, R2, …"""
+    out: list[Evidence] = []
+    for n, (call, result, ok) in enumerate(pairs[-MAX_SHOWN:], start=1):
+        text = f"{call} → {result}" if call else result
+        out.append(Evidence(f"R{n}", text, ok))
+    return out
+
+
+def check_lines(passed: list[str]) -> list[Evidence]:
+    return [Evidence(f"C{n}", f"check passed: {d}", True) for n, d in enumerate(passed, start=1)]
+
+
+def build_question(
+    step: str, results: list[Evidence], checks: list[Evidence], claim: str
+) -> list[ChatMessage]:
+    listed = [f"- {e.label}{'' if e.ok else ' (failed)'}: {e.text}" for e in results]
+    parts = [f"Step: {step}", "", "Tool results of this step:"]
+    parts += listed or ["- (no tool was called in this step)"]
     if checks:
-        parts += ["", "Checks run by the system:", *(f"- {c}" for c in checks)]
+        parts += ["", "Checks run by the system:", *(f"- {c.label}: {c.text}" for c in checks)]
     parts += ["", f"The worker says: {claim.strip()[:600] or '(nothing)'}", "", "Was the step really done?"]
     return [
         ChatMessage(role=Role.SYSTEM, content=SYSTEM),
@@ -73,7 +109,22 @@ def parse_answer(raw: str) -> tuple[str | None, str, str]:
     return verdict, (ev.group(1).strip() if ev else ""), (rs.group(1).strip() if rs else "")
 
 
-def _judge(raw: str, evidence_sources: list[str], require_evidence: bool) -> tuple[Verdict, bool]:
+def citation_holds(evidence: str, lines: list[Evidence]) -> tuple[bool, str]:
+    """Does the citation point at a successful result or passing check? (holds, why not)"""
+    by_label = {e.label: e for e in lines}
+    cited = [f"{k.upper()}{n}" for k, n in _CITED_LABEL.findall(evidence)]
+    known = [by_label[c] for c in cited if c in by_label]
+    if any(e.ok for e in known):
+        return True, ""
+    quote = _LEADING_LABELS.sub("", evidence).strip()
+    if quote and quote_found(quote, [e.text for e in lines if e.ok]):
+        return True, ""
+    if known:
+        return False, f"the cited {', '.join(e.label for e in known)} failed, so it proves nothing"
+    return False, f"the cited evidence is not in the tool results: {evidence[:120]!r}"
+
+
+def _judge(raw: str, lines: list[Evidence], require_evidence: bool) -> tuple[Verdict, bool]:
     """The verdict for one answer, and whether the answer was malformed (worth asking again)."""
     verdict, evidence, reason = parse_answer(raw)
     if verdict is None:
@@ -84,10 +135,9 @@ def _judge(raw: str, evidence_sources: list[str], require_evidence: bool) -> tup
         return Verdict(True, reason or "the verifier said YES", evidence, raw), False
     if not evidence or clean_quote(evidence).lower() in ("none", "n/a", ""):
         return Verdict(False, "the verifier said YES but cited no evidence", evidence, raw), True
-    if not quote_found(evidence, evidence_sources):
-        return Verdict(
-            False, f"the cited evidence is not in the tool results: {evidence[:120]!r}", evidence, raw
-        ), False
+    holds, why = citation_holds(evidence, lines)
+    if not holds:
+        return Verdict(False, why, evidence, raw), False
     return Verdict(True, reason or "verified", evidence, raw), False
 
 
@@ -96,18 +146,17 @@ async def ask(
     *,
     model: str | None,
     step: str,
-    shown: list[str],
-    evidence_sources: list[str],
+    results: list[Evidence],
+    checks: list[Evidence],
     claim: str,
-    checks: list[str],
     require_evidence: bool,
 ) -> Verdict:
     """Ask the YES/NO question; a malformed answer is the verifier's fault, so it is asked once more."""
-    messages = build_question(step, shown, claim, checks)
+    messages = build_question(step, results, checks, claim)
     verdict = Verdict(False, "not asked")
     for attempt in (1, 2):
         result = await client.chat(messages, None, model=model, num_predict=200, think=False)
-        verdict, malformed = _judge(result.text, evidence_sources + checks, require_evidence)
+        verdict, malformed = _judge(result.text, results + checks, require_evidence)
         verdict = Verdict(verdict.yes, verdict.reason, verdict.evidence, verdict.raw, attempt)
         if not malformed:
             return verdict

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from dataclasses import dataclass
@@ -15,9 +16,21 @@ class QuarantineReport:
     original: Path
     moved_to: Path
     reason: str
+    copied: bool = False  # the original stays where it was (a journal keeps its good lines)
 
     def __str__(self) -> str:
-        return f"{self.original.name}: {self.reason} (moved to {self.moved_to})"
+        how = "copied" if self.copied else "moved"
+        return f"{self.original.name}: {self.reason} ({how} to {self.moved_to})"
+
+
+def _reason_file(target: Path) -> Path:
+    return target.with_name(target.name + ".reason.txt")
+
+
+def _write_reason(target: Path, original: Path, reason: str) -> None:
+    _reason_file(target).write_text(
+        f"file: {original}\nwhen: {utcnow().isoformat()}\nreason: {reason}\n", encoding="utf-8"
+    )
 
 
 def quarantine_file(path: Path, quarantine_dir: Path, reason: str, *, copy: bool = False) -> QuarantineReport:
@@ -32,7 +45,37 @@ def quarantine_file(path: Path, quarantine_dir: Path, reason: str, *, copy: bool
         shutil.copy2(path, target)
     else:
         os.replace(path, target)
-    target.with_name(target.name + ".reason.txt").write_text(
-        f"file: {path}\nwhen: {utcnow().isoformat()}\nreason: {reason}\n", encoding="utf-8"
-    )
-    return QuarantineReport(original=path, moved_to=target, reason=reason)
+    _write_reason(target, path, reason)
+    return QuarantineReport(original=path, moved_to=target, reason=reason, copied=copy)
+
+
+def quarantine_once(
+    original: Path, quarantine_dir: Path, reason: str, *, key: str, data: bytes | None = None
+) -> QuarantineReport | None:
+    """Park a copy of `original` (or of `data`, bytes cut from it) under a name fixed by `key`.
+
+    Returns None when a copy under that key is already there: the same damage seen again (every
+    load of a journal with a bad line) must not pile up a new copy each time. The reason is
+    written first and the copy last, by rename, so a crash in between leaves no copy and the next
+    call makes it; a copy that exists is always complete.
+    """
+    target = quarantine_dir / f"{original.name}.{key}"
+    if target.exists():
+        return None
+    quarantine_dir.mkdir(parents=True, exist_ok=True)
+    _write_reason(target, original, reason)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        if data is None:
+            shutil.copy2(original, tmp)
+        else:
+            with open(tmp, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return QuarantineReport(original=original, moved_to=target, reason=reason, copied=True)

@@ -7,7 +7,9 @@ journal only ever grows by appends (see :mod:`smallclaw_tui.store.journal`).
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,11 +20,13 @@ from pydantic import ValidationError
 from smallclaw_tui.models import JournalEntry, JournalType, Task, utcnow
 from smallclaw_tui.store.atomic import atomic_write_text
 from smallclaw_tui.store.journal import append_entries, read_journal
-from smallclaw_tui.store.quarantine import QuarantineReport, quarantine_file
+from smallclaw_tui.store.quarantine import QuarantineReport, quarantine_file, quarantine_once
 
 _TASK_SUFFIX = ".json"
 _JOURNAL_SUFFIX = ".journal.jsonl"
 _LOAD_CONCURRENCY = 64
+
+log = logging.getLogger(__name__)
 
 
 class TaskNotFound(LookupError):
@@ -66,7 +70,13 @@ class TaskStore:
         self._locks: dict[str, asyncio.Lock] = {}
 
     def ensure(self) -> None:
-        self.tasks_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.tasks_dir.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            # A file where the folder belongs: say that, not mkdir's puzzling "File exists".
+            raise NotADirectoryError(
+                errno.ENOTDIR, "a file is where this folder belongs", str(self.tasks_dir)
+            ) from None
 
     def task_path(self, task_id: str) -> Path:
         return self.tasks_dir / f"{task_id}{_TASK_SUFFIX}"
@@ -97,6 +107,14 @@ class TaskStore:
                     raw = await f.read()
             except FileNotFoundError:
                 return None  # deleted or quarantined by someone else meanwhile
+            except IsADirectoryError:
+                # Not ours to move: a folder may hold anything, so it stays put and is only reported.
+                result.notes.append(f"{path.name} in {self.tasks_dir} is a folder, not a task file (skipped)")
+                return None
+            except OSError as e:
+                # Unreadable (permissions, I/O): moving it could lose a file that is fine; skip it.
+                result.notes.append(f"{path.name}: cannot read: {e.strerror or e} (skipped)")
+                return None
             try:
                 if not raw.strip():
                     raise ValueError("empty")
@@ -112,25 +130,37 @@ class TaskStore:
     def _quarantine_task(self, path: Path, reason: str) -> QuarantineReport:
         report = quarantine_file(path, self.quarantine_dir, reason)
         journal = path.with_name(path.name[: -len(_TASK_SUFFIX)] + _JOURNAL_SUFFIX)
-        if journal.exists():
+        if journal.is_file():  # a folder in its place is left alone (it may hold anything)
             quarantine_file(journal, self.quarantine_dir, f"journal of quarantined task file ({reason})")
         return report
 
     async def _attach_journal(self, task: Task, result: LoadResult) -> None:
         read = await read_journal(self.journal_path(task.id))
         task.journal = read.entries
+        if read.error:
+            result.notes.append(f"task {task.id}: journal cannot be read: {read.error} (shown empty)")
         if read.bad_lines:
-            # Keep every good line in place; park a copy of the damaged file for a human to look at.
+            # Keep every good line in place; park a copy of the damaged file for a human to look at,
+            # once per damage: later loads of the same journal only mention it.
             report = await asyncio.to_thread(
-                quarantine_file,
+                quarantine_once,
                 self.journal_path(task.id),
                 self.quarantine_dir,
                 f"journal lines {read.bad_lines[:5]} are not valid entries (skipped; the rest kept)",
-                copy=True,
+                key=f"bad-{read.bad_digest}",
             )
-            result.problems.append(report)
+            if report is not None:
+                result.problems.append(report)
+            else:
+                result.notes.append(
+                    f"task {task.id}: journal lines {read.bad_lines[:5]} are not valid entries "
+                    "(skipped; a copy is already in quarantine)"
+                )
         if read.torn_tail:
-            result.notes.append(f"task {task.id}: last journal line was cut short (crash?) and skipped")
+            result.notes.append(
+                f"task {task.id}: last journal line was cut short (crash?) and skipped; "
+                "the next append sets it aside in quarantine"
+            )
 
     async def reload_journal(self, task: Task) -> LoadResult:
         """Replace the in-memory journal with the one on disk (a superset: appends land there first)."""
@@ -163,13 +193,18 @@ class TaskStore:
             raise AmbiguousTaskId(f"task id {prefix!r} is ambiguous: {shown}")
         return matches[0]
 
-    async def load(self, task_id: str, *, with_journal: bool = True) -> Task:
-        """Load one task by id or unique prefix. A bad file is quarantined and reported as not found."""
+    async def load(
+        self, task_id: str, *, with_journal: bool = True, report: LoadResult | None = None
+    ) -> Task:
+        """Load one task by id or unique prefix. A bad file is quarantined and reported as not found.
+
+        Pass `report` to collect what else was noticed on the way (a damaged journal line).
+        """
         real = self.resolve_id(task_id)
-        result = LoadResult()
+        result = report if report is not None else LoadResult()
         task = await self._read_one(self.task_path(real), asyncio.Semaphore(1), with_journal, result)
         if task is None:
-            why = str(result.problems[0]) if result.problems else "file vanished"
+            why = next((str(x) for x in [*result.problems, *result.notes]), "file vanished")
             raise TaskNotFound(f"task {real} could not be read: {why}")
         return task
 
@@ -192,7 +227,11 @@ class TaskStore:
     async def append_journal(self, task: Task, *entries: JournalEntry) -> None:
         """Append to the journal file (durable first) and then to the in-memory task."""
         self.ensure()
-        await append_entries(self.journal_path(task.id), list(entries))
+        mended = await append_entries(
+            self.journal_path(task.id), list(entries), quarantine_dir=self.quarantine_dir
+        )
+        if mended is not None:
+            log.warning("task %s: %s", task.id, mended)
         task.journal.extend(entries)
 
     async def create(self, task: Task) -> Task:

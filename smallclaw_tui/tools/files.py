@@ -16,7 +16,12 @@ from smallclaw_tui.config import DATA_DIR_NAME
 from smallclaw_tui.tools.args import Param
 from smallclaw_tui.tools.base import Tool, ToolContext, ToolError, ToolResult
 from smallclaw_tui.tools.text import decode_text, looks_binary
-from smallclaw_tui.tools.workspace import display_path, resolve_in_workspace, resolve_writable
+from smallclaw_tui.tools.workspace import (
+    display_path,
+    is_app_settings,
+    resolve_in_workspace,
+    resolve_writable,
+)
 
 MAX_LIST_ENTRIES = 200
 MAX_SEARCH_MATCHES = 100
@@ -30,6 +35,14 @@ SEARCH_SKIP_DIRS = frozenset(
 )
 # Room kept beside a file's text for its header and the note saying what was cut.
 _NOTE_ROOM = 200
+
+
+def _refuse_settings(ctx: ToolContext, target: Path) -> None:
+    if is_app_settings(ctx.workspace, target):
+        raise ToolError(
+            f"{display_path(ctx.workspace, target)} holds the app's settings, which can include "
+            "tokens and API keys, so tools do not show it; ask the user for the setting you need"
+        )
 
 
 def _existing(ctx: ToolContext, target: Path, *, want_dir: bool) -> str:
@@ -52,6 +65,7 @@ def _existing(ctx: ToolContext, target: Path, *, want_dir: bool) -> str:
 
 def _read_file(ctx: ToolContext, path: str) -> ToolResult:
     target = resolve_in_workspace(ctx.workspace, path)
+    _refuse_settings(ctx, target)
     shown = _existing(ctx, target, want_dir=False)
     size = target.stat().st_size
     with target.open("rb") as f:
@@ -211,6 +225,8 @@ def _walk(root: Path, workspace: Path) -> list[Path] | None:
             # devices would block the read.
             if not p.is_file() or (p.is_symlink() and not p.resolve().is_relative_to(workspace)):
                 continue
+            if is_app_settings(workspace, p.resolve()):
+                continue  # searching .localclaw/ by name must not print the token lines
             found.append(p)
             if len(found) > MAX_SEARCH_FILES:
                 return None
@@ -233,6 +249,7 @@ def _search_files(ctx: ToolContext, pattern: str, path: str) -> ToolResult:
     target = resolve_in_workspace(ctx.workspace, path)
     if not target.exists():
         raise ToolError(f"no such file or folder: {display_path(ctx.workspace, target)}")
+    _refuse_settings(ctx, target)
     shown = display_path(ctx.workspace, target)
     workspace = ctx.workspace.resolve()
     files = [target] if target.is_file() else _walk(target, workspace)

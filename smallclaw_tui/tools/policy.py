@@ -2,26 +2,36 @@
 
 The allowlist names programs. A line is auto-allowed only when every simple command in it starts
 with an allowlisted program and nothing in it can smuggle in another command or write a file:
-no command substitution, no redirection, no subshells, no background jobs, no second line.
+no expansion (``$VAR``, ``$(…)``, backticks), no redirection, no subshells, no background jobs, no
+second line; and when its arguments keep to the workspace (:mod:`smallclaw_tui.tools.shell_args`).
 Anything we cannot parse with confidence is not allowed; the caller then asks for approval.
 """
 
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
+
+from smallclaw_tui.tools.shell_args import arguments_are_safe
 
 # Operators that only join simple commands; each side is checked on its own.
 _SEPARATORS = frozenset({"|", "||", "&&", ";"})
 _OPERATOR_CHARS = frozenset("();<>|&")
 
 
-def is_allowed(command: str, allowlist: list[str]) -> bool:
-    """True when `command` may run without approval under `allowlist`."""
+def is_allowed(command: str, allowlist: list[str], workspace: Path | None = None) -> bool:
+    """True when `command` may run without approval under `allowlist`, run in `workspace`.
+
+    Pass the workspace whenever it is known: without it, paths are checked by name only and a
+    symlink that leads out of the workspace is not caught.
+    """
     if not command.strip():
         return False
-    # Substitution runs a command we never see as a word; a newline starts one shlex would
-    # read as an argument. Both are refused wherever they appear, even inside quotes.
-    if "$(" in command or "`" in command or "\n" in command or "\r" in command:
+    # Substitution runs a command we never see as a word; `$VAR` prints what the environment holds
+    # (secrets, whatever we strip from it); a newline starts a command shlex would read as an
+    # argument. All are refused wherever they appear, even inside quotes: one rule is easier to
+    # trust than the shell's quoting rules.
+    if "$" in command or "`" in command or "\n" in command or "\r" in command:
         return False
     words = _split(command)
     if words is None:
@@ -38,7 +48,7 @@ def is_allowed(command: str, allowlist: list[str]) -> bool:
         else:
             current.append(word)
     commands.append(current)
-    return all(_starts_with_allowed(cmd, allowed) for cmd in commands)
+    return all(_starts_with_allowed(cmd, allowed) and arguments_are_safe(cmd, workspace) for cmd in commands)
 
 
 def _split(command: str) -> list[str] | None:

@@ -3,6 +3,10 @@
 The command runs in its own process group, so on a timeout (or when the caller is cancelled) the
 whole group is killed, including anything it started in the background. Output is captured as a
 bounded head and tail, so a command that prints gigabytes costs a few kilobytes of memory.
+
+The command gets our environment minus the app's own settings and anything that looks secret
+(:func:`child_env`): whatever it prints lands in journals and sessions, and a model can be talked
+into printing its environment.
 """
 
 from __future__ import annotations
@@ -10,8 +14,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 from smallclaw_tui.tools.text import clip, decode_text, strip_ansi
@@ -29,6 +35,29 @@ _QUIET_ENV = {
     "GIT_PAGER": "cat",
     "GIT_TERMINAL_PROMPT": "0",
 }
+
+# A variable whose name holds one of these (in any case) is taken to hold a secret.
+_SECRET_NAME_PARTS = ("TOKEN", "KEY", "SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "CREDENTIAL", "AUTH")
+# SMALLCLAW_* is the app's configuration (the Telegram token, the API key among it).
+_APP_PREFIX = "SMALLCLAW_"
+# A URL with a password in it (postgres://user:pw@host, a proxy with credentials), whatever its name.
+_URL_WITH_PASSWORD = re.compile(r"://[^/\s@:]*:[^/\s@]+@")
+
+
+def child_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment for a command: `environ` less the app's settings and secrets, made quiet."""
+    env = {name: value for name, value in environ.items() if not _is_secret(name, value)}
+    env.update(_QUIET_ENV)
+    return env
+
+
+def _is_secret(name: str, value: str) -> bool:
+    upper = name.upper()
+    return (
+        upper.startswith(_APP_PREFIX)
+        or any(part in upper for part in _SECRET_NAME_PARTS)
+        or _URL_WITH_PASSWORD.search(value) is not None
+    )
 
 
 class _Capture:
@@ -78,7 +107,7 @@ class _Protocol(asyncio.SubprocessProtocol):
 
 
 async def run_command(command: str, cwd: Path, *, timeout_s: float, max_chars: int) -> tuple[int | None, str]:
-    """Run `command` through the shell in `cwd` with stdin from /dev/null.
+    """Run `command` through the shell in `cwd` with stdin from /dev/null and :func:`child_env`.
 
     Returns (exit code, combined stdout+stderr clipped to `max_chars`); the exit code is None when
     the command ran past `timeout_s` and was killed. A negative code is the signal that ended it.
@@ -94,7 +123,7 @@ async def run_command(command: str, cwd: Path, *, timeout_s: float, max_chars: i
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        env={**os.environ, **_QUIET_ENV},
+        env=child_env(os.environ),
     )
     timed_out = False
     try:

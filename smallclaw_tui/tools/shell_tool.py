@@ -1,8 +1,9 @@
 """The run_shell tool: the approval flow in front of :func:`run_command`.
 
-A command runs when the allowlist policy allows it, when it was approved earlier (exact text), or
-when the approver says yes now. Otherwise it does not run: DENIED is an error the model must work
-around; PENDING hands the command back to the caller, which records it and waits for the user.
+A command runs when the allowlist policy allows it (an allowlisted program whose arguments stay in
+the workspace), when it was approved earlier (exact text), or when the approver says yes now.
+Otherwise it does not run: DENIED is an error the model must work around; PENDING hands the
+command back to the caller, which records it and waits for the user.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ async def decide(command: str, ctx: ToolContext) -> ApprovalDecision:
     """May `command` run now? Asks the approver only when the policy and earlier approvals say no."""
     if command in ctx.approved_commands or command.strip() in ctx.approved_commands:
         return ApprovalDecision.APPROVED
-    if is_allowed(command, ctx.settings.shell_allowlist):
+    if is_allowed(command, ctx.settings.shell_allowlist, workspace=ctx.workspace):
         return ApprovalDecision.APPROVED
     if ctx.approver is None:
         return ApprovalDecision.PENDING

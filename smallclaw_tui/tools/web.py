@@ -3,12 +3,19 @@
 Only text is returned (HTML is reduced to its visible text, crudely). A body larger than the limit
 is cut at the limit with a note, like a large file in read_file; everything else that goes wrong
 (bad URL, non-text content, HTTP error, timeout) is one plain sentence.
+
+By default only public addresses are fetched: the host is resolved before each request, redirects
+included, and loopback, private, link-local and other non-public addresses are refused. A page
+the model reads could otherwise steer it to this machine's services (the Ollama API) or the LAN
+(a router, a cloud metadata endpoint). ``tools.web_fetch_allow_private`` lifts this.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import re
+import socket
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
@@ -98,17 +105,68 @@ def _check_url(url: str) -> str:
     return url
 
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _non_public_kind(ip: IPAddress) -> str | None:
+    """What sort of non-public address `ip` is, or None when it is a public one."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    for kind, flag in (
+        ("loopback", ip.is_loopback),
+        ("unspecified", ip.is_unspecified),  # 0.0.0.0 reaches this machine
+        ("link-local", ip.is_link_local),
+        ("private", ip.is_private),
+        ("multicast", ip.is_multicast),
+        ("non-public", not ip.is_global),  # shared (100.64/10), reserved, documentation ranges
+    ):
+        if flag:
+            return kind
+    return None
+
+
+async def refuse_local_hosts(request: httpx.Request) -> None:
+    """A request hook: raise ToolError unless every address the request's host has is public.
+
+    httpx runs request hooks before every request it sends, each redirect included.
+    """
+    host = request.url.raw_host.decode("ascii")
+    port = request.url.port or (443 if request.url.scheme == "https" else 80)
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as e:
+        raise ToolError(f"could not fetch {request.url}: cannot resolve {host!r} ({e.strerror})") from None
+    # All of them: the connection may use any one.
+    for info in infos:
+        ip = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        kind = _non_public_kind(ip)
+        if kind is not None:
+            article = "an" if kind[0] in "aeiou" else "a"
+            what = f"{ip} is" if host.strip("[]") == str(ip) else f"{host} resolves to {ip},"
+            raise ToolError(
+                f"refused {request.url}: {what} {article} {kind} address; "
+                "web_fetch only reads public sites (a user can allow local ones with "
+                "tools.web_fetch_allow_private)"
+            )
+
+
 async def web_fetch(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
     url = _check_url(args["url"])
     limit = ctx.settings.web_fetch_max_bytes
     timeout = ctx.settings.web_fetch_timeout_s
+    # Read with getattr: the setting is optional in ToolSettings, and absent means "public only".
+    allow_private = getattr(ctx.settings, "web_fetch_allow_private", False) is True
+    hooks: dict[str, list[Any]] = {"request": [] if allow_private else [refuse_local_hosts]}
     try:
         # httpx's timeout bounds each read; this bounds the whole fetch, so a trickling server
         # cannot hold the tool for long either.
         async with (
             asyncio.timeout(timeout),
             httpx.AsyncClient(
-                timeout=timeout, follow_redirects=True, headers={"User-Agent": _USER_AGENT}
+                timeout=timeout,
+                follow_redirects=True,
+                headers={"User-Agent": _USER_AGENT},
+                event_hooks=hooks,
             ) as client,
             client.stream("GET", url) as response,
         ):

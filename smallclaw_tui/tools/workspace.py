@@ -64,6 +64,16 @@ def is_app_data(workspace: Path, resolved: Path) -> bool:
     return bool(rel.parts) and rel.parts[0].casefold() == DATA_DIR_NAME
 
 
+def is_app_settings(workspace: Path, resolved: Path) -> bool:
+    """The app's settings file, or a copy beside it (config.toml.bak, an editor's swap file).
+
+    It may hold the Telegram token and API keys: tools never show it, since a tool result lands
+    in the journal and the chat session.
+    """
+    rel = resolved.relative_to(workspace.resolve())
+    return len(rel.parts) == 2 and is_app_data(workspace, resolved) and "config" in rel.parts[1].casefold()
+
+
 def display_path(workspace: Path, resolved: Path) -> str:
     """The workspace-relative form used in results, so the model sees the paths it would write."""
     rel = resolved.relative_to(workspace.resolve())

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -30,13 +31,15 @@ def kind(req: ChatRequest) -> str:
 
 
 def honest_verifier(req: ChatRequest) -> Reply:
-    """Cites the last real tool result shown in the question, or says NO when there is none."""
+    """Cites the last successful tool result shown in the question (its label and a quote from
+    it), or says NO when there is none."""
     question = req.last_user_text
-    lines = [ln[2:] for ln in question.splitlines() if ln.startswith("- [")]
+    lines = [m for ln in question.splitlines() if (m := re.match(r"- (R\d+): (.*)", ln))]
     if not lines:
         return Reply(text="VERDICT: NO\nEVIDENCE: none\nREASON: no tool was called")
-    quote = lines[-1].split("] ", 1)[1]
-    return Reply(text=f"VERDICT: YES\nEVIDENCE: {quote}\nREASON: the tool result shows it")
+    label, text = lines[-1].group(1), lines[-1].group(2)
+    quote = text.rsplit(" → ", 1)[-1].split("] ", 1)[-1]
+    return Reply(text=f"VERDICT: YES\nEVIDENCE: {label}: {quote}\nREASON: the tool result shows it")
 
 
 @asynccontextmanager

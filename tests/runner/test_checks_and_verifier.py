@@ -4,7 +4,9 @@ import pytest
 
 from smallclaw_tui.runner.checks import implied_checks
 from smallclaw_tui.runner.evidence import quote_found
-from smallclaw_tui.runner.verifier import _judge, parse_answer
+from smallclaw_tui.runner.verifier import Evidence, _judge, build_question, parse_answer
+
+WROTE = [Evidence("R1", '[write_file] wrote 5 bytes to a.txt', True)]
 
 
 @pytest.mark.parametrize(
@@ -35,7 +37,7 @@ def test_implied_checks_come_only_from_files_a_step_says_it_produces(
     ],
 )
 def test_real_evidence_in_many_dresses_is_accepted(answer: str) -> None:
-    verdict, malformed = _judge(answer, ["[write_file] wrote 5 bytes to a.txt"], require_evidence=True)
+    verdict, malformed = _judge(answer, WROTE, require_evidence=True)
     assert verdict.yes and not malformed, verdict
 
 
@@ -50,8 +52,55 @@ def test_real_evidence_in_many_dresses_is_accepted(answer: str) -> None:
     ],
 )
 def test_anything_else_is_a_no(answer: str, malformed: bool) -> None:
-    verdict, was_malformed = _judge(answer, ["[write_file] wrote 5 bytes to a.txt"], require_evidence=True)
+    verdict, was_malformed = _judge(answer, WROTE, require_evidence=True)
     assert not verdict.yes and was_malformed == malformed
+
+
+STEP_LINES = [
+    Evidence("R1", '[read_file] no such file: report.pdf', False),
+    Evidence(
+        "R2", 'write_file {"path": "a.txt", "content": "hello"} → [write_file] wrote 5 bytes to a.txt', True
+    ),
+    Evidence("C1", "check passed: a.txt contains 'hello'", True),
+]
+
+
+@pytest.mark.parametrize(
+    "evidence",
+    [
+        "R2",
+        "R2: wrote 5 bytes to a.txt",
+        "(C1) check passed",
+        "r2 - the file was written",
+        'write_file {"path": "a.txt", "content": "hello"}',  # the call beside its successful result
+    ],
+)
+def test_a_label_or_quote_of_a_successful_line_is_accepted(evidence: str) -> None:
+    verdict, _ = _judge(f"VERDICT: YES\nEVIDENCE: {evidence}\nREASON: ok", STEP_LINES, require_evidence=True)
+    assert verdict.yes, verdict
+
+
+@pytest.mark.parametrize(
+    ("evidence", "why"),
+    [
+        ("R1", "failed"),  # a failed result proves nothing
+        ("R1: no such file: report.pdf", "failed"),
+        ("no such file: report.pdf", "not in the tool results"),
+        ("R7", "not in the tool results"),  # a label that was never shown
+        ('The worker said "DONE: wrote a.txt"', "not in the tool results"),  # the claim itself
+    ],
+)
+def test_a_citation_of_a_failed_missing_or_claimed_line_is_a_no(evidence: str, why: str) -> None:
+    verdict, malformed = _judge(
+        f"VERDICT: YES\nEVIDENCE: {evidence}\nREASON: ok", STEP_LINES, require_evidence=True
+    )
+    assert not verdict.yes and not malformed and why in verdict.reason, verdict
+
+
+def test_the_question_labels_results_and_checks_and_marks_failures() -> None:
+    question = build_question("write a.txt", STEP_LINES[:2], STEP_LINES[2:], "DONE: wrote it")[1].content
+    assert "- R1 (failed): [read_file] no such file: report.pdf" in question
+    assert "- R2: write_file" in question and "- C1: check passed:" in question
 
 
 def test_parse_answer_reads_the_quote_up_to_the_reason_line() -> None:

@@ -167,3 +167,39 @@ async def test_f4_an_unchecked_step_clobbered_by_a_later_step_is_caught(workspac
         task = await runner.store.load(task.id)
     assert task.status == TaskStatus.NEEDS_ASSISTANCE
     assert "plan.txt no longer contains 'v2'" in (task.pause_reason or "")
+
+
+async def test_a_step_that_adds_must_keep_what_an_earlier_step_checked(workspace: Path) -> None:
+    # Qwen2.5-Coder-1.5B, asked to add an item after another, replaced the other one; the later
+    # step names the file, but "add" never means "remove what was there".
+    def handler(req: ChatRequest) -> Reply:
+        k = kind(req)
+        if k == "verify":
+            return honest_verifier(req)
+        if k == "summary":
+            return Reply(text="ok")
+        step = int(req.last_user_text.split("Current step (", 1)[1].split(" ", 1)[0])
+        if req.tool_results:
+            return Reply(text="DONE")
+        if step == 1:
+            return Reply.tool("write_file", {"path": "todo.md", "content": "# Todo\n- buy milk\n"})
+        return Reply.tool("edit_file", {"path": "todo.md", "old": "- buy milk", "new": "- call bob"})
+
+    steps = [
+        PlanStep(
+            index=0,
+            description="Create todo.md with the item '- buy milk'",
+            checks=[FileContainsCheck(path="todo.md", text="- buy milk")],
+        ),
+        PlanStep(
+            index=1,
+            description="Add the item '- call bob' after '- buy milk' in todo.md",
+            checks=[FileContainsCheck(path="todo.md", text="- call bob")],
+        ),
+    ]
+    async with running(workspace, handler) as (runner, _srv, _events):
+        task = await runner.create_task("todo", steps=steps)
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        task = await runner.store.load(task.id)
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
+    assert "todo.md does not contain '- buy milk'" in (task.pause_reason or "")

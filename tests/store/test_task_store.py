@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from smallclaw_tui.models import JournalEntry, JournalType, PlanStep, Task, TaskStatus
+from smallclaw_tui.store.journal import append_entries_sync
 from smallclaw_tui.store.tasks import AmbiguousTaskId, TaskNotFound, TaskStore
 
 
@@ -154,3 +156,140 @@ async def test_load_all_loads_many_tasks(workspace: Path) -> None:
     await asyncio.gather(*(store.create(Task(title=f"t{i}", prompt="p")) for i in range(200)))
     result = await store.load_all()
     assert len(result.tasks) == 200 and not result.problems
+
+
+TORN = b'{"t": "2026-01-01T00:00:00Z", "type": "no'  # what kill -9 mid-append leaves
+
+
+def _quarantined(store: TaskStore) -> list[Path]:
+    q = store.quarantine_dir
+    return sorted(p for p in q.iterdir() if not p.name.endswith(".reason.txt")) if q.is_dir() else []
+
+
+async def test_append_after_a_torn_tail_keeps_the_new_entry_and_parks_the_torn_bytes_once(
+    workspace: Path,
+) -> None:
+    store = _store(workspace)
+    task = await store.create(Task(title="t", prompt="p"))
+    with store.journal_path(task.id).open("ab") as f:
+        f.write(TORN)
+    await store.append_journal(task, JournalEntry(type=JournalType.PAUSE, content="after the crash"))
+    await store.append_journal(task, JournalEntry(type=JournalType.NOTE, content="and one more"))
+    for _ in range(3):
+        result = await store.load_all(with_journal=True)
+        journal = result.tasks[0].journal
+        assert [e.content for e in journal] == ["created: t", "after the crash", "and one more"]
+        assert not result.problems and not result.notes  # mended: nothing left to report
+    parked = _quarantined(store)
+    assert len(parked) == 1 and parked[0].read_bytes() == TORN  # the torn bytes, kept, once
+    reason = parked[0].with_name(parked[0].name + ".reason.txt").read_text()
+    assert "cut short" in reason and str(store.journal_path(task.id)) in reason
+
+
+async def test_a_torn_tail_is_reported_on_load_but_not_copied_on_every_load(workspace: Path) -> None:
+    store = _store(workspace)
+    task = await store.create(Task(title="t", prompt="p"))
+    with store.journal_path(task.id).open("ab") as f:
+        f.write(TORN)
+    for _ in range(3):
+        result = await store.load_all(with_journal=True)
+        assert result.notes and "cut short" in result.notes[0] and not result.problems
+    assert _quarantined(store) == []  # loading only reads; the bytes stay until an append mends them
+
+
+async def test_a_last_line_missing_only_its_newline_is_kept_not_quarantined(workspace: Path) -> None:
+    store = _store(workspace)
+    task = await store.create(Task(title="t", prompt="p"))
+    whole = JournalEntry(type=JournalType.NOTE, content="complete but no newline")
+    with store.journal_path(task.id).open("ab") as f:
+        f.write(whole.model_dump_json().encode())
+    await store.append_journal(task, JournalEntry(type=JournalType.NOTE, content="next"))
+    loaded = await store.load(task.id)
+    assert [e.content for e in loaded.journal] == ["created: t", "complete but no newline", "next"]
+    assert _quarantined(store) == []
+
+
+async def test_a_damaged_middle_line_is_copied_to_quarantine_once_and_new_damage_again(
+    workspace: Path,
+) -> None:
+    store = _store(workspace)
+    task = await store.create(Task(title="t", prompt="p"))
+    with store.journal_path(task.id).open("ab") as f:
+        f.write(b"not json at all\n")
+    await store.append_journal(task, JournalEntry(type=JournalType.NOTE, content="after"))
+    first = await store.load_all(with_journal=True)
+    assert len(first.problems) == 1
+    for _ in range(2):
+        again = await store.load_all(with_journal=True)
+        assert not again.problems and "already in quarantine" in again.notes[0]
+        assert [e.content for e in again.tasks[0].journal] == ["created: t", "after"]
+    assert len(_quarantined(store)) == 1
+    with store.journal_path(task.id).open("ab") as f:
+        f.write(b"more damage\n")
+    assert len((await store.load_all(with_journal=True)).problems) == 1
+    assert len(_quarantined(store)) == 2
+
+
+async def test_append_reads_only_the_tail_not_the_whole_journal(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _store(workspace)
+    task = await store.create(Task(title="t", prompt="p"))
+    filler = JournalEntry(type=JournalType.TOOL_RESULT, content="x" * 500)
+    append_entries_sync(store.journal_path(task.id), [filler] * 4000)  # about 2.5 MB
+    with store.journal_path(task.id).open("ab") as f:
+        f.write(TORN)
+    read: list[int] = []
+    real_pread = os.pread
+
+    def counting_pread(fd: int, n: int, offset: int) -> bytes:
+        data = real_pread(fd, n, offset)
+        read.append(len(data))
+        return data
+
+    monkeypatch.setattr(os, "pread", counting_pread)
+    for i in range(3):
+        await store.append_journal(task, JournalEntry(type=JournalType.NOTE, content=f"n{i}"))
+    # The torn line is read back once (two chunks at most), then one byte per append.
+    assert sum(read) < 20_000, read
+    monkeypatch.undo()
+    assert [e.content for e in (await store.load(task.id)).journal][-3:] == ["n0", "n1", "n2"]
+
+
+APPENDER = r"""
+import sys
+from pathlib import Path
+from smallclaw_tui.models import JournalEntry, JournalType
+from smallclaw_tui.store.journal import append_entries_sync
+path, who = Path(sys.argv[1]), sys.argv[2]
+for i in range(150):
+    # Bigger than a page, so a reader of the tail could catch a write half done without the flock.
+    append_entries_sync(path, [JournalEntry(type=JournalType.NOTE, content=f"{who}{i}:" + "y" * 9000)])
+"""
+
+
+def test_two_processes_appending_at_once_lose_nothing(workspace: Path) -> None:
+    store = _store(workspace)
+    path = store.journal_path("shared")
+    procs = [subprocess.Popen([sys.executable, "-c", APPENDER, str(path), who]) for who in ("a", "b", "c")]
+    for p in procs:
+        assert p.wait(timeout=120) == 0
+    lines = path.read_bytes().split(b"\n")
+    assert lines[-1] == b"" and len(lines) == 451
+    got = sorted(json.loads(line)["content"].split(":")[0] for line in lines[:-1])
+    assert got == sorted(f"{w}{i}" for w in "abc" for i in range(150))
+    assert _quarantined(store) == []
+
+
+async def test_a_folder_named_like_a_task_file_is_reported_and_left_in_place(workspace: Path) -> None:
+    store = _store(workspace)
+    good = await store.create(Task(title="good", prompt="p"))
+    folder = store.tasks_dir / "odd.json"
+    folder.mkdir()
+    (folder / "inside.txt").write_text("keep me")
+    result = await store.load_all()
+    assert [t.id for t in result.tasks] == [good.id]
+    assert any("odd.json" in n and "folder" in n for n in result.notes)
+    assert not result.problems and (folder / "inside.txt").read_text() == "keep me"
+    with pytest.raises(TaskNotFound, match="is a folder"):
+        await store.load("odd")

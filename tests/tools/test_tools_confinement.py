@@ -108,3 +108,41 @@ async def test_app_data_is_readable_but_not_writable(workspace: Path, run_tool: 
         assert not r.ok and ".localclaw/" in r.output and "own data" in r.output, (name, r.output)
     assert (data / "tasks" / "t.json").read_text() == '{"id": "t"}'
     assert not (data / "new.txt").exists()
+
+
+CONFIG = '[telegram]\ntoken = "123456:telegram-secret"\n[llm]\napi_key = "sk-secret"\n'
+
+
+@pytest.fixture
+def config(workspace: Path) -> Path:
+    data = workspace / ".localclaw"
+    (data / "tasks").mkdir(parents=True)
+    (data / "config.toml").write_text(CONFIG)
+    (data / "config.toml.bak").write_text(CONFIG)
+    (data / "tasks" / "t.json").write_text('{"id": "t", "note": "token"}')
+    return data / "config.toml"
+
+
+@pytest.mark.usefixtures("config")
+@pytest.mark.parametrize(
+    "path",
+    [".localclaw/config.toml", "./x/../.localclaw/config.toml", ".localclaw/config.toml.bak", "cfg_link"],
+)
+async def test_config_file_is_not_read(workspace: Path, run_tool: RunTool, path: str) -> None:
+    (workspace / "cfg_link").symlink_to(workspace / ".localclaw" / "config.toml")
+    r = await run_tool("read_file", path=path)
+    assert not r.ok
+    assert "app's settings" in r.output and "tokens and API keys" in r.output, r.output
+    assert "secret" not in r.output
+
+
+@pytest.mark.usefixtures("config")
+async def test_search_does_not_read_the_config_file(run_tool: RunTool) -> None:
+    inside = await run_tool("search_files", pattern="token", path=".localclaw")
+    assert inside.ok and "secret" not in inside.output
+    assert inside.output.splitlines() == [
+        '.localclaw/tasks/t.json:1: {"id": "t", "note": "token"}',
+        "1 matches in 1 files (searched 1 files)",
+    ]
+    direct = await run_tool("search_files", pattern="token", path=".localclaw/config.toml")
+    assert not direct.ok and "app's settings" in direct.output and "secret" not in direct.output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from smallclaw_tui.config import ToolSettings
@@ -23,7 +25,6 @@ ALLOW = ["ls", "cat", "echo", "grep", "wc", "git status", "python3"]
         'echo "a | b"',
         "git status --short",
         "  ls  ",
-        "echo $HOME",
     ],
 )
 def test_allowed(command: str) -> None:
@@ -42,6 +43,11 @@ def test_allowed(command: str) -> None:
         "echo $(rm x)",
         'echo "$(rm x)"',  # substitution runs inside double quotes
         "echo `rm x`",
+        # Any expansion can print the environment, secrets included: it goes to the user.
+        "echo $HOME",
+        "echo ${SMALLCLAW_TELEGRAM__TOKEN}",
+        "echo '$HOME'",  # literal here, but one rule is easier to trust than quoting rules
+        "cat $F",
         "echo hi > a.txt",
         "echo hi >> a.txt",
         "ls 2>&1",
@@ -72,3 +78,152 @@ def test_default_allowlist_from_settings() -> None:
     assert not is_allowed("python3 -c 'import os'", allowlist)
     assert not is_allowed("rm -rf /", allowlist)
     assert not is_allowed("ls", [])
+
+
+# --- arguments: allowlisted programs stay inside the workspace -----------------------------------
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    """A workspace with ordinary files, the app's data, and links that lead out of it."""
+    root = tmp_path / "ws"
+    (root / "notes").mkdir(parents=True)
+    (root / "sub").mkdir()
+    (root / "notes" / "a.txt").write_text("b\na\na\n")
+    (root / ".localclaw").mkdir()
+    (root / ".localclaw" / "config.toml").write_text('[telegram]\ntoken = "123:abc"\n')
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("top secret")
+    (root / "secret_link").symlink_to(outside / "secret.txt")
+    (root / "out_dir").symlink_to(outside, target_is_directory=True)
+    (root / "dangling_out").symlink_to(outside / "not_yet.txt")
+    (root / "self").symlink_to(root, target_is_directory=True)
+    return root
+
+
+DEFAULTS = ToolSettings().shell_allowlist
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "ls",
+        "ls -la",
+        "ls -la notes",
+        "cat notes/a.txt",
+        "cat ./notes/a.txt",
+        "cat notes/*.txt",
+        "head -n 5 notes/a.txt",
+        "tail -n1 notes/a.txt",
+        "wc -l notes/a.txt",
+        "grep -c ERROR notes/a.txt",
+        "grep -q 'port = 8080' config.ini",
+        "grep -rn TODO notes",
+        "grep -rn TODO notes sub",
+        "grep -rn -e token notes",  # the pattern comes from -e, so `notes` is the folder searched
+        "grep -ri --include=*.txt todo notes",
+        "sort notes/a.txt",
+        "sort -u -k2 -t, notes/a.txt",
+        "sort notes/a.txt | uniq -c",
+        "sort notes/a.txt | diff - notes/a.txt",
+        "uniq notes/a.txt",
+        "uniq -f 1 notes/a.txt",
+        "diff notes/a.txt sub/a.txt",
+        "diff -r notes sub",
+        "date",
+        "date +%Y-%m-%d",
+        "date -u +%H:%M",
+        "date -d yesterday +%F",
+        "echo hello-bench",
+        "echo https://example.com/a/b",
+        "test -f notes/a.txt",
+        "pwd",
+    ],
+)
+def test_allowed_arguments(ws: Path, command: str) -> None:
+    assert is_allowed(command, DEFAULTS, workspace=ws), command
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        # Out of the workspace by name.
+        "cat /etc/passwd",
+        "cat ../../x",
+        "cat notes/../../x",
+        "cat notes/../notes/a.txt",  # stays inside, but `..` is refused outright: one rule, no guessing
+        "ls ..",
+        "ls ~",
+        "ls ~/x",
+        "cat ~root/.bashrc",
+        "head -n1 -- /etc/passwd",
+        "grep -f/etc/passwd notes/a.txt",
+        "grep --file=/etc/passwd notes/a.txt",
+        "grep --file=../x notes/a.txt",
+        "grep -e x -f ~/list notes/a.txt",
+        "echo /etc/passwd",
+        # Out of the workspace through a link or a glob.
+        "cat secret_link",
+        "cat out_dir/secret.txt",
+        "ls out_dir",
+        "cat dangling_out",
+        "cat se*",
+        "cat out_*/secret.txt",
+        "cat .*/x",  # dash matches `.*` against `..`
+        "cat {.,x}./x",  # bash (as /bin/sh) expands braces
+        # Into the app's own data.
+        "cat .localclaw/config.toml",
+        "cat .LocalClaw/config.toml",
+        "ls .localclaw",
+        "cat .l*/config.toml",
+        "cat .localclaw/*",
+        "cat self/.localclaw/config.toml",
+        "grep -rn token .",
+        "grep -rn token self",
+        "grep -r token",  # no folder: grep searches `.`
+        "grep -r -e token",  # the same, no folder
+        "grep -rA 3 token",  # `3` is -A's value, not a folder
+        "grep -R token notes",  # follows links out of the tree
+        "grep --recursive token .",
+        "grep --recur token .",
+        "grep -d recurse token .",
+        "diff -r . sub",
+        "diff --recursive sub .",
+        # Writing files, running helpers, reading file names from a file, setting the clock.
+        "sort -o out.txt notes/a.txt",
+        "sort -oout.txt notes/a.txt",
+        "sort -uo out.txt notes/a.txt",
+        "sort notes/a.txt -o out.txt",
+        "sort --output=out.txt notes/a.txt",
+        "sort --out out.txt notes/a.txt",
+        "sort --compress-program=sh -S 1K notes/a.txt",
+        "sort -T tmp notes/a.txt",
+        "sort --files0-from=list",
+        "sort --no-such-option notes/a.txt",
+        "uniq notes/a.txt out.txt",
+        "uniq -c notes/a.txt out.txt",
+        "uniq notes/a.txt -c",  # with POSIXLY_CORRECT, `-c` is the output file
+        "wc --files0-from=list",
+        "wc --files0 list",
+        "date -s 2020-01-01",
+        "date -us 2020-01-01",
+        "date --set=2020-01-01",
+        "date --set 2020-01-01",
+        "date --se 2020-01-01",
+        "date 010100002020",
+        "date +%F 0101",
+        # Odd input is an answer, not an exception (the runner's checks call this directly).
+        "cat 'a\x00b'",
+        "cat -" + "n" * 100 + "/etc/passwd",
+    ],
+)
+def test_not_allowed_arguments(ws: Path, command: str) -> None:
+    assert not is_allowed(command, DEFAULTS, workspace=ws), command
+
+
+def test_without_a_workspace_names_are_still_checked() -> None:
+    # Callers that cannot name the workspace still get every check that needs no file system.
+    assert is_allowed("cat notes/a.txt", DEFAULTS)
+    for command in ("cat /etc/passwd", "cat ../x", "ls ~", "cat .localclaw/config.toml", "sort -o x y"):
+        assert not is_allowed(command, DEFAULTS), command

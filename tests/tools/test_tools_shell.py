@@ -179,3 +179,112 @@ async def _assert_gone(pid: int) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"process {pid} is still running")
+
+
+# --- confinement: what the allowlist no longer lets through -----------------------------------------
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    out = tmp_path / "outside"
+    out.mkdir()
+    (out / "secret.txt").write_text("top secret\n")
+    return out
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "cat /etc/passwd",
+        "cat ../outside/secret.txt",
+        "ls ~",
+        "cat .localclaw/config.toml",
+        "grep -rn token .",
+        "uniq in.txt ../outside/out.txt",
+        "sort -o .localclaw/out.txt in.txt",
+        # Not `date -s` here: were the policy ever to let it through, this test (often run as root in
+        # containers) would set the real clock. tests/tools/test_tools_policy.py covers it without running.
+    ],
+)
+async def test_escaping_commands_wait_for_approval(
+    workspace: Path, outside: Path, run_tool: RunTool, command: str
+) -> None:
+    (workspace / "in.txt").write_text("b\na\n")
+    (workspace / ".localclaw").mkdir()
+    (workspace / ".localclaw" / "config.toml").write_text('[telegram]\ntoken = "123:abc"\n')
+    r = await run_tool("run_shell", make_ctx(workspace), command=command)
+    assert not r.ok
+    assert r.output == f"needs approval: {command}"
+    assert r.pending_command == command
+    assert sorted(p.name for p in outside.iterdir()) == ["secret.txt"]
+    assert sorted(p.name for p in (workspace / ".localclaw").iterdir()) == ["config.toml"]
+
+
+async def test_user_can_still_approve_an_escaping_command(
+    workspace: Path, outside: Path, run_tool: RunTool
+) -> None:
+    approver = RecordingApprover(ApprovalDecision.APPROVED)
+    r = await run_tool(
+        "run_shell", make_ctx(workspace, approver=approver), command="cat ../outside/secret.txt"
+    )
+    assert r.ok and r.output == "exit 0\ntop secret\n"
+    assert approver.asked == ["cat ../outside/secret.txt"]
+
+
+async def test_escape_through_a_symlink_waits_for_approval(
+    workspace: Path, outside: Path, run_tool: RunTool
+) -> None:
+    (workspace / "link").symlink_to(outside / "secret.txt")
+    for command in ("cat link", "cat l*", "head -n 1 link"):
+        r = await run_tool("run_shell", make_ctx(workspace), command=command)
+        assert r.pending_command == command
+        assert "top secret" not in r.output
+
+
+# --- the environment a command sees -------------------------------------------------------------------
+
+SECRETS = {
+    "SMALLCLAW_TELEGRAM__TOKEN": "123456:telegram-secret",
+    "SMALLCLAW_LLM__MODEL": "qwen3:4b",  # not secret, but the app's settings are not the command's business
+    "GITHUB_TOKEN": "ghp_secret",
+    "openai_api_key": "sk-secret",
+    "DB_PASSWORD": "hunter2",
+    "MY_PASSWD": "hunter3",
+    "AWS_SECRET_ACCESS_KEY": "aws-secret",
+    "GOOGLE_APPLICATION_CREDENTIALS": "/secret/creds.json",
+    "HTTP_AUTH_HEADER": "Bearer secret",
+    "DATABASE_URL": "postgres://app:s3cret@db/app",
+}
+
+
+@pytest.fixture
+def secret_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.setenv("PLAIN_SETTING", "visible")
+
+
+@pytest.mark.usefixtures("secret_env")
+async def test_commands_do_not_see_secrets(tmp_path: Path) -> None:
+    code, out = await run_command("env", tmp_path, timeout_s=5, max_chars=100_000)
+    assert code == 0
+    seen = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+    for name, value in SECRETS.items():
+        assert name not in seen and value not in out, name
+    # What ordinary programs need is still there.
+    assert seen["PATH"] == os.environ["PATH"]
+    assert seen["HOME"] == os.environ["HOME"]
+    assert seen["LANG"] == "C.UTF-8"
+    assert seen["PLAIN_SETTING"] == "visible"
+    assert seen["TERM"] == "dumb"
+
+
+@pytest.mark.usefixtures("secret_env")
+async def test_printing_a_token_needs_approval_and_prints_nothing(workspace: Path, run_tool: RunTool) -> None:
+    command = "echo $SMALLCLAW_TELEGRAM__TOKEN"
+    pending = await run_tool("run_shell", make_ctx(workspace), command=command)
+    assert pending.pending_command == command
+    approved = await run_tool("run_shell", make_ctx(workspace, approved_commands={command}), command=command)
+    assert approved.ok and approved.output == "exit 0\n(no output)"  # the variable is not there
+    assert "telegram-secret" not in pending.output + approved.output

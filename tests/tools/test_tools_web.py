@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -23,7 +24,10 @@ PAGE = b"""<!doctype html><html><head><title>Hello page</title>
 
 
 class Handler(BaseHTTPRequestHandler):
+    hits: ClassVar[list[str]] = []  # every path asked for: a test can tell that nothing got through
+
     def do_GET(self) -> None:
+        self.hits.append(self.path)
         routes = {
             "/page.html": (200, "text/html; charset=utf-8", PAGE),
             "/plain.txt": (200, "text/plain", "plain text, café\n".encode()),
@@ -89,10 +93,20 @@ def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+class LoopbackSettings(ToolSettings):
+    # The test server is on loopback, which web_fetch refuses unless the settings allow it.
+    web_fetch_allow_private: bool = True
+
+
 @pytest.fixture
 def web_ctx(workspace: Path) -> ToolContext:
-    settings = ToolSettings(web_fetch_max_bytes=50_000, web_fetch_timeout_s=0.5, output_max_chars=2000)
+    settings = LoopbackSettings(web_fetch_max_bytes=50_000, web_fetch_timeout_s=0.5, output_max_chars=2000)
     return ToolContext(workspace=workspace, settings=settings)
+
+
+@pytest.fixture
+def strict_ctx(workspace: Path) -> ToolContext:
+    return ToolContext(workspace=workspace, settings=ToolSettings(web_fetch_timeout_s=2))
 
 
 async def test_fetch_html_as_text(server: str, run_tool: RunTool, web_ctx: ToolContext) -> None:
@@ -166,3 +180,78 @@ async def test_bad_urls(run_tool: RunTool, web_ctx: ToolContext, url: str, messa
 
 def test_html_to_text_is_crude_but_readable() -> None:
     assert html_to_text("<p>a<br>b</p><script>x()</script><div>c &lt; d</div>") == "a\nb\n\nc < d"
+
+
+# --- local addresses ----------------------------------------------------------------------------------
+
+
+def _port(server: str) -> str:
+    return server.rsplit(":", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("{server}/plain.txt", "loopback"),
+        ("http://localhost:{port}/plain.txt", "loopback"),
+        ("http://LOCALHOST:{port}/plain.txt", "loopback"),
+        ("http://2130706433:{port}/plain.txt", "loopback"),  # 127.0.0.1 as one number
+        ("http://0x7f.1:{port}/plain.txt", "loopback"),
+        ("http://0.0.0.0:{port}/plain.txt", "unspecified"),
+        ("http://[::1]:{port}/plain.txt", "loopback"),
+        ("http://[::ffff:127.0.0.1]:{port}/plain.txt", "loopback"),
+        ("http://169.254.169.254/latest/meta-data/", "link-local"),  # cloud metadata
+        ("http://10.0.0.1/", "private"),
+        ("http://192.168.1.1/", "private"),
+        ("https://172.16.0.1/", "private"),
+        ("http://[fe80::1]/", "link-local"),
+        ("http://[fd00::1]/", "private"),
+        ("http://100.64.0.1/", "non-public"),
+    ],
+)
+async def test_local_addresses_are_refused_by_default(
+    server: str, run_tool: RunTool, strict_ctx: ToolContext, url: str, kind: str
+) -> None:
+    Handler.hits.clear()
+    url = url.format(server=server, port=_port(server))
+    r = await run_tool("web_fetch", strict_ctx, url=url)
+    assert not r.ok
+    assert f" {kind} address; " in r.output, r.output
+    assert "web_fetch only reads public sites" in r.output
+    assert "tools.web_fetch_allow_private" in r.output
+    assert Handler.hits == []  # refused before connecting, not after
+
+
+async def test_refusal_names_the_host_and_address(
+    server: str, run_tool: RunTool, strict_ctx: ToolContext
+) -> None:
+    r = await run_tool("web_fetch", strict_ctx, url=f"http://localhost:{_port(server)}/x")
+    assert r.output.startswith(f"refused http://localhost:{_port(server)}/x: localhost resolves to ")
+
+
+async def test_every_redirect_hop_is_checked(server: str, strict_ctx: ToolContext) -> None:
+    import httpx
+
+    from smallclaw_tui.tools import ToolError
+    from smallclaw_tui.tools.web import refuse_local_hosts
+
+    # httpx calls request hooks for every hop, redirects included; the hook alone must refuse.
+    with pytest.raises(ToolError, match="a loopback address"):
+        await refuse_local_hosts(httpx.Request("GET", f"{server}/plain.txt"))
+    async with httpx.AsyncClient(event_hooks={"request": [refuse_local_hosts]}) as client:
+        with pytest.raises(ToolError, match="a loopback address"):
+            await client.get(f"{server}/redirect")
+
+
+@pytest.mark.parametrize("url", ["http://93.184.215.14/", "https://[2606:4700::1111]:8443/x"])
+async def test_public_addresses_pass_the_check(url: str) -> None:
+    import httpx
+
+    from smallclaw_tui.tools.web import refuse_local_hosts
+
+    await refuse_local_hosts(httpx.Request("GET", url))  # an address literal: no DNS, no network
+
+
+async def test_ip_literal_refusal_reads_plainly(run_tool: RunTool, strict_ctx: ToolContext) -> None:
+    r = await run_tool("web_fetch", strict_ctx, url="http://10.0.0.1/")
+    assert r.output.startswith("refused http://10.0.0.1/: 10.0.0.1 is a private address; ")

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import pytest
+
+from smallclaw_tui.runner.intent import Intent, intent, mentions
+
+
+@pytest.mark.parametrize(
+    ("description", "expected"),
+    [
+        ("Add the item '- call bob' after '- buy milk' in notes/todo.md", Intent.ADD),
+        ("Append the line 'total: 4' to sorted.txt", Intent.ADD),
+        ("Insert the header line 'name,age' at the top of people.csv", Intent.ADD),
+        ("Change 'draft' to 'final' in status.txt", Intent.CHANGE),
+        ("Set NAME to 'prod' in app.py", Intent.CHANGE),
+        ("Replace the content of src/a.txt with the line 'moved to dst/a.txt'", Intent.REPLACE),
+        ("Rewrite README.md from scratch", Intent.REPLACE),
+        ("Delete old.txt", Intent.REPLACE),
+        ("Tidy up notes.md", Intent.REPLACE),  # unknown verb: the lenient reading
+    ],
+)
+def test_a_step_says_whether_it_adds_changes_or_replaces(description: str, expected: Intent) -> None:
+    assert intent(description) is expected
+
+
+def test_a_change_whose_object_is_the_file_replaces_it() -> None:
+    assert intent("change status.txt to final", "status.txt") is Intent.REPLACE
+    assert intent("Update the file notes/a.md to say hi", "notes/a.md") is Intent.REPLACE
+    assert intent("Change 'draft' to 'final' in status.txt", "status.txt") is Intent.CHANGE
+
+
+def test_mentions_ignores_quotes_case_and_spacing() -> None:
+    assert mentions("Change 'Draft' to 'final' in status.txt", "'draft'")
+    assert not mentions("Change timeout=30 to timeout=60 in app.cfg", "owner=admin")
