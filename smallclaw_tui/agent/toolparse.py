@@ -31,7 +31,9 @@ from smallclaw_tui.models import ToolCall
 
 _THINK_OPEN = re.compile(r"<think(?:ing)?>", re.IGNORECASE)
 _THINK_CLOSE = re.compile(r"</think(?:ing)?>", re.IGNORECASE)
-_TAG_NAMES = r"(?:tool_?calls?|function_?calls?)"
+# `<tools>` too: the chat template lists the tools inside <tools></tools>, and small Qwen models
+# echo that tag around their call instead of writing <tool_call>.
+_TAG_NAMES = r"(?:tool_?calls?|function_?calls?|tools)"
 _TAG_OPEN = re.compile(rf"<\|?{_TAG_NAMES}\|?>", re.IGNORECASE)
 _TAG_CLOSE = re.compile(rf"<\|?/{_TAG_NAMES}\|?>|</{_TAG_NAMES}>", re.IGNORECASE)
 _FENCE = re.compile(r"```[ \t]*([A-Za-z_-]*)[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)

@@ -2,8 +2,11 @@
 
 The allowlist names programs. A line is auto-allowed only when every simple command in it starts
 with an allowlisted program and nothing in it can smuggle in another command or write a file:
-no expansion (``$VAR``, ``$(…)``, backticks), no redirection, no subshells, no background jobs, no
-second line; and when its arguments keep to the workspace (:mod:`smallclaw_tui.tools.shell_args`).
+no expansion (``$VAR``, ``$(…)``, backticks), no input redirection, no subshells, no background
+jobs, no second line; and when its arguments keep to the workspace
+(:mod:`smallclaw_tui.tools.shell_args`). Output may be redirected (``> f``, ``>> f``) at the end of
+a simple command into a workspace file outside ``.localclaw/``: ``write_file`` may write there
+without asking too, and small models reach for ``wc -l data.csv > count.txt`` first.
 Anything we cannot parse with confidence is not allowed; the caller then asks for approval.
 """
 
@@ -12,11 +15,12 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from smallclaw_tui.tools.shell_args import arguments_are_safe
+from smallclaw_tui.tools.shell_args import arguments_are_safe, redirect_target_is_safe
 
 # Operators that only join simple commands; each side is checked on its own.
 _SEPARATORS = frozenset({"|", "||", "&&", ";"})
 _OPERATOR_CHARS = frozenset("();<>|&")
+_REDIRECTS = frozenset({">", ">>"})
 
 
 def is_allowed(command: str, allowlist: list[str], workspace: Path | None = None) -> bool:
@@ -39,14 +43,30 @@ def is_allowed(command: str, allowlist: list[str], workspace: Path | None = None
     allowed = [entry.split() for entry in allowlist if entry.strip()]
     current: list[str] = []
     commands: list[list[str]] = []
-    for word in words:
+    redirected = False  # the current simple command already sent its output to a file
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word in _REDIRECTS:
+            target = words[i + 1] if i + 1 < len(words) else ""
+            if redirected or not current or not redirect_target_is_safe(target, workspace):
+                return False
+            redirected = True
+            i += 2
+            continue
         if word and set(word) <= _OPERATOR_CHARS:
-            if word not in _SEPARATORS:
-                return False  # >, >>, <, &, (, ), |&, ;; and the like
+            # >, >>, <, &, (, ), |&, ;; and the like; a pipe after a redirect means the redirect
+            # was not last, which the shell allows but we do not try to follow.
+            if word not in _SEPARATORS or (redirected and word == "|"):
+                return False
             commands.append(current)
             current = []
+            redirected = False
+        elif redirected:
+            return False  # words after the target: `wc a > out b` — keep the rule simple
         else:
             current.append(word)
+        i += 1
     commands.append(current)
     return all(_starts_with_allowed(cmd, allowed) and arguments_are_safe(cmd, workspace) for cmd in commands)
 

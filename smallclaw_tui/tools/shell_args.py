@@ -49,6 +49,15 @@ def arguments_are_safe(words: list[str], workspace: Path | None) -> bool:
     return rule is None or rule(words[1:], root)
 
 
+def redirect_target_is_safe(target: str, workspace: Path | None) -> bool:
+    """May output be redirected (`>`/`>>`) into `target` without asking? Only a plain file path in
+    the workspace and outside `.localclaw/`: no more than `write_file` may write anyway."""
+    if not target or target.startswith("-") or _GLOB.search(target):
+        return False
+    root = workspace.resolve() if workspace is not None else None
+    return _confined(target, root) and not (root is not None and _is_root(target, root))
+
+
 # --- paths --------------------------------------------------------------------------------------------
 
 

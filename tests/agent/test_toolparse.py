@@ -24,6 +24,19 @@ def test_qwen_tool_call_tags() -> None:
     assert reply.text == "Let me read it."
 
 
+def test_tools_tag_echoed_from_the_template_counts_as_a_call_block() -> None:
+    # Qwen2.5-Coder 0.5B/1.5B wrap their call in the <tools> tag the template lists tools in; an
+    # unknown name inside it is still a call (so the model hears "unknown tool"), not prose.
+    reply = parse_reply(
+        '<tools>\n{"name": "copy_file", "arguments": {"path": "src/a.txt", "destination": "b"}}\n</tools>',
+        KNOWN,
+    )
+    assert [(c.name, c.arguments) for c in reply.calls] == [
+        ("copy_file", {"path": "src/a.txt", "destination": "b"})
+    ]
+    assert reply.text == ""
+
+
 def test_several_tag_blocks_keep_their_order() -> None:
     text = (
         '<tool_call>{"name": "list_dir", "arguments": {"path": "."}}</tool_call>\n'

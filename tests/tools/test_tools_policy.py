@@ -25,6 +25,10 @@ ALLOW = ["ls", "cat", "echo", "grep", "wc", "git status", "python3"]
         'echo "a | b"',
         "git status --short",
         "  ls  ",
+        # Output into a workspace file: no more than write_file may do without asking.
+        "echo hi > a.txt",
+        "echo hi >> a.txt",
+        "wc -l data.csv > count.txt && cat count.txt",
     ],
 )
 def test_allowed(command: str) -> None:
@@ -48,9 +52,14 @@ def test_allowed(command: str) -> None:
         "echo ${SMALLCLAW_TELEGRAM__TOKEN}",
         "echo '$HOME'",  # literal here, but one rule is easier to trust than quoting rules
         "cat $F",
-        "echo hi > a.txt",
-        "echo hi >> a.txt",
         "ls 2>&1",
+        "echo hi > a.txt > b.txt",
+        "echo hi > a.txt | cat",  # a redirect must end its simple command
+        "echo hi > a.txt b.txt",
+        "echo hi >",
+        "echo hi > *.txt",
+        "echo hi > -rf",
+        "> a.txt",
         "cat < a.txt",
         "ls &",
         "ls & rm x",
@@ -150,6 +159,15 @@ def test_allowed_arguments(ws: Path, command: str) -> None:
     [
         # Out of the workspace by name.
         "cat /etc/passwd",
+        # Output redirected out of the workspace, into the app's data, or through a link out.
+        "echo hi > /tmp/x",
+        "echo hi > ../x",
+        "echo hi > .localclaw/config.toml",
+        "echo hi > secret_link",
+        "echo hi > out_dir/x",
+        "echo hi > dangling_out",
+        "echo hi > ~/x",
+        "echo hi > .",
         "cat ../../x",
         "cat notes/../../x",
         "cat notes/../notes/a.txt",  # stays inside, but `..` is refused outright: one rule, no guessing

@@ -67,27 +67,42 @@ async def test_approver_denies(workspace: Path, run_tool: RunTool) -> None:
 @pytest.mark.parametrize("with_approver", [False, True])
 async def test_pending(workspace: Path, run_tool: RunTool, with_approver: bool) -> None:
     approver = RecordingApprover(ApprovalDecision.PENDING) if with_approver else None
-    r = await run_tool("run_shell", make_ctx(workspace, approver=approver), command="echo hi > out.txt")
+    r = await run_tool(
+        "run_shell", make_ctx(workspace, approver=approver), command="printf 'hi\\n' > out.txt"
+    )
     assert not r.ok
-    assert r.output == "needs approval: echo hi > out.txt"
-    assert r.pending_command == "echo hi > out.txt"
+    assert r.output == "needs approval: printf 'hi\\n' > out.txt"
+    assert r.pending_command == "printf 'hi\\n' > out.txt"
     assert not (workspace / "out.txt").exists()
 
 
 async def test_pre_approved_command_runs_without_asking(workspace: Path, run_tool: RunTool) -> None:
     approver = RecordingApprover(ApprovalDecision.DENIED)
-    ctx = make_ctx(workspace, approver=approver, approved_commands={"echo hi > out.txt"})
-    r = await run_tool("run_shell", ctx, command="echo hi > out.txt")
+    ctx = make_ctx(workspace, approver=approver, approved_commands={"printf 'hi\\n' > out.txt"})
+    r = await run_tool("run_shell", ctx, command="printf 'hi\\n' > out.txt")
     assert r.ok, r.output
     assert approver.asked == []
     assert (workspace / "out.txt").read_text() == "hi\n"
     # Approval is for the exact command, not for anything that looks like it.
     other = await run_tool(
         "run_shell",
-        make_ctx(workspace, approved_commands={"echo hi > out.txt"}),
-        command="echo bye > out.txt",
+        make_ctx(workspace, approved_commands={"printf 'hi\\n' > out.txt"}),
+        command="printf 'bye\\n' > out.txt",
     )
-    assert other.pending_command == "echo bye > out.txt"
+    assert other.pending_command == "printf 'bye\\n' > out.txt"
+
+
+async def test_output_redirected_into_the_workspace_runs_without_asking(
+    workspace: Path, run_tool: RunTool, tmp_path: Path
+) -> None:
+    (workspace / "data.csv").write_text("a\nb\nc\n")
+    r = await run_tool("run_shell", make_ctx(workspace), command="wc -l data.csv > count.txt")
+    assert r.ok, r.output
+    assert (workspace / "count.txt").read_text().split()[0] == "3"
+    outside = tmp_path / "outside.txt"
+    (workspace / "link").symlink_to(outside)
+    r = await run_tool("run_shell", make_ctx(workspace), command="echo hi > link")
+    assert r.pending_command == "echo hi > link" and not outside.exists()
 
 
 async def test_failing_command_reports_exit_code_and_stderr(run_tool: RunTool) -> None:
