@@ -75,17 +75,7 @@ class BackgroundTaskRunner:
                 continue
             full = await self.store.load(task.id)
             self.tasks[task.id] = full
-            entries: list[JournalEntry] = []
-            call = full.resume_context.in_flight_tool_call
-            if call is not None:
-                entries.append(
-                    JournalEntry(
-                        type=JournalType.TOOL_RESULT,
-                        content=f"[{call.name}] outcome unknown: the runner stopped while it ran",
-                        detail={"call_id": call.id, "unknown": True},
-                        step=full.current_step,
-                    )
-                )
+            entries = _unknown_outcome(full)
             if self.settings.runner.on_crash == "interrupted":
                 full.transition(
                     TaskStatus.PAUSED, reason="interrupted: the runner stopped while this task ran"
@@ -108,17 +98,34 @@ class BackgroundTaskRunner:
         self._wake.set()
         for control in self._controls.values():
             control.request_shutdown()
-        running = list(self._running.values())
+        running = dict(self._running)
         if running:
-            _, pending = await asyncio.wait(running, timeout=grace_s)
+            _, pending = await asyncio.wait(running.values(), timeout=grace_s)
             for t in pending:
                 t.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+            for task_id, job in running.items():
+                if job in pending:
+                    await self._pause_cut_off(task_id)
         if self._loop_task is not None:
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
         await self.bus.drain()
+
+    async def _pause_cut_off(self, task_id: str) -> None:
+        """A task whose round outlived the grace period (a slow model call, a long command) is
+        paused, not left `running`: the user stopped the runner, so the next start must not treat
+        this as a crash. Its tool call in flight, if any, gets "outcome unknown", as after a crash."""
+        task = self.tasks.get(task_id)
+        if task is None or task.status != TaskStatus.RUNNING:
+            return
+        reason = "the runner was stopped in the middle of a round; resume to continue"
+        entries = _unknown_outcome(task)
+        task.transition(TaskStatus.PAUSED, reason=reason)
+        entries.append(JournalEntry(type=JournalType.PAUSE, content=reason, step=task.current_step))
+        await self._commit(task, entries)
+        self.bus.publish(TaskPaused(task_id, reason))
 
     async def wait_until_idle(self) -> None:
         while True:
@@ -315,3 +322,19 @@ class BackgroundTaskRunner:
         running = sum(1 for t in self.tasks.values() if t.status == TaskStatus.RUNNING)
         queued = sum(1 for t in self.tasks.values() if t.status == TaskStatus.QUEUED)
         return {"running": running, "queued": queued}
+
+
+def _unknown_outcome(task: Task) -> list[JournalEntry]:
+    """The journal entry for a tool call that was running when the runner went away. The call stays
+    in the resume context, so the next prompt tells the model to check before repeating it."""
+    call = task.resume_context.in_flight_tool_call
+    if call is None:
+        return []
+    return [
+        JournalEntry(
+            type=JournalType.TOOL_RESULT,
+            content=f"[{call.name}] outcome unknown: the runner stopped while it ran",
+            detail={"call_id": call.id, "unknown": True},
+            step=task.current_step,
+        )
+    ]

@@ -153,3 +153,18 @@ async def test_control_requests_from_another_process_are_applied(workspace: Path
         ControlInbox(workspace / ".localclaw").send(ControlRequest(task.id, "pause", "from the CLI"))
         await until(lambda: runner.tasks[task.id].status == TaskStatus.PAUSED)
         assert runner.tasks[task.id].pause_reason == "from the CLI"
+
+
+async def test_stopping_during_a_slow_model_call_pauses_the_task_instead_of_leaving_it_running(
+    workspace: Path,
+) -> None:
+    # A CPU-bound model can take a minute to answer; Ctrl-C must not leave the task "running"
+    # (which the next start would treat as a crash).
+    async with running(workspace, writer(delay=30.0)) as (runner, srv, _events):
+        task = await runner.create_task("Write out.txt", steps=STEP)
+        await until(lambda: any(kind(r) == "step" for r in srv.chat_requests))
+        await runner.stop(grace_s=0.2)
+        saved = await runner.store.load(task.id)
+    assert saved.status == TaskStatus.PAUSED
+    assert "stopped in the middle of a round" in (saved.pause_reason or "")
+    assert saved.journal[-1].type == JournalType.PAUSE
