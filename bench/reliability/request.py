@@ -176,7 +176,7 @@ def verifier_view(req: ChatRequest) -> VerifierView:
 
 
 def goal_of(req: ChatRequest) -> str:
-    """The goal line of a planner request (the first user message)."""
-    users = req.texts("user")
-    first = users[0] if users else ""
-    return first.removeprefix("Goal:").strip()
+    """The goal of a planner request: the last user message that states one (the planner's own
+    worked example comes first; a re-ask comes after)."""
+    goals = [u for u in req.texts("user") if u.startswith("Goal:")]
+    return goals[-1].removeprefix("Goal:").strip() if goals else ""

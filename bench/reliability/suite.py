@@ -33,6 +33,7 @@ from bench.reliability.spec import (
     write,
     write_derived,
 )
+from smallclaw_tui.models import FileContainsCheck
 
 # --- derived content: what an able model would compute from a result it saw -----------------------
 
@@ -150,7 +151,8 @@ EXPLICIT_CHECKED = (
             Step(
                 "Count the lines of data.csv with wc -l and write the number to count.txt",
                 (shell("wc -l data.csv", "data.csv"), write_derived("count.txt", _count("data.csv"))),
-                (has("count.txt", "6"),),
+                # The number alone: `wc -l data.csv > count.txt` writes "6 data.csv".
+                (FileContainsCheck(path="count.txt", text=r"\A\s*6\s*\Z", regex=True),),
             ),
         ),
         "explicit",

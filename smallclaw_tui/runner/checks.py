@@ -25,7 +25,10 @@ class CheckOutcome:
 async def run_check(check: Check, ctx: ToolContext) -> CheckOutcome:
     if isinstance(check, CommandSucceedsCheck):
         cmd = check.command
-        allowed = is_allowed(cmd, ctx.settings.shell_allowlist, workspace=ctx.workspace)
+        # A check only looks: one that writes (`> file`) could do the step's work itself.
+        allowed = is_allowed(
+            cmd, ctx.settings.shell_allowlist, workspace=ctx.workspace, allow_redirects=False
+        )
         if not (allowed or cmd in ctx.approved_commands):
             return CheckOutcome(check, False, f"check command needs approval: {cmd}", needs_approval=cmd)
         code, output = await run_command(
@@ -81,3 +84,35 @@ def implied_checks(description: str) -> list[FileExistsCheck]:
         if path and not path.startswith(("http", "/")) and ".." not in path and path not in seen:
             seen.append(path)
     return [FileExistsCheck(path=p) for p in seen]
+
+
+# Quoted text in a step ('…', "…", `…`), not an apostrophe inside a word.
+_QUOTED = re.compile(r"""(?<![\w'"`])(['"`])([^\n]{1,200}?)\1(?![\w])""")
+_RUN_BEFORE = re.compile(r"\b(?:run|runs|execute|command|with)\s*$", re.I)
+_PATHLIKE = re.compile(r"^[\w./-]+\.[A-Za-z][A-Za-z0-9]{0,7}$|^[\w.-]+/[\w./-]*$")
+
+
+def quoted_texts(description: str) -> list[str]:
+    """The literal texts a step quotes as content: not commands (`run 'echo hi'`), not paths."""
+    out: list[str] = []
+    for m in _QUOTED.finditer(description):
+        text = m.group(2)
+        if not text.strip() or _PATHLIKE.match(text) or _RUN_BEFORE.search(description[: m.start()]):
+            continue
+        if text not in out:
+            out.append(text)
+    return out
+
+
+def implied_text_checks(description: str, written: set[str], *, last_only: bool) -> list[FileContainsCheck]:
+    """`file_contains` checks for the texts a step quotes, in the one file it named and wrote.
+
+    "Add the item '- call bob' after '- buy milk' in notes/todo.md" leaves both items in
+    notes/todo.md; a step that changes text ("change 'draft' to 'final'") leaves only the last.
+    A step that wrote several of the files it names is ambiguous and implies nothing.
+    """
+    targets = [p for p in sorted(written) if p in description or p.rsplit("/", 1)[-1] in description]
+    texts = quoted_texts(description)
+    if len(targets) != 1 or not texts:
+        return []
+    return [FileContainsCheck(path=targets[0], text=t) for t in (texts[-1:] if last_only else texts)]

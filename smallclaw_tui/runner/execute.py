@@ -42,7 +42,7 @@ from smallclaw_tui.models import (
 )
 from smallclaw_tui.runner import planner, verifier
 from smallclaw_tui.runner.backoff import delays
-from smallclaw_tui.runner.checks import implied_checks, run_checks
+from smallclaw_tui.runner.checks import implied_checks, implied_text_checks, run_checks
 from smallclaw_tui.runner.control import TaskControl
 from smallclaw_tui.runner.delivery import completion_message, deliver_to_origin, needs_you_message
 from smallclaw_tui.runner.deps import RunnerDeps
@@ -66,6 +66,7 @@ from smallclaw_tui.runner.intent import Intent, intent, mentions
 from smallclaw_tui.runner.prompts import TASK_SYSTEM, fallback_summary, step_prompt, summary_prompt
 from smallclaw_tui.tools.args import ALIASES
 from smallclaw_tui.tools.base import ToolContext
+from smallclaw_tui.tools.policy import is_allowed
 
 UNREACHABLE_PREFIX = "model server unreachable"
 _WRITERS = frozenset({"write_file", "edit_file"})
@@ -245,7 +246,9 @@ class _Executor:
         await self.journal(JournalType.NOTE, "planning the task")
         try:
             outcome = await self._with_retries(
-                lambda: planner.make_plan(self.client, self.task.prompt, model=self.s.llm.planner_model)
+                lambda: planner.make_plan(
+                    self.client, self.task.prompt, model=self.s.llm.planner_model, command_ok=self._looks_only
+                )
             )
         except _Unreachable as e:
             await self.needs_assistance(str(e))
@@ -262,7 +265,15 @@ class _Executor:
         self.task.current_step = 0
         plan_text = "; ".join(f"{s.index + 1}. {s.description}" for s in outcome.steps)
         await self.journal(JournalType.NOTE, f"plan: {plan_text}")
+        for why in outcome.dropped:
+            await self.journal(JournalType.NOTE, f"planner's {why}; left out")
         await self.save()
+
+    def _looks_only(self, command: str) -> bool:
+        """Would this command run as a check without asking, and only look (no redirect)?"""
+        return is_allowed(
+            command, self.s.tools.shell_allowlist, workspace=self.s.workspace, allow_redirects=False
+        )
 
     async def _round(self, step: PlanStep) -> None:
         task, rs, rc = self.task, self.s.runner, self.task.resume_context
@@ -352,7 +363,16 @@ class _Executor:
         return verifier.result_lines(pairs)
 
     def _checks_for(self, step: PlanStep) -> list[Check]:
-        return list(step.checks) or list(implied_checks(step.description))
+        """The step's own checks (or the files its words say it produces), plus the texts it quotes
+        in the one file it named and wrote — the part of a step that weak checks leave open."""
+        checks: list[Check] = list(step.checks) or list(implied_checks(step.description))
+        quoted = implied_text_checks(
+            step.description,
+            self._written_by(step.index),
+            last_only=intent(step.description) is Intent.CHANGE,
+        )
+        checks += [c for c in quoted if c not in checks]
+        return checks
 
     async def _verify(self, step: PlanStep, claim: str) -> None:
         mode = self.s.runner.verification

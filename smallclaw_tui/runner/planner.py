@@ -2,32 +2,68 @@
 
 The answer must be JSON that validates; on invalid output the model is asked once more with the
 error; after that the task goes to needs_assistance with the raw reply journaled.
+
+What small models do to a plan, and what is done about it (measured on Qwen2.5-Coder 0.5B/1.5B,
+docs/benchmarks.md):
+- They copy the prompt's example plan into the answer. The example is a separate, earlier turn
+  with its own goal and files, and a step that names the example's file is dropped.
+- They break the JSON (a stray `}` after a step). When the whole answer does not validate, or
+  validates with fewer steps than it holds, the step objects are read one by one.
+- They guess checks: text the file will never hold (`user = owner` for a file of `key=value`
+  lines), or a "check" that does the work (`wc -l a > b`). The planner has seen only the goal, so a
+  check is kept only when its file and text come from the goal or the step's own words, and a
+  command check only when it merely looks (the shell policy runs it without asking, no redirect).
+  Dropped checks are reported; the step then falls back to the checks its words imply.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from json_repair import repair_json
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from smallclaw_tui.llm.base import ModelClient
-from smallclaw_tui.models import ChatMessage, Check, PlanStep, Role
+from smallclaw_tui.models import (
+    ChatMessage,
+    Check,
+    CommandSucceedsCheck,
+    FileContainsCheck,
+    PlanStep,
+    Role,
+)
 
 MIN_STEPS = 2
 MAX_STEPS = 8
 
 SYSTEM = (
     "You plan work for a small assistant that can read, write and edit files, list folders, search "
-    "text and run shell commands in one workspace. Split the goal into 2 to 8 short, concrete steps. "
-    "For each step add checks that prove it is done, when you can name them:\n"
+    "text and run shell commands in one workspace. Split the goal into 2 to 8 short, concrete steps; "
+    "each step does one thing and names its file. For each step add checks that prove it is done, "
+    "using only file names and text that the goal gives:\n"
     '{"kind": "file_exists", "path": "..."}, {"kind": "file_contains", "path": "...", "text": "..."}, '
-    '{"kind": "command_succeeds", "command": "..."}.\n'
-    "Reply with JSON only, like:\n"
-    '{"steps": [{"description": "Create notes.md with a title line", '
-    '"checks": [{"kind": "file_contains", "path": "notes.md", "text": "# Notes"}]}]}'
+    '{"kind": "command_succeeds", "command": "..."} (a command that only looks, like grep -q).\n'
+    "Reply with JSON only, in the same shape as before."
 )
+
+# A worked example, as its own turn: small models copy an inline example into every plan.
+EXAMPLE_GOAL = "Put the word hi in greet.txt, then add a second line bye"
+EXAMPLE_FILE = "greet.txt"
+EXAMPLE_PLAN: dict[str, Any] = {
+    "steps": [
+        {
+            "description": "Write greet.txt with the line 'hi'",
+            "checks": [{"kind": "file_contains", "path": "greet.txt", "text": "hi"}],
+        },
+        {
+            "description": "Add the line 'bye' to greet.txt",
+            "checks": [{"kind": "file_contains", "path": "greet.txt", "text": "bye"}],
+        },
+    ]
+}
 
 
 class _Step(BaseModel):
@@ -49,25 +85,100 @@ class PlanOutcome:
     steps: list[PlanStep] | None
     raw_replies: list[str]
     error: str = ""
+    # What the plan had that could not be trusted, in words for the journal.
+    dropped: list[str] = field(default_factory=list)
 
 
-def _parse(raw: str) -> list[PlanStep]:
+def _answer_text(raw: str) -> str:
     text = raw
     if "</think>" in text:
         text = text.rsplit("</think>", 1)[1]
     start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
     if start < 0:
         raise ValueError("no JSON object in the reply")
-    data = json.loads(repair_json(text[start:]))
+    return text[start:]
+
+
+def _as_step(obj: Any) -> Any:
+    # Small models often write bare strings for steps; accept them as descriptions.
+    return {"description": obj} if isinstance(obj, str) else obj
+
+
+def _whole(text: str) -> list[Any]:
+    data = json.loads(repair_json(text))
     if isinstance(data, list):
         data = {"steps": data}
-    if isinstance(data, dict) and "steps" in data and isinstance(data["steps"], list):
-        # Small models often write bare strings for steps; accept them as descriptions.
-        data["steps"] = [{"description": s} if isinstance(s, str) else s for s in data["steps"]]
-    plan = _Plan.model_validate(data)
-    return [
-        PlanStep(index=i, description=s.description, checks=list(s.checks)) for i, s in enumerate(plan.steps)
-    ]
+    if isinstance(data, dict) and isinstance(data.get("steps"), list):
+        return [_as_step(s) for s in data["steps"]]
+    raise ValueError("the JSON has no list of steps")
+
+
+def _fragments(text: str) -> list[Any]:
+    """Every balanced `{…}` object with a description, read on its own (broken JSON around it)."""
+    found: list[Any] = []
+    i = 0
+    while (start := text.find("{", i)) >= 0:
+        end = _balanced_end(text, start)
+        if end is None:
+            break
+        chunk = text[start:end]
+        try:
+            obj = json.loads(repair_json(chunk))
+        except ValueError:
+            obj = None
+        if isinstance(obj, dict) and isinstance(obj.get("description"), str):
+            found.append(obj)
+            i = end
+        else:
+            i = start + 1
+    return found
+
+
+def _balanced_end(text: str, start: int) -> int | None:
+    depth = 0
+    quoted = escaped = False
+    for j in range(start, len(text)):
+        ch = text[j]
+        if quoted:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                quoted = False
+        elif ch == '"':
+            quoted = True
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+    return None
+
+
+def _validated(raw_steps: list[Any]) -> list[_Step]:
+    return _Plan.model_validate({"steps": raw_steps}).steps
+
+
+def _parse(raw: str) -> list[_Step]:
+    text = _answer_text(raw)
+    whole_error: Exception | None = None
+    try:
+        whole = _whole(text)
+    except ValueError as e:
+        whole, whole_error = [], e
+    pieces = _fragments(text)
+    # A repair that loses steps is silent; the step objects read one by one are not.
+    best = pieces if len(pieces) > len(whole) else whole
+    try:
+        return _validated(best)
+    except ValidationError:
+        if best is pieces and whole:
+            return _validated(whole)
+        if whole_error is not None and not pieces:
+            raise whole_error from None
+        raise
 
 
 def _why(err: Exception) -> str:
@@ -77,9 +188,63 @@ def _why(err: Exception) -> str:
     return str(err)
 
 
-async def make_plan(client: ModelClient, goal: str, *, model: str | None = None) -> PlanOutcome:
+def _norm(text: str) -> str:
+    return " ".join(text.strip().strip("'\"`").split()).casefold()
+
+
+def _in(needle: str, pool: str) -> bool:
+    n = _norm(needle)
+    return bool(n) and n in pool
+
+
+def _check_doubt(check: Check, pool: str, command_ok: Callable[[str], bool]) -> str | None:
+    """Why a planned check cannot be trusted, or None when it can."""
+    if isinstance(check, CommandSucceedsCheck):
+        return None if command_ok(check.command) else "it would need approval or it writes files"
+    if not (_in(check.path, pool) or _in(check.path.rsplit("/", 1)[-1], pool)):
+        return f"{check.path} is not named in the goal or the step"
+    if isinstance(check, FileContainsCheck) and not check.regex and not _in(check.text, pool):
+        return f"the text {check.text!r} is not in the goal or the step"
+    return None
+
+
+def _copied_from_example(description: str, goal: str) -> bool:
+    return _in(EXAMPLE_FILE, _norm(description)) and not _in(EXAMPLE_FILE, _norm(goal))
+
+
+def trusted_plan(
+    steps: list[_Step], goal: str, command_ok: Callable[[str], bool]
+) -> tuple[list[PlanStep], list[str]]:
+    """The steps and checks that can be trusted, and what was dropped (in words)."""
+    dropped: list[str] = []
+    kept: list[PlanStep] = []
+    for s in steps:
+        if _copied_from_example(s.description, goal):
+            dropped.append(f"step {s.description!r}: copied from the prompt's example")
+            continue
+        pool = _norm(goal) + "\n" + _norm(s.description)
+        checks: list[Check] = []
+        for c in s.checks:
+            doubt = _check_doubt(c, pool, command_ok)
+            if doubt is None:
+                checks.append(c)
+            else:
+                dropped.append(f"check {c.describe()!r} of step {len(kept) + 1}: {doubt}")
+        kept.append(PlanStep(index=len(kept), description=s.description, checks=checks))
+    return kept, dropped
+
+
+async def make_plan(
+    client: ModelClient,
+    goal: str,
+    *,
+    model: str | None = None,
+    command_ok: Callable[[str], bool] = lambda _cmd: False,
+) -> PlanOutcome:
     messages = [
         ChatMessage(role=Role.SYSTEM, content=SYSTEM),
+        ChatMessage(role=Role.USER, content=f"Goal: {EXAMPLE_GOAL}"),
+        ChatMessage(role=Role.ASSISTANT, content=json.dumps(EXAMPLE_PLAN)),
         ChatMessage(role=Role.USER, content=f"Goal: {goal}"),
     ]
     raws: list[str] = []
@@ -88,7 +253,10 @@ async def make_plan(client: ModelClient, goal: str, *, model: str | None = None)
         result = await client.chat(messages, None, model=model, think=False)
         raws.append(result.text)
         try:
-            return PlanOutcome(_parse(result.text), raws)
+            steps, dropped = trusted_plan(_parse(result.text), goal, command_ok)
+            if len(steps) < MIN_STEPS:
+                raise ValueError(f"only {len(steps)} usable step(s) after dropping {'; '.join(dropped)}")
+            return PlanOutcome(steps, raws, dropped=dropped)
         except (ValueError, ValidationError) as err:
             error = _why(err)
         messages += [
@@ -97,7 +265,7 @@ async def make_plan(client: ModelClient, goal: str, *, model: str | None = None)
                 role=Role.USER,
                 content=f"That plan is not usable ({error}). Reply with JSON only: "
                 f'{{"steps": [{{"description": "...", "checks": []}}]}} '
-                f"with {MIN_STEPS} to {MAX_STEPS} steps.",
+                f"with {MIN_STEPS} to {MAX_STEPS} steps for the goal: {goal}",
             ),
         ]
     return PlanOutcome(None, raws, error)

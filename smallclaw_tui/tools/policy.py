@@ -23,11 +23,14 @@ _OPERATOR_CHARS = frozenset("();<>|&")
 _REDIRECTS = frozenset({">", ">>"})
 
 
-def is_allowed(command: str, allowlist: list[str], workspace: Path | None = None) -> bool:
+def is_allowed(
+    command: str, allowlist: list[str], workspace: Path | None = None, *, allow_redirects: bool = True
+) -> bool:
     """True when `command` may run without approval under `allowlist`, run in `workspace`.
 
     Pass the workspace whenever it is known: without it, paths are checked by name only and a
-    symlink that leads out of the workspace is not caught.
+    symlink that leads out of the workspace is not caught. `allow_redirects=False` for commands
+    that must only look (checks): a check that writes a file could do the step's work itself.
     """
     if not command.strip():
         return False
@@ -49,7 +52,9 @@ def is_allowed(command: str, allowlist: list[str], workspace: Path | None = None
         word = words[i]
         if word in _REDIRECTS:
             target = words[i + 1] if i + 1 < len(words) else ""
-            if redirected or not current or not redirect_target_is_safe(target, workspace):
+            if not allow_redirects or redirected or not current:
+                return False
+            if not redirect_target_is_safe(target, workspace):
                 return False
             redirected = True
             i += 2

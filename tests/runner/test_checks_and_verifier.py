@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from smallclaw_tui.runner.checks import implied_checks
+from smallclaw_tui.config import ToolSettings
+from smallclaw_tui.models import CommandSucceedsCheck, FileContainsCheck
+from smallclaw_tui.runner.checks import implied_checks, implied_text_checks, quoted_texts, run_check
 from smallclaw_tui.runner.evidence import quote_found
 from smallclaw_tui.runner.verifier import Evidence, _judge, build_question, parse_answer
+from smallclaw_tui.tools.base import ToolContext
 
 WROTE = [Evidence("R1", '[write_file] wrote 5 bytes to a.txt', True)]
 
@@ -112,3 +117,42 @@ def test_quote_pieces_around_an_ellipsis_must_all_be_in_one_source() -> None:
     sources = ["[read_file] a.txt (12 bytes):\nthe answer is 42", "[list_dir] .: 0 folders, 1 files"]
     assert quote_found("a.txt (12 bytes): … the answer is 42", sources)
     assert not quote_found("a.txt (12 bytes) … 1 files", sources)
+
+
+async def test_a_command_check_that_writes_a_file_is_not_run(tmp_path: Path) -> None:
+    # A check only looks; `wc -l data.csv > count.txt` as a "check" would do the step's work.
+    (tmp_path / "data.csv").write_text("a\nb\n")
+    ctx = ToolContext(workspace=tmp_path, settings=ToolSettings(), approver=None)
+    outcome = await run_check(CommandSucceedsCheck(command="wc -l data.csv > count.txt"), ctx)
+    assert not outcome.passed and outcome.needs_approval == "wc -l data.csv > count.txt"
+    assert not (tmp_path / "count.txt").exists()
+    looks = await run_check(CommandSucceedsCheck(command="grep -q b data.csv"), ctx)
+    assert looks.passed, looks.detail
+
+
+@pytest.mark.parametrize(
+    ("description", "texts"),
+    [
+        ("Add the item '- call bob' after '- buy milk' in notes/todo.md", ["- call bob", "- buy milk"]),
+        ("Write hello.sh with the two lines '#!/bin/sh' and 'echo hi'", ["#!/bin/sh", "echo hi"]),
+        ('Change version = "1.4.2" to version = "2.0.0" in pyproject.toml', ["1.4.2", "2.0.0"]),
+        ("Run 'echo hello-bench' and save its output into echo.txt", []),  # a command, not content
+        ("Save the list as `out/list.txt`.", []),  # a path, not content
+        ("Don't touch Bob's notes", []),  # apostrophes, not quotes
+    ],
+)
+def test_quoted_texts_are_the_content_a_step_names(description: str, texts: list[str]) -> None:
+    assert quoted_texts(description) == texts
+
+
+def test_quoted_texts_imply_checks_on_the_one_file_the_step_named_and_wrote() -> None:
+    step = "Add the item '- call bob' after '- buy milk' in notes/todo.md"
+    assert implied_text_checks(step, {"notes/todo.md"}, last_only=False) == [
+        FileContainsCheck(path="notes/todo.md", text="- call bob"),
+        FileContainsCheck(path="notes/todo.md", text="- buy milk"),
+    ]
+    assert implied_text_checks(step, set(), last_only=False) == []  # nothing written: nothing implied
+    change = "Change 'draft' to 'final' in status.txt"
+    assert implied_text_checks(change, {"status.txt"}, last_only=True) == [
+        FileContainsCheck(path="status.txt", text="final")
+    ]

@@ -203,3 +203,26 @@ async def test_a_step_that_adds_must_keep_what_an_earlier_step_checked(workspace
         task = await runner.store.load(task.id)
     assert task.status == TaskStatus.NEEDS_ASSISTANCE
     assert "todo.md does not contain '- buy milk'" in (task.pause_reason or "")
+
+
+async def test_text_a_step_quotes_must_be_in_the_file_even_without_checks(workspace: Path) -> None:
+    # No check names '# Todo'; the step's own words do. A model that leaves it out is not done.
+    def handler(req: ChatRequest) -> Reply:
+        k = kind(req)
+        if k == "verify":
+            return honest_verifier(req)
+        if k == "summary":
+            return Reply(text="ok")
+        if req.tool_results:
+            return Reply(text="DONE")
+        return Reply.tool("write_file", {"path": "todo.md", "content": "- buy milk\n"})
+
+    steps = [
+        PlanStep(index=0, description="Create todo.md with a '# Todo' heading and the item '- buy milk'")
+    ]
+    async with running(workspace, handler) as (runner, _srv, _events):
+        task = await runner.create_task("todo", steps=steps)
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        task = await runner.store.load(task.id)
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
+    assert "todo.md does not contain '# Todo'" in (task.pause_reason or "")

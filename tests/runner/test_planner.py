@@ -1,0 +1,107 @@
+"""The planner's defences against what small models do to a plan (seen on Qwen2.5-Coder 0.5B/1.5B)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from runner_helpers import kind, running
+from test_runner_honest import honest
+
+from smallclaw_tui.models import FileContainsCheck, JournalType, TaskStatus
+from smallclaw_tui.runner.planner import _parse, trusted_plan
+from smallclaw_tui.testing.fake_server import ChatRequest, Reply
+
+
+def _never(_cmd: str) -> bool:
+    return False
+
+
+def test_a_stray_brace_does_not_lose_a_step() -> None:
+    # Qwen2.5-Coder-1.5B: `…]} }, {` after the first step; a whole-answer repair dropped that step.
+    raw = (
+        '```json { "steps": [ { "description": "Create greetings folder", "checks": [] } }, '
+        '{ "description": "Create greetings/hello.txt with Hello", "checks": [] }, '
+        '{ "description": "Create greetings/bye.txt with Bye", "checks": [] } ] }```'
+    )
+    assert [s.description for s in _parse(raw)] == [
+        "Create greetings folder",
+        "Create greetings/hello.txt with Hello",
+        "Create greetings/bye.txt with Bye",
+    ]
+
+
+def test_checks_that_guess_what_the_goal_does_not_say_are_dropped_and_reported() -> None:
+    goal = "In app.cfg rename the key user to owner"
+    steps = _parse(
+        json.dumps(
+            {
+                "steps": [
+                    {
+                        "description": "Rename the key user to owner in app.cfg",
+                        "checks": [
+                            {"kind": "file_contains", "path": "app.cfg", "text": "user = owner"},
+                            {"kind": "file_contains", "path": "app.cfg", "text": "owner"},
+                            {"kind": "file_exists", "path": "notes.md"},
+                            {"kind": "command_succeeds", "command": "wc -l app.cfg > keys.txt"},
+                        ],
+                    },
+                    {"description": "Write the keys of app.cfg into keys.txt", "checks": []},
+                ]
+            }
+        )
+    )
+    plan, dropped = trusted_plan(steps, goal, _never)
+    assert plan[0].checks == [FileContainsCheck(path="app.cfg", text="owner")]
+    assert len(dropped) == 3
+    assert any("'user = owner' is not in the goal" in d for d in dropped)
+    assert any("notes.md is not named" in d for d in dropped)
+    assert any("need approval or it writes" in d for d in dropped)
+
+
+def test_a_step_copied_from_the_prompts_example_is_dropped() -> None:
+    steps = _parse(
+        json.dumps(
+            {
+                "steps": [
+                    {"description": "Write greet.txt with the line 'hi'"},
+                    {"description": "Write list.txt with eggs"},
+                    {"description": "Add soap to list.txt"},
+                ]
+            }
+        )
+    )
+    plan, dropped = trusted_plan(steps, "Write eggs to list.txt, then add soap", _never)
+    assert [s.description for s in plan] == ["Write list.txt with eggs", "Add soap to list.txt"]
+    assert [s.index for s in plan] == [0, 1]
+    assert dropped and "copied from the prompt's example" in dropped[0]
+
+
+async def test_the_runner_journals_what_it_left_out_of_a_plan(workspace: Path) -> None:
+    plan = {
+        "steps": [
+            {
+                "description": "write notes/a.txt",
+                "checks": [{"kind": "file_contains", "path": "notes/a.txt", "text": "# Notes"}],
+            },
+            {"description": "write notes/b.txt", "checks": [{"kind": "file_exists", "path": "notes/b.txt"}]},
+        ]
+    }
+
+    def handler(req: ChatRequest) -> Reply:
+        if kind(req) == "plan":
+            # The worked example is its own earlier turn, before the real goal.
+            users = req.texts("user")
+            assert len(users) == 2 and users[-1] == "Goal: Write two notes"
+            return Reply(text=json.dumps(plan))
+        return honest(req)
+
+    async with running(workspace, handler) as (runner, _srv, _events):
+        task = await runner.create_task("Write two notes")
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        task = await runner.store.load(task.id)
+    assert task.status == TaskStatus.COMPLETE
+    assert task.plan[0].checks == []  # "# Notes" was a guess; step 1 falls back to its implied check
+    notes = [e.content for e in task.journal if e.type == JournalType.NOTE]
+    assert any("'# Notes' is not in the goal or the step; left out" in n for n in notes)
