@@ -160,7 +160,9 @@ def verifier_view(req: ChatRequest) -> VerifierView:
     if m := re.search(r"^Step: (.*)$", text, re.M):
         view.step = m.group(1).strip()
     block = _section(
-        text, "Tool results of this step:\n", ("\n\nChecks run by the system:", "\n\nThe worker says:")
+        text,
+        "Tool results of this step:\n",
+        ("\n\nFiles this step wrote", "\n\nChecks run by the system:", "\n\nThe worker says:"),
     )
     for item in _bullets(block):
         m = _RESULT_LINE.match(item)

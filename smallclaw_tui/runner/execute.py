@@ -7,6 +7,7 @@ start reports as "outcome unknown".
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -269,6 +270,19 @@ class _Executor:
             await self.journal(JournalType.NOTE, f"planner's {why}; left out")
         await self.save()
 
+    async def _written_now(self, step: PlanStep, limit: int = 3) -> list[tuple[str, str | None]]:
+        """The files the step wrote (at most `limit`), as they are now."""
+        out: list[tuple[str, str | None]] = []
+        for path in sorted(self._written_by(step.index))[:limit]:
+            try:
+                text: str | None = await asyncio.to_thread(
+                    (self.s.workspace / path).read_text, encoding="utf-8", errors="replace"
+                )
+            except OSError:
+                text = None
+            out.append((path, text))
+        return out
+
     def _looks_only(self, command: str) -> bool:
         """Would this command run as a check without asking, and only look (no redirect)?"""
         return is_allowed(
@@ -408,6 +422,7 @@ class _Executor:
             )
             await self._reject(step, "no tool call in this step succeeded, so nothing shows the step is done")
             return
+        files = verifier.file_lines(await self._written_now(step))
         try:
             verdict = await self._with_retries(
                 lambda: verifier.ask(
@@ -415,6 +430,7 @@ class _Executor:
                     model=self.s.llm.verifier_model,
                     step=step.description,
                     results=results,
+                    files=files,
                     claim=claim,
                     checks=check_lines,
                     require_evidence=mode == "checks_evidence",

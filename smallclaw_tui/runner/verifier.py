@@ -1,11 +1,12 @@
 """The verifier question: a plain model call, no tools, that must answer YES or NO and cite evidence.
 
-Each tool result of the step (with the call that produced it) and each passing check is shown on
-a labelled line (`R1`, `C1`). The verifier cites a label, a quote, or both; the runner then
-confirms the citation: a label must name a *successful* result or a passing check, a quote must
-occur in one. Small models copy a label far more reliably than a quote, and a label can only
-point at lines the runner itself wrote, so it is no weaker. A malformed answer, a NO, or a YES
-whose citation is not really there all count as NO.
+Each tool result of the step (with the call that produced it), each file it wrote as it is now,
+and each passing check is shown on a labelled line (`R1`, `F1`, `C1`). The verifier cites a
+label, a quote, or both; the runner then confirms the citation: a label must name a successful
+result, a file that exists, or a passing check; a quote must occur in one. Small models copy a
+label far more reliably than a quote, and a label can only point at lines the runner itself
+wrote, so it is no weaker. A malformed answer, a NO, or a YES whose citation is not really there
+all count as NO.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ SYSTEM = (
     "You check whether one step of a task was really done. Judge only from the tool results and "
     "checks shown; what the worker says is a claim, not proof. Reply with exactly three lines:\n"
     "VERDICT: YES or NO\n"
-    "EVIDENCE: the label of the result or check that proves the step is done (like R1 or C1) "
+    "EVIDENCE: the label of the line that proves the step is done (like R1, F1 or C1) "
     "and a short quote from it, or 'none'\n"
     "REASON: one short sentence"
 )
@@ -50,8 +51,8 @@ _LABEL_LINE = re.compile(r"^[\s>*_#-]*(verdict|evidence|reason)[\s*_]*[:=][\s*_]
 _VERDICT = re.compile(r"verdict\s*[:=]\s*(yes|no)\b", re.I)
 _EVIDENCE = re.compile(r"evidence\s*[:=]\s*(.+?)(?=\n\s*reason\s*[:=]|\Z)", re.I | re.S)
 _REASON = re.compile(r"reason\s*[:=]\s*(.+)", re.I)
-_CITED_LABEL = re.compile(r"(?<![A-Za-z0-9])([RC])\s?(\d{1,3})(?![0-9])", re.I)
-_LEADING_LABELS = re.compile(r"^(?:[\s,;:(\[]*[RC]\s?\d{1,3}[\s)\]]*[:,;-]?)+", re.I)
+_CITED_LABEL = re.compile(r"(?<![A-Za-z0-9])([RFC])\s?(\d{1,3})(?![0-9])", re.I)
+_LEADING_LABELS = re.compile(r"^(?:[\s,;:(\[]*[RFC]\s?\d{1,3}[\s)\]]*[:,;-]?)+", re.I)
 _STRICT = (
     "Answer in exactly the three lines VERDICT / EVIDENCE / REASON; the evidence is a label "
     "shown above (like R1) and a short quote from that line."
@@ -72,12 +73,34 @@ def check_lines(passed: list[str]) -> list[Evidence]:
     return [Evidence(f"C{n}", f"check passed: {d}", True) for n, d in enumerate(passed, start=1)]
 
 
+def file_lines(files: list[tuple[str, str | None]], max_chars: int = 400) -> list[Evidence]:
+    """(path, text now or None when gone) of the files the step wrote → F1, F2, …
+
+    The runner reads them itself after the step, so they show what the step really left — the
+    one thing a "wrote 17 bytes" result does not (an item replaced instead of added)."""
+    out: list[Evidence] = []
+    for n, (path, text) in enumerate(files, start=1):
+        if text is None:
+            out.append(Evidence(f"F{n}", f"{path} does not exist now", False))
+            continue
+        cut = len(text) - max_chars
+        shown = text if cut <= 0 else text[:max_chars] + f" … [{cut} chars cut]"
+        out.append(Evidence(f"F{n}", f"{path} now holds: {shown!r}", True))
+    return out
+
+
 def build_question(
-    step: str, results: list[Evidence], checks: list[Evidence], claim: str
+    step: str,
+    results: list[Evidence],
+    checks: list[Evidence],
+    claim: str,
+    files: list[Evidence] | None = None,
 ) -> list[ChatMessage]:
     listed = [f"- {e.label}{'' if e.ok else ' (failed)'}: {e.text}" for e in results]
     parts = [f"Step: {step}", "", "Tool results of this step:"]
     parts += listed or ["- (no tool was called in this step)"]
+    if files:
+        parts += ["", "Files this step wrote, as they are now:", *(f"- {f.label}: {f.text}" for f in files)]
     if checks:
         parts += ["", "Checks run by the system:", *(f"- {c.label}: {c.text}" for c in checks)]
     parts += ["", f"The worker says: {claim.strip()[:600] or '(nothing)'}", "", "Was the step really done?"]
@@ -150,13 +173,15 @@ async def ask(
     checks: list[Evidence],
     claim: str,
     require_evidence: bool,
+    files: list[Evidence] | None = None,
 ) -> Verdict:
     """Ask the YES/NO question; a malformed answer is the verifier's fault, so it is asked once more."""
-    messages = build_question(step, results, checks, claim)
+    files = files or []
+    messages = build_question(step, results, checks, claim, files)
     verdict = Verdict(False, "not asked")
     for attempt in (1, 2):
         result = await client.chat(messages, None, model=model, num_predict=200, think=False)
-        verdict, malformed = _judge(result.text, results + checks, require_evidence)
+        verdict, malformed = _judge(result.text, results + files + checks, require_evidence)
         verdict = Verdict(verdict.yes, verdict.reason, verdict.evidence, verdict.raw, attempt)
         if not malformed:
             return verdict

@@ -8,7 +8,7 @@ from smallclaw_tui.config import ToolSettings
 from smallclaw_tui.models import CommandSucceedsCheck, FileContainsCheck
 from smallclaw_tui.runner.checks import implied_checks, implied_text_checks, quoted_texts, run_check
 from smallclaw_tui.runner.evidence import quote_found
-from smallclaw_tui.runner.verifier import Evidence, _judge, build_question, parse_answer
+from smallclaw_tui.runner.verifier import Evidence, _judge, build_question, file_lines, parse_answer
 from smallclaw_tui.tools.base import ToolContext
 
 WROTE = [Evidence("R1", '[write_file] wrote 5 bytes to a.txt', True)]
@@ -156,3 +156,15 @@ def test_quoted_texts_imply_checks_on_the_one_file_the_step_named_and_wrote() ->
     assert implied_text_checks(change, {"status.txt"}, last_only=True) == [
         FileContainsCheck(path="status.txt", text="final")
     ]
+
+
+def test_the_verifier_sees_the_files_the_step_wrote_as_they_are_now() -> None:
+    files = file_lines([("notes/todo.md", "# Todo\n- call bob\n"), ("gone.txt", None)])
+    question = build_question("add an item", [], [], "DONE", files)[1].content
+    assert "Files this step wrote, as they are now:" in question
+    assert "- F1: notes/todo.md now holds: '# Todo\\n- call bob\\n'" in question
+    assert "gone.txt does not exist now" in question
+    verdict, _ = _judge("VERDICT: YES\nEVIDENCE: F2\nREASON: ok", files, require_evidence=True)
+    assert not verdict.yes  # a file that is gone proves nothing
+    verdict, _ = _judge("VERDICT: YES\nEVIDENCE: F1\nREASON: ok", files, require_evidence=True)
+    assert verdict.yes
