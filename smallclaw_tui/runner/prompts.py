@@ -37,6 +37,11 @@ def _tool_lines(entries: list[JournalEntry], max_chars: int) -> list[str]:
     return list(reversed(lines))
 
 
+def _since_last_retry(entries: list[JournalEntry]) -> list[JournalEntry]:
+    last = max((i for i, e in enumerate(entries) if e.type == JournalType.RETRY), default=-1)
+    return entries[last + 1 :]
+
+
 def step_prompt(task: Task, *, recent_chars: int = 1500) -> str:
     step = task.active_step
     assert step is not None
@@ -46,7 +51,11 @@ def step_prompt(task: Task, *, recent_chars: int = 1500) -> str:
     parts += [f"{_MARK[s.status]} {s.index + 1}. {s.description}" for s in task.plan]
     parts += ["", f"Current step ({n} of {total}): {step.description}"]
     if step.checks:
-        parts.append("Done when: " + "; ".join(c.describe() for c in step.checks))
+        # Not "Done when: command X succeeds": small models then run the check instead of the step.
+        parts.append(
+            "Afterwards the runner checks (do not run these yourself): "
+            + "; ".join(c.describe() for c in step.checks)
+        )
     if rc.recap:
         parts += ["", "Earlier steps:", *(f"- {r}" for r in rc.recap[-4:])]
     if rc.user_notes:
@@ -60,10 +69,15 @@ def step_prompt(task: Task, *, recent_chars: int = 1500) -> str:
             f"Warning: the runner stopped while {c.name} {c.arguments} was running; its outcome "
             "is unknown. Check the result before repeating it.",
         ]
-    recent = _tool_lines([e for e in task.journal if e.step == task.current_step], recent_chars)
+    entries = [e for e in task.journal if e.step == task.current_step]
+    recent = _tool_lines(entries, recent_chars)
     if recent:
         parts += ["", "Tool results so far in this step:", *recent]
-    if recent:
+    if rc.verifier_feedback and not _tool_lines(_since_last_retry(entries), recent_chars):
+        # After a rejection the old results are still listed; without this the model reads them as
+        # done and says DONE again (Qwen2.5-Coder-1.5B did, every time).
+        parts += ["", f"Those results did not finish step {n}. Call the tool that fixes it now."]
+    elif recent:
         parts += [
             "",
             f"If these results show step {n} is done, reply DONE: and what you did; "

@@ -226,3 +226,45 @@ async def test_text_a_step_quotes_must_be_in_the_file_even_without_checks(worksp
         task = await runner.store.load(task.id)
     assert task.status == TaskStatus.NEEDS_ASSISTANCE
     assert "todo.md does not contain '# Todo'" in (task.pause_reason or "")
+
+
+async def test_blocked_after_its_own_bad_call_is_a_failed_try_not_a_call_for_help(workspace: Path) -> None:
+    # Qwen2.5-Coder-1.5B called a `copy_file` tool that does not exist, then said BLOCKED.
+    def handler(req: ChatRequest) -> Reply:
+        k = kind(req)
+        if k == "verify":
+            return honest_verifier(req)
+        if k == "summary":
+            return Reply(text="ok")
+        if req.tool_results:
+            last = req.tool_results[-1]
+            return Reply(text="BLOCKED: no such tool" if "unknown tool" in last else "DONE")
+        if "not accepted" in req.last_user_text:
+            return Reply.tool("write_file", {"path": "b.txt", "content": "x\n"})
+        return Reply.tool("copy_file", {"path": "a.txt", "destination": "b.txt"})
+
+    steps = [PlanStep(index=0, description="Copy a.txt to b.txt", checks=[FileExistsCheck(path="b.txt")])]
+    async with running(workspace, handler) as (runner, srv, _events):
+        task = await runner.create_task("copy", steps=steps)
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        task = await runner.store.load(task.id)
+    assert task.status == TaskStatus.COMPLETE
+    retry = [r.last_user_text for r in srv.chat_requests if kind(r) == "step"][-1]
+    assert "you said BLOCKED after your own call failed (unknown tool 'copy_file'" in retry
+    assert retry.rstrip().endswith("Call the tool that fixes it now.")
+
+
+async def test_a_real_block_still_asks_for_help_at_once(workspace: Path) -> None:
+    def handler(req: ChatRequest) -> Reply:
+        if req.tool_results:
+            return Reply(text="BLOCKED: missing.txt does not exist")
+        return Reply.tool("read_file", {"path": "missing.txt"})
+
+    steps = [PlanStep(index=0, description="Read missing.txt")]
+    async with running(workspace, handler) as (runner, srv, _events):
+        task = await runner.create_task("read", steps=steps)
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        task = await runner.store.load(task.id)
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
+    assert "the model says it is blocked" in (task.pause_reason or "")
+    assert sum(1 for r in srv.chat_requests if kind(r) == "step") == 2  # one round, no retry
