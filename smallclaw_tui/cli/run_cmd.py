@@ -48,7 +48,9 @@ async def _run(settings: Settings, *, until_idle: bool) -> int:
         telegram = await maybe_start_telegram(settings, runner)
         if telegram is not None:
             print(telegram.describe(), flush=True)
-        for p in runner.problems:
+            if telegram.restored:
+                print(f"telegram: {telegram.restored} message(s) from an earlier run to send", flush=True)
+        for p in runner.problems:  # the adapter logs its own (unreadable outbox files)
             print(f"smallclaw: quarantined {printable(str(p))}", file=sys.stderr)
         print(
             f"runner started in {settings.workspace} with {settings.llm.model} at {settings.llm.base_url}",
@@ -66,8 +68,16 @@ async def _run(settings: Settings, *, until_idle: bool) -> int:
         await runner.stop()
         if telegram is not None:
             # After the runner, so a task that finished just before --until-idle returned still
-            # gets its message out (within the adapter's grace; what misses it is journaled).
+            # gets its message out (within the adapter's grace). What misses it waits in
+            # .localclaw/outbox/ and goes out at the next start; the task journal says so.
             await telegram.stop()
+            if telegram.left_queued:
+                print(
+                    f"telegram: {telegram.left_queued} message(s) not sent yet "
+                    f"({printable(telegram.last_error or 'Telegram did not answer in time')}); "
+                    "queued for the next start",
+                    flush=True,
+                )
         await deps.client.aclose()
     counts: dict[str, int] = {}
     for t in runner.tasks.values():

@@ -6,6 +6,9 @@ Off unless ``telegram.token`` is set. Front ends start it next to the runner:
     ...
     await adapter.stop()                                      # after runner.stop(), if not None
 
+Task deliveries Telegram has not taken yet wait in `.localclaw/outbox/` and go out at the next
+start, so a stop during an outage loses nothing (see :mod:`smallclaw_tui.telegram.spool`).
+
 Importing this package does not import python-telegram-bot; that happens only when a token is
 configured, so a plain `smallclaw` run does not pay for it.
 """

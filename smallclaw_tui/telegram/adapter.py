@@ -5,7 +5,9 @@ Three background jobs, none of which the runner ever waits on:
 - the *consumer* reads the event bus and turns "done", "needs you" and "failed" into messages,
   once per episode (a repeat of the same news is dropped until the task is resumed);
 - the *outbox* sends them in order, retrying through outages and 429s, and writes a ``delivery``
-  journal entry per outcome (see :mod:`smallclaw_tui.telegram.outbox`);
+  journal entry per outcome (see :mod:`smallclaw_tui.telegram.outbox`). Task deliveries wait on
+  disk in `.localclaw/outbox/` until their outcome is journaled, so what an outage (or a stop)
+  kept from going out is sent at the next start (see :mod:`smallclaw_tui.telegram.spool`);
 - the *poller* long-polls ``getUpdates`` and answers allowlisted users only. Anyone else gets
   silence: no reply, no "not allowed", nothing that tells them the bot is alive.
 """
@@ -14,10 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import random
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters, Update, User
@@ -39,9 +43,12 @@ from smallclaw_tui.runner.events import (
 )
 from smallclaw_tui.runner.execute import UNREACHABLE_PREFIX
 from smallclaw_tui.runner.runner import BackgroundTaskRunner
+from smallclaw_tui.store.journal import read_journal
+from smallclaw_tui.store.quarantine import QuarantineReport
 from smallclaw_tui.telegram.commands import Commands, Incoming
-from smallclaw_tui.telegram.outbox import Outbox, Outgoing, TelegramTuning
+from smallclaw_tui.telegram.outbox import Outbox, Outcome, Outgoing, TelegramTuning
 from smallclaw_tui.telegram.redact import protect_token, redact
+from smallclaw_tui.telegram.spool import OutboxStore, new_outbox_id
 from smallclaw_tui.telegram.text import (
     clip,
     completion_text,
@@ -64,6 +71,22 @@ def _clipped(text: str) -> Compose:
     return lambda budget: clip(text, budget)
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:16]
+
+
+def _after(stamp: object, since: datetime | None) -> bool:
+    """Whether an ISO time from a journal entry is at or after `since` (always, without `since`)."""
+    if since is None:
+        return True
+    if not isinstance(stamp, str):
+        return False
+    try:
+        return datetime.fromisoformat(stamp) >= since
+    except (ValueError, TypeError):  # TypeError: a naive time against an aware one
+        return False
+
+
 def bot_base_url(configured: str | None) -> str:
     """python-telegram-bot appends the token to `base_url` unless it holds ``{token}``."""
     if not configured:
@@ -78,7 +101,10 @@ class TelegramAdapter:
     """Start with :meth:`start`, stop with :meth:`stop`; both are safe to call when Telegram is down.
 
     `state` is "stopped", "connecting", "online", "offline" or "token rejected"; `last_error` says
-    why when it is not online (the token never appears in either).
+    why when it is not online (the token never appears in either). After :meth:`start`,
+    `restored` counts the deliveries an earlier run left in the outbox (queued again) and
+    `problems` lists outbox files that could not be read (moved to quarantine); after
+    :meth:`stop`, `left_queued` counts the deliveries left in the outbox for the next start.
     """
 
     def __init__(
@@ -103,7 +129,9 @@ class TelegramAdapter:
             request=self._http(pool=2),
             get_updates_request=self._http(pool=1),
         )
-        self._outbox = Outbox(self._send, self._record, self.tuning, rng=self._rng)
+        data_dir = runner.store.data_dir
+        self.outbox_store = OutboxStore(data_dir / "outbox", runner.store.quarantine_dir)
+        self._outbox = Outbox(self._send, self._record, self.tuning, store=self.outbox_store, rng=self._rng)
         self._commands = Commands(runner)
         self._me: User | None = None
         self._offset: int | None = None
@@ -115,6 +143,9 @@ class TelegramAdapter:
         self._strangers_noted: set[int] = set()
         self.state = "stopped"
         self.last_error: str | None = None
+        self.restored = 0
+        self.left_queued = 0
+        self.problems: list[QuarantineReport] = []
 
     def _http(self, *, pool: int) -> HTTPXRequest:
         t = self.tuning.request_timeout_s
@@ -142,6 +173,7 @@ class TelegramAdapter:
         """Begin listening to the bus and polling Telegram. Returns at once; never raises for the network."""
         if self.running:
             return
+        await self._restore()  # before new news: what an earlier run left goes out first
         self._sub = self.runner.bus.subscribe()
         self._consumer = asyncio.create_task(self._consume(self._sub), name="telegram-events")
         self._outbox.start()
@@ -155,50 +187,111 @@ class TelegramAdapter:
         if not self.running:
             return
         grace = self.tuning.stop_grace_s if grace_s is None else grace_s
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+
+        def left() -> float:  # every step shares one grace, so the stop stays bounded
+            return max(0.0, deadline - loop.time())
+
         poller, self._poller = self._poller, None
         if poller is not None:
             poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await poller
-        if self._offset is not None and self.state == "online":
-            # Telegram forgets updates only when a later getUpdates names a higher offset. Without
-            # this, the last batch handled before stopping (a /new, say) would run again next start.
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(
-                    self._bot.get_updates(offset=self._offset, timeout=0, limit=1), timeout=grace
-                )
         # Closing the subscription lets the consumer finish the events already published (the
-        # runner's last "needs you" before shutdown, say) and then end.
+        # runner's last "needs you" before shutdown, say) and then end. That work is local (a
+        # small file per message), so it gets a moment even when the grace is spent.
         if self._sub is not None:
             self._sub.close()
         if self._consumer is not None:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._consumer, timeout=grace)
+                await asyncio.wait_for(self._consumer, timeout=max(left(), min(grace, 1.0)))
             self._consumer = None
-        for item in await self._outbox.close(grace):
-            if item.task_id is not None:
-                item.last_error = "not sent before smallclaw stopped" + (
-                    f" (last error: {item.last_error})" if item.last_error else ""
+        if self._offset is not None and self.state == "online" and left() > 0:
+            # Telegram forgets updates only when a later getUpdates names a higher offset. Without
+            # this, the last batch handled before stopping (a /new, say) would run again next start.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(
+                    self._bot.get_updates(offset=self._offset, timeout=0, limit=1), timeout=left()
                 )
-                await self._record(item, False, False)
+        for item in await self._outbox.close(left()):
+            try:
+                await self._left_at_stop(item)
+            except Exception as e:  # the stop must finish
+                log.error("telegram: could not record an unsent message: %s", redact(repr(e)))
         with contextlib.suppress(Exception):
             await self._bot.shutdown()
         self.state = "stopped"
+
+    async def _left_at_stop(self, item: Outgoing) -> None:
+        if item.task_id is None:
+            log.info("telegram: an answer to chat %s was not sent before smallclaw stopped", item.chat_id)
+            return
+        if item.persisted:
+            # Safe on disk: the next start sends it. Said once in the journal, not at every stop.
+            self.left_queued += 1
+            if not item.reported_queued:
+                item.reported_queued = True
+                await self._record(item, "queued")
+            await self._outbox.save(item)  # attempts, last error and parts sent, as they are now
+            return
+        item.last_error = "not sent before smallclaw stopped" + (
+            f" (last error: {item.last_error})" if item.last_error else ""
+        )
+        await self._record(item, "failed")
+
+    async def _restore(self) -> None:
+        """Queue again what an earlier run left in the outbox; never raises (the disk is not Telegram)."""
+        try:
+            loaded = await self.outbox_store.load()
+        except Exception as e:
+            log.error("telegram: could not read the outbox %s: %s", self.outbox_store.folder, redact(repr(e)))
+            return
+        for report in loaded.problems:
+            log.warning("telegram: quarantined %s", report)
+        for note in loaded.notes:
+            log.warning("telegram: outbox: %s", note)
+        self.problems.extend(loaded.problems)
+        finished: dict[str, set[str]] = {}
+        for item in loaded.items:
+            task_id = item.task_id or ""
+            if task_id not in finished:
+                finished[task_id] = await self._recorded_outcomes(task_id)
+            if item.id in finished[task_id]:
+                # Its outcome is journaled; only removing the file was left when smallclaw stopped.
+                await self.outbox_store.remove(item)
+                continue
+            self._outbox.restore(item)
+            self.restored += 1
+        if self.restored:
+            log.info("telegram: %d message(s) from an earlier run queued again", self.restored)
+
+    async def _recorded_outcomes(self, task_id: str) -> set[str]:
+        """Outbox ids whose final outcome (delivered or failed) is in `task_id`'s journal."""
+        read = await read_journal(self.runner.store.journal_path(task_id))
+        return {
+            str(e.detail["outbox_id"])
+            for e in read.entries
+            if e.type == JournalType.DELIVERY
+            and e.detail.get("channel") == "telegram"
+            and e.detail.get("outcome") in ("delivered", "failed")
+            and e.detail.get("outbox_id")
+        }
 
     # --- outbound -------------------------------------------------------------------------------
 
     async def _consume(self, sub: Subscription) -> None:
         async for event in sub:
             try:
-                self._on_event(event)
+                await self._on_event(event)
             except Exception as e:  # one odd event must not end deliveries
                 log.error("telegram: could not handle %s: %s", type(event).__name__, redact(repr(e)))
 
-    def _on_event(self, event: RunnerEvent) -> None:
+    async def _on_event(self, event: RunnerEvent) -> None:
         if isinstance(event, TaskCompleted):
             task = self.runner.tasks.get(event.task_id)
             summary = event.summary
-            self._notify(
+            await self._notify(
                 event.task_id,
                 "complete",
                 "complete",
@@ -208,19 +301,20 @@ class TelegramAdapter:
             reason = event.reason
             # The unreachable reason quotes the last transport error, which differs every retry.
             same = UNREACHABLE_PREFIX if reason.startswith(UNREACHABLE_PREFIX) else reason
-            key = f"needs:{same}\x00{event.pending_command or ''}"
+            # Journaled with each delivery (dedupe across restarts): a digest, not the whole reason.
+            key = "needs:" + _digest(f"{same}\x00{event.pending_command or ''}")
             task = self.runner.tasks.get(event.task_id)
             text = needs_assistance_text(task, event.task_id, reason, event.pending_command)
-            self._notify(event.task_id, "needs_assistance", key, _clipped(text))
+            await self._notify(event.task_id, "needs_assistance", key, _clipped(text))
         elif isinstance(event, TaskFailed):
             task = self.runner.tasks.get(event.task_id)
             text = failed_text(task, event.task_id, event.reason)
-            self._notify(event.task_id, "failed", "failed", _clipped(text))
+            await self._notify(event.task_id, "failed", "failed", _clipped(text))
         elif isinstance(event, TaskUpdated) and event.task.status == TaskStatus.FAILED:
             # The runner marks a task failed without a TaskFailed event when its executor crashes.
             task = event.task
             text = failed_text(task, task.id, task.pause_reason or "failed")
-            self._notify(task.id, "failed", "failed", _clipped(text))
+            await self._notify(task.id, "failed", "failed", _clipped(text))
         elif (
             isinstance(event, JournalAppended)
             and event.entry.type == JournalType.RESUME
@@ -250,16 +344,45 @@ class TelegramAdapter:
             return self.settings.allowed_user_ids[0]
         return None
 
-    def _notify(self, task_id: str, kind: str, key: str, make: Compose) -> None:
+    async def _notify(self, task_id: str, kind: str, key: str, make: Compose) -> None:
         chat = self.destination(self.runner.tasks.get(task_id))
         if chat is None:
             log.debug("telegram: no chat to tell about task %s (set telegram.chat_id)", task_id)
             return
-        seen = self._sent_keys.setdefault(task_id, set())
+        seen = await self._keys_for(task_id)
         if key in seen:
             return
         seen.add(key)
-        self._outbox.put(Outgoing(chat_id=chat, parts=self._fit(make), kind=kind, task_id=task_id))
+        parts = [redact(p) for p in self._fit(make)]
+        await self._outbox.put(
+            Outgoing(chat_id=chat, parts=parts, kind=kind, task_id=task_id, id=new_outbox_id(), key=key)
+        )
+
+    async def _keys_for(self, task_id: str) -> set[str]:
+        """The news about `task_id` already sent (or on its way) in this episode.
+
+        Known in memory once seen; the first time in a process it is read back from the task's
+        journal (every delivery entry names its news) and the outbox, so a restart does not send
+        the same news again. An episode ends with a person's resume.
+        """
+        seen = self._sent_keys.get(task_id)
+        if seen is not None:
+            return seen
+        keys: set[str] = set()
+        since: datetime | None = None
+        read = await read_journal(self.runner.store.journal_path(task_id))
+        for e in read.entries:
+            if e.type == JournalType.RESUME and not e.detail.get("auto"):
+                keys.clear()
+                since = e.t
+            elif e.type == JournalType.DELIVERY and e.detail.get("channel") == "telegram":
+                key, queued_at = e.detail.get("key"), e.detail.get("queued_at")
+                if isinstance(key, str) and key and _after(queued_at, since):
+                    keys.add(key)
+        for item in self._outbox.pending(task_id):
+            if since is None or item.created_at >= since:
+                keys.add(item.key)
+        return self._sent_keys.setdefault(task_id, keys)
 
     async def _send(self, item: Outgoing, text: str) -> int:
         first = not item.sent_ids
@@ -281,24 +404,39 @@ class TelegramAdapter:
                 self._needs_you.popitem(last=False)
         return int(message.message_id)
 
-    async def _record(self, item: Outgoing, ok: bool, retrying: bool) -> None:
+    async def _task(self, task_id: str) -> Task | None:
+        task = self.runner.tasks.get(task_id)
+        if task is not None:
+            return task
+        try:  # not loaded by this runner (not started yet): its journal file still takes the entry
+            return await self.runner.store.load(task_id, with_journal=False)
+        except LookupError:
+            return None
+
+    async def _record(self, item: Outgoing, outcome: Outcome) -> None:
         """Journal a delivery outcome on the runner's live task object and tell the bus."""
         if item.task_id is None:
-            if not ok and not retrying:
+            if outcome == "failed":
                 log.warning("telegram: could not answer in chat %s: %s", item.chat_id, item.last_error)
             return
-        task = self.runner.tasks.get(item.task_id)
+        task = await self._task(item.task_id)
         if task is None:
             return
+        ok = outcome == "delivered"
         n = len(item.parts)
         what = f"{n} messages" if n > 1 else "1 message"
-        if ok:
+        if outcome == "delivered":
             content = (
                 f"telegram: delivered {item.kind} to chat {item.chat_id} ({what}, {item.attempts} attempt(s))"
             )
-        elif retrying:
+        elif outcome == "retrying":
             content = (
                 f"telegram: {item.kind} not delivered yet, retrying in the background: {item.last_error}"
+            )
+        elif outcome == "queued":
+            content = (
+                f"telegram: {item.kind} not sent before smallclaw stopped; queued for the next start"
+                + (f" (last error: {item.last_error})" if item.last_error else "")
             )
         else:
             content = (
@@ -308,20 +446,27 @@ class TelegramAdapter:
         detail: dict[str, Any] = {
             "channel": "telegram",
             "ok": ok,
+            "outcome": outcome,
             "kind": item.kind,
             "chat_id": item.chat_id,
             "attempts": item.attempts,
             "parts": n,
             "message_ids": list(item.sent_ids),
+            "key": item.key,
+            "queued_at": item.created_at.isoformat(),
         }
-        if retrying:
+        if item.id is not None:
+            detail["outbox_id"] = item.id
+        if outcome in ("retrying", "queued"):
             detail["retrying"] = True
+        if outcome == "queued":
+            detail["queued"] = True
         if item.last_error and not ok:
-            detail["error"] = item.last_error
+            detail["error"] = redact(item.last_error)
         entry = JournalEntry(type=JournalType.DELIVERY, content=redact(content), detail=detail)
         await self.runner.store.append_journal(task, entry)
         self.runner.bus.publish(JournalAppended(task.id, entry))
-        if not retrying:
+        if outcome in ("delivered", "failed"):
             self.runner.bus.publish(Delivered(task.id, "telegram", ok, entry.content))
 
     # --- inbound --------------------------------------------------------------------------------
@@ -422,6 +567,6 @@ class TelegramAdapter:
         answer = await self._commands.answer(incoming, bot_username=self._me.username if self._me else None)
         if answer:
             parts = self._fit(_clipped(answer))
-            self._outbox.put(
+            await self._outbox.put(
                 Outgoing(chat_id=msg.chat.id, parts=parts, kind="reply", reply_to=msg.message_id)
             )

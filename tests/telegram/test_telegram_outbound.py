@@ -232,6 +232,8 @@ async def test_stop_journals_what_could_not_be_sent(runner: BackgroundTaskRunner
     first, last = deliveries(runner.tasks[task.id])
     assert first.detail["retrying"] is True and first.detail["ok"] is False
     assert last.detail["ok"] is False and "not sent before smallclaw stopped" in last.content
+    # Not lost: it waits in the outbox for the next start (see test_telegram_durable_outbox.py).
+    assert last.detail["queued"] is True and "queued for the next start" in last.content
 
 
 async def test_no_token_means_no_adapter(runner: BackgroundTaskRunner) -> None:
