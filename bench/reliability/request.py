@@ -66,6 +66,7 @@ class StepView:
     earlier: list[str] = field(default_factory=list)
     turn: list[Exchange] = field(default_factory=list)
     prompt: str = ""
+    nudged: bool = False  # the runner asked again after a reply without a tool call
 
     @property
     def new_turn(self) -> bool:
@@ -120,7 +121,12 @@ def _bullets(block: str) -> list[str]:
 
 def step_view(req: ChatRequest) -> StepView:
     msgs = req.messages
-    user_at = max((i for i, m in enumerate(msgs) if m.get("role") == "user"), default=-1)
+    # The step prompt is the last user message stating the goal; a nudge ("You called no tool…")
+    # may follow it within the same turn.
+    prompts = [
+        i for i, m in enumerate(msgs) if m.get("role") == "user" and str(m.get("content")).startswith("Goal:")
+    ]
+    user_at = prompts[-1] if prompts else -1
     prompt = str(msgs[user_at].get("content") or "") if user_at >= 0 else ""
     view = StepView(prompt=prompt)
     if m := re.search(r"^Goal: (.*)$", prompt, re.M):
@@ -136,7 +142,9 @@ def step_view(req: ChatRequest) -> StepView:
     pending: list[tuple[str, dict[str, Any]]] = []
     for msg in msgs[user_at + 1 :]:
         role = msg.get("role")
-        if role == "assistant":
+        if role == "user":
+            view.nudged = True
+        elif role == "assistant":
             for tc in msg.get("tool_calls") or []:
                 fn = tc.get("function") or {}
                 args = fn.get("arguments")

@@ -107,6 +107,16 @@ class UsageInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class Nudged:
+    """The model answered without calling a tool; ``nudge`` went back to it once, same turn."""
+
+    session_key: str
+    reply: str
+    nudge: str
+    round: int
+
+
+@dataclass(frozen=True, slots=True)
 class TurnFinished:
     session_key: str
     stop_reason: StopReason
@@ -123,6 +133,7 @@ TurnEvent = (
     | ToolStarted
     | ToolFinished
     | LoopNotice
+    | Nudged
     | ContextInfo
     | UsageInfo
     | TurnFinished

@@ -29,6 +29,7 @@ from smallclaw_tui.agent.events import (
     AssistantReply,
     ContextInfo,
     LoopNotice,
+    Nudged,
     StopReason,
     TextChunk,
     ThinkingChunk,
@@ -77,6 +78,8 @@ class TurnResult:
     dropped_messages: int = 0
     # The server counted some request at num_ctx: the model may not have seen all of it.
     truncated: bool = False
+    # The model answered without a tool call and was asked once more (``nudge``).
+    nudged: bool = False
 
 
 class ChatSession:
@@ -156,8 +159,14 @@ class ChatSession:
         *,
         send_history: bool = True,
         record_as: str | None = None,
+        nudge: str | None = None,
     ) -> TurnResult:
         """Run one turn and return how it ended.
+
+        ``nudge``: when the model's reply calls no tool and no tool was called yet this turn, this
+        text goes back to it once as a user message, and its next reply counts. The runner uses it
+        when a step needs work done: small models answer "DONE" without doing anything, and a
+        second ask in the same turn costs one model call instead of a whole rejected round.
 
         ``user_text`` None continues from the history as it is (after an approval, or to retry
         after a transport error; see :attr:`mid_turn`). The runner sends a fully built step
@@ -170,7 +179,9 @@ class ChatSession:
             # The store may have gained messages meanwhile (a finished task's summary delivered here).
             await self.load()
             try:
-                result = await self._turn(user_text, send_history=send_history, record_as=record_as)
+                result = await self._turn(
+                    user_text, send_history=send_history, record_as=record_as, nudge=nudge
+                )
             except BaseException:
                 self._close_dangling_calls("not run: the turn was interrupted")
                 # Keep the original error; a store problem is reported by the store itself.
@@ -182,7 +193,9 @@ class ChatSession:
 
     # --- the turn ------------------------------------------------------------------------------
 
-    async def _turn(self, user_text: str | None, *, send_history: bool, record_as: str | None) -> TurnResult:
+    async def _turn(
+        self, user_text: str | None, *, send_history: bool, record_as: str | None, nudge: str | None
+    ) -> TurnResult:
         if self._shared_guard is None:
             self._turn_guard = LoopGuard(self.settings)
         guard = self._turn_guard
@@ -223,6 +236,11 @@ class ChatSession:
             if visible:
                 result.text = visible
             if not calls:
+                if nudge is not None and not result.nudged and not result.tool_calls:
+                    result.nudged = True
+                    self._messages.append(ChatMessage(role=Role.USER, content=nudge))
+                    await self._emit(Nudged(self.key, visible, nudge, round_no))
+                    continue
                 result.stop_reason = "done"
                 result.text = visible
                 break

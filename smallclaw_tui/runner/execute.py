@@ -17,6 +17,7 @@ from typing import TypeVar
 from smallclaw_tui.agent.events import (
     ContextInfo,
     LoopNotice,
+    Nudged,
     TextChunk,
     ToolFinished,
     ToolStarted,
@@ -41,7 +42,7 @@ from smallclaw_tui.models import (
     TaskStatus,
     utcnow,
 )
-from smallclaw_tui.runner import planner, verifier
+from smallclaw_tui.runner import planner, prompts, verifier
 from smallclaw_tui.runner.backoff import delays
 from smallclaw_tui.runner.checks import implied_checks, implied_text_checks, run_checks
 from smallclaw_tui.runner.control import TaskControl
@@ -312,6 +313,7 @@ class _Executor:
             rc.in_flight_tool_call = None  # the prompt told the model; do not repeat the warning
 
         record = f"[round {task.rounds}] step {step.index + 1}: {step.description}"
+        ask_again = prompts.nudge(task) if prompts.needs_a_call(task) else None
         started = False
 
         async def attempt() -> TurnResult:
@@ -321,7 +323,7 @@ class _Executor:
             if started and self.session.mid_turn:
                 return await self.session.run_turn(None, send_history=False)
             started = True
-            return await self.session.run_turn(prompt, send_history=False, record_as=record)
+            return await self.session.run_turn(prompt, send_history=False, record_as=record, nudge=ask_again)
 
         try:
             result = await self._with_retries(attempt)
@@ -388,12 +390,18 @@ class _Executor:
         """
         calls: dict[str, str] = {}
         pairs: list[tuple[str, str, bool]] = []
-        for e in self._step_entries(step):
+        entries = [e for e in self.task.journal if e.step == step.index]
+        this_try = max((i for i, e in enumerate(entries) if e.type == JournalType.RETRY), default=-1) + 1
+        for i, e in enumerate(entries):
             call_id = str(e.detail.get("call_id") or "")
             if e.type == JournalType.TOOL_CALL:
                 calls[call_id] = e.content
-            else:
-                pairs.append((calls.pop(call_id, ""), e.content, e.detail.get("ok") is True))
+            elif e.type == JournalType.TOOL_RESULT:
+                ok = e.detail.get("ok") is True
+                # Failures of earlier tries are history: shown, a small verifier reads them as
+                # "the step failed" even when this try fixed it (Qwen2.5-Coder-1.5B did).
+                if ok or i >= this_try:
+                    pairs.append((calls.pop(call_id, ""), e.content, ok))
         return verifier.result_lines(pairs)
 
     def _checks_for(self, step: PlanStep) -> list[Check]:
@@ -671,6 +679,11 @@ class _Executor:
             await self.save()
             self.deps.bus.publish(ToolCallFinished(task.id, event.call, event.result.ok, out))
             self._set_activity(f"{event.call.name}: {' '.join(out.split())[:80]}")
+        elif isinstance(event, Nudged):
+            await self.journal(
+                JournalType.MODEL, event.reply[:4000] or "(an empty reply)", nudged=True
+            )
+            await self.journal(JournalType.NOTE, f"no tool was called; asked again: {event.nudge}")
         elif isinstance(event, LoopNotice):
             await self.journal(JournalType.LOOP, f"{event.action}: {event.message}", pattern=event.pattern)
         elif isinstance(event, TextChunk):

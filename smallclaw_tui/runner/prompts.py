@@ -42,6 +42,23 @@ def _since_last_retry(entries: list[JournalEntry]) -> list[JournalEntry]:
     return entries[last + 1 :]
 
 
+def needs_a_call(task: Task) -> bool:
+    """Has this try of the step nothing to show yet? (No tool result in the step, or none since
+    its last rejection.) Then the model must call a tool before a DONE can mean anything."""
+    entries = [e for e in task.journal if e.step == task.current_step]
+    if task.resume_context.verifier_feedback:
+        entries = _since_last_retry(entries)
+    return not any(e.type == JournalType.TOOL_RESULT for e in entries)
+
+
+def nudge(task: Task) -> str:
+    """Said once in the same turn when the model answers such a try without calling a tool."""
+    return (
+        f"You called no tool, so nothing is done yet. Call the tool that does step "
+        f"{task.current_step + 1} now."
+    )
+
+
 def step_prompt(task: Task, *, recent_chars: int = 1500) -> str:
     step = task.active_step
     assert step is not None
@@ -73,7 +90,7 @@ def step_prompt(task: Task, *, recent_chars: int = 1500) -> str:
     recent = _tool_lines(entries, recent_chars)
     if recent:
         parts += ["", "Tool results so far in this step:", *recent]
-    if rc.verifier_feedback and not _tool_lines(_since_last_retry(entries), recent_chars):
+    if recent and needs_a_call(task):
         # After a rejection the old results are still listed; without this the model reads them as
         # done and says DONE again (Qwen2.5-Coder-1.5B did, every time).
         parts += ["", f"Those results did not finish step {n}. Call the tool that fixes it now."]

@@ -13,6 +13,7 @@ from smallclaw_tui.agent.events import (
     AssistantReply,
     ContextInfo,
     LoopNotice,
+    Nudged,
     TextChunk,
     ThinkingChunk,
     ToolFinished,
@@ -534,3 +535,34 @@ async def test_openai_protocol_round_trip_with_broken_arguments_and_a_skipped_ca
     call_ids = [c["id"] for c in sent[2]["tool_calls"]]
     assert [m["tool_call_id"] for m in sent[3:]] == call_ids
     assert second.text == "It says hello."
+
+
+async def test_a_reply_without_a_tool_call_is_nudged_once_in_the_same_turn(make: Any, ws: Path) -> None:
+    script = ScriptedHandler(
+        [
+            "DONE: wrote it.",  # the claim, with nothing done
+            Reply.tool("write_file", {"path": "a.txt", "content": "hi"}),
+            "DONE: wrote a.txt.",
+        ]
+    )
+    with FakeModelServer(script) as srv:
+        session, events = make(srv)
+        result = await session.run_turn(
+            "GOAL: write a.txt", send_history=False, record_as="[step 1]", nudge="Call a tool now."
+        )
+        requests = srv.chat_requests
+    assert result.nudged and result.text == "DONE: wrote a.txt."
+    assert (ws / "a.txt").read_text() == "hi"
+    # The nudge went back with the long prompt and the model's own claim, once.
+    assert [m["role"] for m in requests[1].messages] == ["system", "user", "assistant", "user"]
+    assert requests[1].messages[1]["content"] == "GOAL: write a.txt"
+    assert requests[1].last_user_text == "Call a tool now."
+    assert [e.reply for e in events if isinstance(e, Nudged)] == ["DONE: wrote it."]
+
+
+async def test_a_second_reply_without_a_tool_call_ends_the_turn(make: Any) -> None:
+    with FakeModelServer(ScriptedHandler(["DONE.", "DONE, really."])) as srv:
+        session, _ = make(srv)
+        result = await session.run_turn("GOAL: x", send_history=False, nudge="Call a tool now.")
+        assert len(srv.chat_requests) == 2
+    assert result.nudged and result.stop_reason == "done" and result.text == "DONE, really."

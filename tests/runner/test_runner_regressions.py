@@ -268,3 +268,30 @@ async def test_a_real_block_still_asks_for_help_at_once(workspace: Path) -> None
     assert task.status == TaskStatus.NEEDS_ASSISTANCE
     assert "the model says it is blocked" in (task.pause_reason or "")
     assert sum(1 for r in srv.chat_requests if kind(r) == "step") == 2  # one round, no retry
+
+
+async def test_done_without_a_tool_call_is_asked_again_in_the_same_round(workspace: Path) -> None:
+    # Qwen2.5-Coder-1.5B: "DONE: created notes/todo.md" with no call, round after round.
+    def handler(req: ChatRequest) -> Reply:
+        k = kind(req)
+        if k == "verify":
+            return honest_verifier(req)
+        if k == "summary":
+            return Reply(text="ok")
+        if req.tool_results:
+            return Reply(text="DONE")
+        if req.last_user_text.startswith("You called no tool"):
+            return Reply.tool("write_file", {"path": "out.txt", "content": "hi\n"})
+        return Reply(text="DONE: wrote out.txt")
+
+    checks = [FileContainsCheck(path="out.txt", text="hi")]
+    steps = [PlanStep(index=0, description="write out.txt", checks=checks)]
+    async with running(workspace, handler) as (runner, _srv, _events):
+        task = await runner.create_task("out", steps=steps)
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        task = await runner.store.load(task.id)
+    assert task.status == TaskStatus.COMPLETE and task.rounds == 1
+    notes = [e.content for e in task.journal if e.type == JournalType.NOTE]
+    assert any(n.startswith("no tool was called; asked again") for n in notes)
+    claims = [e for e in task.journal if e.type == JournalType.MODEL and e.detail.get("nudged")]
+    assert [e.content for e in claims] == ["DONE: wrote out.txt"]
