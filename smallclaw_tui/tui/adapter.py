@@ -101,7 +101,7 @@ class RunnerAdapter:
                 if event is None:
                     return
                 batch = Batch()
-                absorb(batch, event)
+                _absorb_safely(batch, event)
                 # Let the rest of the burst arrive; the UI then pays for it once.
                 await asyncio.sleep(self.interval)
                 closed = False
@@ -110,9 +110,21 @@ class RunnerAdapter:
                     if more is None:
                         closed = True
                         break
-                    absorb(batch, more)
+                    _absorb_safely(batch, more)
                 self.post(RunnerBatch(batch))
                 if closed:
                     return
         finally:
             sub.close()
+
+
+def _absorb_safely(batch: Batch, event: RunnerEvent) -> None:
+    """One event the adapter cannot fold must not stop the board updating: it is reported instead."""
+    try:
+        absorb(batch, event)
+    except Exception as e:
+        batch.problems.append(f"{type(event).__name__}: {type(e).__name__}: {e}")
+        # What the event was about may have changed; the board re-reads the task to stay current.
+        task_id = getattr(event, "task_id", None)
+        if isinstance(task_id, str):
+            batch.changed.add(task_id)

@@ -8,6 +8,7 @@ post messages; the handlers here own every state change.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
@@ -18,10 +19,11 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.dom import DOMNode
 from textual.events import DescendantFocus, Resize
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
 
 from smallclaw_tui import taskops
 from smallclaw_tui.agent.events import ContextInfo, UsageInfo
@@ -40,22 +42,25 @@ from smallclaw_tui.tui.messages import (
     ChatTurnDone,
     ChatTurnEvent,
     ChatTurnFailed,
+    LogRecordPosted,
     Notice,
     RunnerBatch,
     RunnerFailed,
     RunnerStarted,
     ServerProbed,
+    TelegramStarted,
 )
-from smallclaw_tui.tui.ports import RunnerPort
+from smallclaw_tui.tui.ports import RunnerPort, StartTelegram, TelegramPort
 from smallclaw_tui.tui.screens.approve import Answer, ApproveScreen
 from smallclaw_tui.tui.screens.base import steady_cursors
 from smallclaw_tui.tui.screens.help import HelpRow, HelpScreen
 from smallclaw_tui.tui.screens.new_task import NewTaskScreen
 from smallclaw_tui.tui.screens.prompts import ConfirmScreen, NoteScreen
 from smallclaw_tui.tui.text import flat
-from smallclaw_tui.tui.widgets.board import Board, CardList
-from smallclaw_tui.tui.widgets.chat_pane import ChatInput, ChatPane, Transcript
-from smallclaw_tui.tui.widgets.detail import DetailPane
+from smallclaw_tui.tui.widgets.board import Board, CardList, FilterInput
+from smallclaw_tui.tui.widgets.chat_pane import TURN_GROUP, ChatInput, ChatPane, Transcript
+from smallclaw_tui.tui.widgets.detail import DetailInfo, DetailPane
+from smallclaw_tui.tui.widgets.footer import FittingFooter
 from smallclaw_tui.tui.widgets.journal import JournalView
 from smallclaw_tui.tui.widgets.status import StatusBar
 
@@ -64,6 +69,18 @@ SERVER_FIX = (
     "Start Ollama (`ollama serve`) or set SMALLCLAW_LLM__BASE_URL to where your model server runs; "
     "`smallclaw doctor` checks the setup. The board and tasks still work."
 )
+# Server states the app keeps probing from, until the server answers.
+_RETRY_STATES = frozenset({"connecting", "unreachable", "missing model"})
+# What each background job is, for the message that says it failed.
+_WORKER_WHAT = {
+    "runner-events": "following the runner",
+    "runner-start": "starting the runner",
+    "quit": "stopping",
+    "probe": "checking the model server",
+    "chat-history": "loading the chat history",
+    TURN_GROUP: "the chat reply",
+    "detail-journal": "loading the journal",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +98,9 @@ class AppOptions:
     detail_delay_s: float = 0.06
     # No first token this long after a chat message: the server is up but still loading the model.
     loading_after_s: float = 2.0
+    # While the server is unreachable (or still connecting), it is asked again this often.
+    probe_interval_s: float = 10.0
+    telegram_poll_s: float = 1.0  # how often the status bar reads the Telegram adapter's state
 
 
 class SmallClawApp(App[None]):
@@ -98,17 +118,30 @@ class SmallClawApp(App[None]):
         Binding("b", "focus_pane('board')", "Board", id="focus.board"),
         Binding("d", "focus_pane('detail')", "Detail", id="focus.detail"),
         Binding("z", "zoom", "Zoom", id="pane.zoom"),
-        Binding("question_mark", "help", "Help", id="app.help"),
+        # F1 too: in the chat input ? is a question mark, and help must stay one key away.
+        Binding("question_mark,f1", "help", "Help", id="app.help"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False),
     ]
     TASK_ACTIONS: ClassVar[frozenset[str]] = frozenset(
         {"pause_task", "resume_task", "cancel_task", "approve_task"}
     )
 
-    def __init__(self, deps: RunnerDeps, runner: RunnerPort, options: AppOptions | None = None) -> None:
+    def __init__(
+        self,
+        deps: RunnerDeps,
+        runner: RunnerPort,
+        options: AppOptions | None = None,
+        *,
+        start_telegram: StartTelegram | None = None,
+    ) -> None:
         super().__init__()
         self.deps = deps
         self.runner = runner
+        self.start_telegram = start_telegram  # called once the runner runs; stopped after it stops
+        self.telegram: TelegramPort | None = None
+        self._probing = False
+        self._told: dict[str, TaskStatus] = {}  # chat-born tasks whose failure the chat was told
+        self._log_handler = _LogToApp(self)
         self.options = options or AppOptions()
         self.settings = deps.settings
         self.cursor_blink = self.options.cursor_blink
@@ -137,7 +170,7 @@ class SmallClawApp(App[None]):
                 yield board
                 yield DetailPane(self._load_journal, tz=self.options.tz, activity=board.activity, id="detail")
         yield StatusBar(self.settings.llm.model, id="status")
-        yield Footer(compact=True)
+        yield FittingFooter(compact=True)
 
     def on_mount(self) -> None:
         # Kept: handlers run often (every runner batch) and must not query the DOM each time.
@@ -145,6 +178,8 @@ class SmallClawApp(App[None]):
         self.detail = self.query_one(DetailPane)
         self.status = self.query_one(StatusBar)
         self.chat = self.query_one(ChatPane)
+        # Warnings (Telegram's, say) would go to stderr and draw over the screen: they go here.
+        logging.getLogger().addHandler(self._log_handler)
         self._apply_keymap()
         steady_cursors(self.screen)
         self._layout_for(self.size.width)
@@ -158,7 +193,8 @@ class SmallClawApp(App[None]):
         else:
             self.post_message(RunnerStarted())
         if self.options.probe_server:
-            self._probe_server()
+            self._start_probe()
+            self.set_interval(self.options.probe_interval_s, self._start_probe)
         else:
             self.post_message(ServerProbed("ready", ""))
 
@@ -183,6 +219,8 @@ class SmallClawApp(App[None]):
 
     def on_resize(self, event: Resize) -> None:
         self._layout_for(event.size.width)
+        # The footer fits its keys to the width it had when the bindings last changed.
+        self.query_one(FittingFooter).refit()
 
     def _layout_for(self, width: int) -> None:
         self.query_one("#layout").set_class(width < self.options.narrow_below, "-narrow")
@@ -208,13 +246,29 @@ class SmallClawApp(App[None]):
     # --- focus and zoom -------------------------------------------------------------------------
 
     def action_focus_pane(self, pane: Pane) -> None:
+        self._move_focus(pane, self._focus_target(pane))
+
+    def _move_focus(self, pane: Pane, target: Widget) -> None:
+        # Focus moves first, then the other pane hides: a focused widget that is hidden gives its
+        # focus away to a neighbour (in the hidden pane) and can leave nothing focused at all.
+        target.screen.set_focus(target)  # its own screen (a palette may still be on top)
         self._show_pane(pane)
+        self.call_after_refresh(self._settle_focus, pane, target)
+
+    def _focus_target(self, pane: Pane) -> Widget:
         if pane == "chat":
-            self.call_after_refresh(self.query_one(ChatInput).focus)
-        elif pane == "board":
-            self.call_after_refresh(self.board.focus_active)
-        else:
-            self.call_after_refresh(self.query_one(JournalView).focus)
+            return self.query_one(ChatInput)
+        if pane == "board":
+            return self.board.pick_active()
+        journal = self.query_one(JournalView)
+        if self._pane_of(self.focused) == "detail" and self.focused is journal:
+            return self.query_one(DetailInfo)  # d again: the plan and summary above the journal
+        return journal
+
+    def _settle_focus(self, pane: Pane, target: Widget) -> None:
+        """After the layout change: focus is where it was sent, not lost in a pane now hidden."""
+        if self.is_running and target.is_attached and self._pane_of(target.screen.focused) != pane:
+            target.screen.set_focus(target)
 
     def action_zoom(self) -> None:
         pane = self._pane_of(self.focused) or "board"
@@ -241,6 +295,38 @@ class SmallClawApp(App[None]):
             self.post_message(RunnerFailed(f"{type(e).__name__}: {e}"))
             return
         self.post_message(RunnerStarted())
+        if self.start_telegram is not None and not self._stopped:
+            try:
+                self.telegram = await self.start_telegram()
+            except Exception as e:  # Telegram is extra: the app works without it
+                self.post_message(TelegramStarted(f"{type(e).__name__}: {e}"))
+                return
+            if self.telegram is not None:
+                self.post_message(TelegramStarted())
+
+    def on_telegram_started(self, message: TelegramStarted) -> None:
+        if not self.is_running:
+            return
+        if message.error is not None:
+            self.notify(
+                f"Telegram could not start: {flat(message.error)}", severity="error", markup=False, timeout=15
+            )
+            return
+        self._poll_telegram()
+        self.set_interval(self.options.telegram_poll_s, self._poll_telegram)
+
+    def _poll_telegram(self) -> None:
+        if self.telegram is not None and self.is_running:
+            self.status.set(telegram=self.telegram.state)
+
+    def on_log_record_posted(self, message: LogRecordPosted) -> None:
+        if self.is_running:
+            self.notify(
+                flat(message.text),
+                severity="error" if message.level >= logging.ERROR else "warning",
+                markup=False,
+                timeout=10,
+            )
 
     def on_runner_started(self) -> None:
         if not self.is_running:
@@ -248,16 +334,57 @@ class SmallClawApp(App[None]):
         self.runner_ready = True
         board = self.board
         board.load(self.runner.tasks)
+        # Endings from before this start are old news: only new ones are told in the chat.
+        ended = (TaskStatus.FAILED, TaskStatus.CANCELLED)
+        self._told = {t.id: t.status for t in self.runner.tasks.values() if t.status in ended}
         if self.focused is None or isinstance(self.focused, CardList):
             board.focus_active()
         self._update_counts()
         for problem in self.runner.problems:
-            self.notify(f"quarantined: {problem}", severity="warning", markup=False, timeout=10)
+            self.notify(f"quarantined: {flat(str(problem))}", severity="warning", markup=False, timeout=10)
 
     def on_runner_failed(self, message: RunnerFailed) -> None:
         self.notify(
-            f"the runner could not start: {message.error}", severity="error", markup=False, timeout=30
+            f"the runner could not start: {flat(message.error)}", severity="error", markup=False, timeout=30
         )
+
+    # --- failures of background work -----------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a failed worker is reported (every worker of the app runs on the app)."""
+        if event.state != WorkerState.ERROR or not self.is_running:
+            return
+        worker: Worker[object] = event.worker
+        group = worker.group
+        error = worker.error
+        what = flat(f"{type(error).__name__}: {error}")
+        if group == TURN_GROUP:
+            self.chat.show_system(f"the reply failed: {what}", error=True)
+            self.chat.busy = False
+            self._model_answered()
+        elif group == "probe":
+            self._server_state("unreachable", what)
+        elif group == "runner-events":
+            self._restart_pump()
+        elif group == "detail-journal":
+            self.detail.journal_failed(what)
+        elif group == "quit":
+            self.exit()
+        self.notify(
+            f"{_WORKER_WHAT.get(group, group)} failed: {what}",
+            title="Something went wrong",
+            severity="error",
+            markup=False,
+            timeout=15,
+        )
+
+    def _restart_pump(self) -> None:
+        """A new subscription and a full re-read: what the dead pump missed is on the tasks."""
+        self.adapter = RunnerAdapter(self.runner.bus, self.post_message, interval=self.options.refresh_s)
+        self._pump_events()
+        if self.runner_ready:
+            self.board.load(self.runner.tasks)
+            self._update_counts()
 
     async def action_quit(self) -> None:
         if self._quitting:
@@ -276,15 +403,31 @@ class SmallClawApp(App[None]):
             self.exit()
 
     async def on_unmount(self) -> None:
-        await self._stop_runner()
+        try:
+            await self._stop_runner()
+        finally:
+            logging.getLogger().removeHandler(self._log_handler)
 
     async def _stop_runner(self) -> None:
         if self._stopped or not self.options.manage_runner:
             return
         self._stopped = True
-        await self.runner.stop(grace_s=self.options.stop_grace_s)
+        try:
+            await self.runner.stop(grace_s=self.options.stop_grace_s)
+        finally:
+            # After the runner: a result it delivered just before stopping still goes out.
+            telegram, self.telegram = self.telegram, None
+            if telegram is not None:
+                await telegram.stop()
 
     # --- server state ---------------------------------------------------------------------------
+
+    def _start_probe(self) -> None:
+        """Ask the server, unless it is known to be up or a question is still out."""
+        if self._probing or not self.is_running or self.status.info.server not in _RETRY_STATES:
+            return
+        self._probing = True
+        self._probe_server()
 
     @work(group="probe", exit_on_error=False)
     async def _probe_server(self) -> None:
@@ -292,18 +435,20 @@ class SmallClawApp(App[None]):
 
         llm = self.settings.llm
         try:
-            names = await self.deps.client.list_models()
-        except LLMError as e:
-            self.post_message(ServerProbed("unreachable", str(e)))
-            return
-        if llm.api == "ollama" and not model_present(llm.model, names):
-            self.post_message(
-                ServerProbed(
-                    "missing model", f"{llm.model} is not on the server; run `ollama pull {llm.model}`"
+            try:
+                names = await self.deps.client.list_models()
+            except LLMError as e:
+                self.post_message(ServerProbed("unreachable", str(e)))
+                return
+            if llm.api == "ollama" and not model_present(llm.model, names):
+                model = flat(llm.model)
+                self.post_message(
+                    ServerProbed("missing model", f"{model} is not on the server; run `ollama pull {model}`")
                 )
-            )
-            return
-        self.post_message(ServerProbed("ready", ""))
+                return
+            self.post_message(ServerProbed("ready", ""))
+        finally:
+            self._probing = False
 
     def on_server_probed(self, message: ServerProbed) -> None:
         if self.is_running:
@@ -328,7 +473,7 @@ class SmallClawApp(App[None]):
             )
         elif state == "missing model":
             chat.show_system(detail, error=True)
-            self.notify(detail, severity="warning", markup=False, timeout=10)
+            self.notify(flat(detail), severity="warning", markup=False, timeout=10)
         elif state == "ready" and was in ("unreachable", "missing model"):
             chat.show_system("Model server is back.")
 
@@ -360,8 +505,37 @@ class SmallClawApp(App[None]):
                 self.status.set(tokens_per_s=batch.speed)
             if batch.changed:
                 self._update_counts()
+                self._tell_chat_of_endings(batch.changed)
             for notice in batch.notices:
                 self._notice(notice)
+            for problem in batch.problems:
+                self.notify(
+                    f"a runner event could not be shown: {flat(problem)}", severity="error", markup=False
+                )
+
+    def _tell_chat_of_endings(self, changed: set[str]) -> None:
+        """Tasks started from this chat that failed or were cancelled say so there (the runner
+        delivers completions and needs-you pauses itself)."""
+        for task_id in changed:
+            task = self.runner.tasks.get(task_id)
+            if task is None or task.origin.session_id != self.options.chat_key:
+                continue
+            status = task.status
+            if status not in (TaskStatus.FAILED, TaskStatus.CANCELLED):
+                self._told.pop(task_id, None)
+                continue
+            if self._told.get(task_id) == status:
+                continue
+            self._told[task_id] = status
+            head = f"Task {task.id} “{task.title}”"
+            if status == TaskStatus.FAILED:
+                text = (
+                    f"{head} failed: {task.pause_reason or 'no reason given'}\n"
+                    f"Resume it with r on the board or `smallclaw task resume {task.id}`."
+                )
+            else:
+                text = f"{head} was cancelled."
+            self.chat.show_delivery(text)
 
     def _update_counts(self) -> None:
         counts = board_model.counts(self.runner.tasks.values())
@@ -369,7 +543,7 @@ class SmallClawApp(App[None]):
 
     def _notice(self, notice: Notice) -> None:
         task = self.runner.tasks.get(notice.task_id)
-        title = flat(task.title) if task is not None else notice.task_id
+        title = flat(task.title) if task is not None else flat(notice.task_id)
         if notice.kind == "completed":
             self.notify(f"Done: {title}", title="Task complete", markup=False)
         elif notice.kind == "needs_you":
@@ -410,7 +584,8 @@ class SmallClawApp(App[None]):
 
     def _show_selected(self) -> None:
         self._detail_timer = None
-        self.detail.show(self.selected_task())
+        if self.is_running:  # a timer that fires while the app shuts down finds the panes gone
+            self.detail.show(self.selected_task())
 
     def _bindings_changed(self) -> None:
         """Refresh the footer only when what the task keys can do changed (it rebuilds itself)."""
@@ -431,7 +606,7 @@ class SmallClawApp(App[None]):
         self.selected_id = task_id
         self._show_selected()
         self._bindings_changed()
-        self.action_focus_pane("detail")
+        self._move_focus("detail", self.query_one(JournalView))
 
     async def _load_journal(self, task_id: str) -> list[JournalEntry]:
         task = await self.runner.store.load(task_id)
@@ -465,7 +640,7 @@ class SmallClawApp(App[None]):
         try:
             await method(task_id, note)
         except (taskops.TaskOpError, LookupError) as e:
-            self.notify(str(e), severity="error", markup=False)
+            self.notify(flat(str(e)), severity="error", markup=False)
             return False
         self._bindings_changed()
         return True
@@ -511,7 +686,7 @@ class SmallClawApp(App[None]):
             ConfirmScreen(
                 Content("Cancel this task?"),
                 Content.assemble(
-                    (flat(task.title), "bold"), f" ({task_id}) stops for good; files it wrote stay."
+                    (flat(task.title), "bold"), f" ({flat(task_id)}) stops for good; files it wrote stay."
                 ),
             ),
             cancel,
@@ -530,7 +705,7 @@ class SmallClawApp(App[None]):
 
         self.push_screen(
             ApproveScreen(
-                Content.assemble("Task ", (flat(task.title), "bold"), f" ({task_id}) wants to run:"),
+                Content.assemble("Task ", (flat(task.title), "bold"), f" ({flat(task_id)}) wants to run:"),
                 task.pending_approval.command,
             ),
             decide,
@@ -557,7 +732,7 @@ class SmallClawApp(App[None]):
                 goal, title=title, steps=steps or None, origin=origin or Origin(channel=ChannelKind.TUI)
             )
         except (taskops.TaskOpError, OSError) as e:
-            self.notify(f"could not create the task: {e}", severity="error", markup=False)
+            self.notify(f"could not create the task: {flat(str(e))}", severity="error", markup=False)
             return None
         board = self.board
         if self.runner_ready:
@@ -616,7 +791,7 @@ class SmallClawApp(App[None]):
 
     def _model_slow(self) -> None:
         self._loading_timer = None
-        if self.status.info.server == "ready":
+        if self.is_running and self.status.info.server == "ready":
             self.status.set(server="loading")
 
     def _model_answered(self) -> None:
@@ -649,21 +824,60 @@ class SmallClawApp(App[None]):
     # --- help -----------------------------------------------------------------------------------
 
     def help_rows(self) -> list[HelpRow]:
-        from smallclaw_tui.tui.screens.approve import ApproveScreen as _Approve
-        from smallclaw_tui.tui.screens.new_task import NewTaskScreen as _New
-        from smallclaw_tui.tui.screens.prompts import ConfirmScreen as _Confirm
-
+        """Every binding with an id, its own class's first and then those it inherits."""
         keymap = self.settings.tui.keymap
         rows: list[HelpRow] = []
-        for owner in (type(self), CardList, JournalView, Transcript, ChatPane, _New, _Confirm, _Approve):
-            for binding in owner.BINDINGS:
-                if isinstance(binding, Binding) and binding.id and binding.id not in {r[2] for r in rows}:
-                    keys = keymap.get(binding.id, binding.key)
-                    shown = "/".join(self.get_key_display(Binding(k.strip(), "")) for k in keys.split(","))
-                    rows.append((shown, binding.description, binding.id))
+        seen: set[str] = set()
+        for owner in _BINDING_OWNERS:
+            for cls in (type(self) if owner is SmallClawApp else owner).__mro__:
+                for binding in cls.__dict__.get("BINDINGS", ()):
+                    if isinstance(binding, Binding) and binding.id and binding.id not in seen:
+                        seen.add(binding.id)
+                        keys = keymap.get(binding.id, binding.key)
+                        shown = "/".join(
+                            self.get_key_display(Binding(k.strip(), "")) for k in keys.split(",") if k.strip()
+                        )
+                        rows.append((flat(shown), binding.description, binding.id))
         return rows
 
     def action_help(self) -> None:
         self.push_screen(
             HelpScreen(self.help_rows(), "ctrl+p opens the command palette · Esc, q or ? closes this"),
         )
+
+
+class _LogToApp(logging.Handler):
+    """Log records of warning level and up, as messages to the app (shown as notifications).
+
+    While the app owns the terminal, a record that reached stderr (Python's last-resort handler)
+    would draw over the screen.
+    """
+
+    def __init__(self, app: SmallClawApp) -> None:
+        super().__init__(level=logging.WARNING)
+        self.app = app
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+        except Exception:  # a bad format string in someone's log call: show it unformatted
+            text = str(record.msg)
+        self.app.post_message(LogRecordPosted(record.levelno, text))
+
+
+# Where the bindings live, in the order the help lists them (inherited ones follow each class's own).
+_BINDING_OWNERS: tuple[type[DOMNode], ...] = (
+    SmallClawApp,
+    CardList,
+    FilterInput,
+    DetailInfo,
+    JournalView,
+    Transcript,
+    ChatInput,
+    ChatPane,
+    NewTaskScreen,
+    NoteScreen,
+    ConfirmScreen,
+    ApproveScreen,
+    HelpScreen,
+)

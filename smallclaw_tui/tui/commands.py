@@ -55,7 +55,7 @@ class TaskCommands(Provider):
         for task in list(app.runner.tasks.values()):
             commands.append(
                 (
-                    f"Open task: {flat(task.title)} ({task.id})",
+                    f"Open task: {flat(task.title)} ({flat(task.id)})",
                     partial(app.open_task, task.id),
                     task.status.value,
                 )

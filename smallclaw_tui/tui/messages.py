@@ -34,6 +34,8 @@ class Batch:
     speed: float | None = None  # tokens/s of the last reply that reported it
     notices: list[Notice] = field(default_factory=list)
     idle: bool = False
+    # Events the adapter could not fold (a bug, or an event it does not understand): reported, skipped.
+    problems: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(
@@ -45,6 +47,7 @@ class Batch:
             or self.speed is not None
             or self.notices
             or self.idle
+            or self.problems
         )
 
 
@@ -56,6 +59,23 @@ class RunnerBatch(Message):
 
 class RunnerStarted(Message):
     """The runner loaded the workspace; the board can be filled."""
+
+
+class TelegramStarted(Message):
+    """The Telegram adapter is running next to the runner (or failed to start: `error`)."""
+
+    def __init__(self, error: str | None = None) -> None:
+        super().__init__()
+        self.error = error
+
+
+class LogRecordPosted(Message):
+    """A warning logged while the app owns the terminal (stderr would draw over the screen)."""
+
+    def __init__(self, level: int, text: str) -> None:
+        super().__init__()
+        self.level = level
+        self.text = text
 
 
 class RunnerFailed(Message):

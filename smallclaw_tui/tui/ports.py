@@ -3,6 +3,7 @@ never touch the runner's internals, so a test or a demo can hand the app any obj
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from smallclaw_tui.models import Origin, PlanStep, Task
@@ -39,3 +40,18 @@ class RunnerPort(Protocol):
     async def approve(self, task_id: str, note: str | None = None) -> None: ...
 
     async def deny(self, task_id: str, note: str | None = None) -> None: ...
+
+
+class TelegramPort(Protocol):
+    """What the app needs of the Telegram adapter: its state for the status bar, and stop."""
+
+    @property
+    def state(self) -> str: ...  # "connecting", "online", "offline", "token rejected", "stopped"
+
+    def describe(self) -> str: ...
+
+    async def stop(self, *, grace_s: float | None = None) -> None: ...
+
+
+# Starts Telegram next to the runner (after runner.start()); None when it is not configured.
+StartTelegram = Callable[[], Awaitable[TelegramPort | None]]

@@ -3,14 +3,16 @@ coming back to the chat, chat-side approvals, and a start with no model server."
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from textual.message import Message
 from textual.notifications import Notify
 from tui_helpers import World, app_env, type_text, until
 
-from smallclaw_tui.models import ChannelKind, TaskStatus
+from smallclaw_tui.models import ChannelKind, PlanStep, TaskStatus
 from smallclaw_tui.store.sessions import SessionStore
+from smallclaw_tui.testing import FakeModelServer, free_port
 from smallclaw_tui.testing.fake_server import ChatRequest, Reply
 from smallclaw_tui.tui.screens.approve import ApproveScreen
 from smallclaw_tui.tui.screens.new_task import NewTaskScreen
@@ -60,8 +62,13 @@ async def test_chat_reply_then_slash_task_result_comes_back(workspace: Path) -> 
         assert (workspace / "c.txt").exists() and (workspace / "d.txt").exists()
 
 
-async def test_a_chat_message_becomes_a_task(workspace: Path) -> None:
-    async with app_env(workspace, World()) as env, env.app.run_test(size=(120, 40)) as pilot:
+async def test_a_chat_message_becomes_a_task_whose_result_comes_back(workspace: Path) -> None:
+    seen: list[Message] = []
+    world = World(summary="Tidied the notes into c.txt.")
+    async with (
+        app_env(workspace, world) as env,
+        env.app.run_test(size=(120, 40), message_hook=seen.append) as pilot,
+    ):
         app, runner = env.app, env.runner
         await until(pilot, lambda: app.runner_ready, "the runner to start")
         await pilot.press("c")
@@ -80,6 +87,15 @@ async def test_a_chat_message_becomes_a_task(workspace: Path) -> None:
         await pilot.press("ctrl+s")
         task = next(t for t in runner.tasks.values() if t.prompt == "tidy notes")
         assert task.origin.session_id == "tui"
+
+        # It runs with the scripted model to the end, and the result comes back to this chat.
+        await until(
+            pilot, lambda: runner.tasks[task.id].status == TaskStatus.COMPLETE, "the task to finish", 20
+        )
+        done = f"Task {task.id} “tidy notes” is done."
+        await until(pilot, lambda: any(t.startswith(done) for t in _texts(log, "task")), "the result")
+        assert any("Tidied the notes into c.txt." in t for t in _texts(log, "task"))
+        assert any(isinstance(m, Notify) and m.notification.message == "Done: tidy notes" for m in seen)
 
 
 def _shell_then_answer(req: ChatRequest) -> Reply | str:
@@ -132,3 +148,44 @@ async def test_starts_without_a_model_server(workspace: Path) -> None:
         journal = app.query_one(JournalView)
         await until(pilot, lambda: any(b.kind == "retry" for b in journal.blocks), "the journal")
         assert app.query_one(DetailPane).task_id == task.id
+
+
+async def test_the_server_coming_up_later_turns_the_status_ready(workspace: Path) -> None:
+    port = free_port()
+    async with (
+        app_env(workspace, server_up=False, port=port, options={"probe_interval_s": 0.1}) as env,
+        env.app.run_test(size=(120, 40)) as pilot,
+    ):
+        app = env.app
+        status = app.query_one(StatusBar)
+        await until(pilot, lambda: status.info.server == "unreachable", "the first probe to fail")
+        with FakeModelServer(World(), port=port):  # started after the app, where it looks
+            await until(pilot, lambda: status.info.server == "ready", "the server to be seen")
+            log = app.query_one(Transcript)
+            assert "Model server is back." in _texts(log, "system")
+            assert "ready" in str(status.render())
+
+
+async def test_a_chat_task_that_is_cancelled_says_so_in_the_chat(workspace: Path) -> None:
+    hold = threading.Event()
+    async with (
+        app_env(workspace, World(hold={"blocker": hold})) as env,
+        env.app.run_test(size=(120, 40)) as pilot,
+    ):
+        app, runner = env.app, env.runner
+        await until(pilot, lambda: app.runner_ready, "the runner to start")
+        await runner.create_task("blocker", steps=[PlanStep(index=0, description="write a.txt")])
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.focused, ChatInput), "the chat input")
+        await type_text(pilot, "/task never mind")
+        await pilot.press("enter")
+        task = next(t for t in runner.tasks.values() if t.prompt == "never mind")
+        board = app.query_one(Board)
+        await until(pilot, lambda: board.column_of_id(task.id) == "queued", "the card")
+        board.select(task.id, focus=True)
+        await pilot.pause()
+        await pilot.press("x", "y")
+        log = app.query_one(Transcript)
+        said = f"Task {task.id} “never mind” was cancelled."
+        await until(pilot, lambda: said in _texts(log, "task"), "the chat to be told")
+        hold.set()

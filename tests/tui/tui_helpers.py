@@ -17,12 +17,15 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from smallclaw_tui.config import load_settings
+from smallclaw_tui.config import TelegramSettings, load_settings
 from smallclaw_tui.runner.deps import RunnerDeps
 from smallclaw_tui.runner.runner import BackgroundTaskRunner
+from smallclaw_tui.telegram import maybe_start_telegram
+from smallclaw_tui.telegram.outbox import TelegramTuning
 from smallclaw_tui.testing import FakeModelServer
 from smallclaw_tui.testing.fake_server import ChatRequest, Reply
 from smallclaw_tui.tui.app import AppOptions, SmallClawApp
+from smallclaw_tui.tui.ports import StartTelegram, TelegramPort
 
 
 def kind(req: ChatRequest) -> str:
@@ -55,11 +58,11 @@ class World:
     def __call__(self, req: ChatRequest) -> Reply | str:
         k = kind(req)
         if k == "verify":
-            lines = [ln[2:] for ln in req.last_user_text.splitlines() if ln.startswith("- [")]
-            if not lines:
+            # Successful results are shown as "- R1: CALL → RESULT"; cite the last one's label.
+            labels = re.findall(r"^- (R\d+): ", req.last_user_text, re.M)
+            if not labels:
                 return "VERDICT: NO\nEVIDENCE: none\nREASON: no tool was called"
-            quote = lines[-1].split("] ", 1)[1].splitlines()[0]
-            return f"VERDICT: YES\nEVIDENCE: {quote}\nREASON: the tool result shows it"
+            return f"VERDICT: YES\nEVIDENCE: {labels[-1]}\nREASON: the tool result shows it"
         if k == "summary":
             return self.summary
         if k == "plan":
@@ -96,9 +99,18 @@ async def app_env(
     world: World | None = None,
     *,
     server_up: bool = True,
+    port: int | None = None,
+    options: dict[str, Any] | None = None,
+    telegram: TelegramSettings | None = None,
+    telegram_tuning: TelegramTuning | None = None,
     **overrides: Any,
 ) -> AsyncIterator[Env]:
-    """The real app with the real runner, in `ws`, talking to a loopback scripted model."""
+    """The real app with the real runner, in `ws`, talking to a loopback scripted model.
+
+    `server_up=False` starts it with nothing listening (at `port` when given, so a test can start
+    a server there later); `options` overrides AppOptions fields. With `telegram`, the app starts
+    the Telegram adapter next to its runner, as `smallclaw` does when a token is configured.
+    """
     server = FakeModelServer(world or World()).start() if server_up else None
     try:
         settings = load_settings(ws)
@@ -107,7 +119,7 @@ async def app_env(
         else:
             from smallclaw_tui.testing import unreachable_url
 
-            settings.llm.base_url = unreachable_url()
+            settings.llm.base_url = unreachable_url() if port is None else f"http://127.0.0.1:{port}"
             settings.llm.connect_timeout_s = 1
         settings.runner.retry_base_s = 0.01
         settings.runner.retry_max_s = 0.02
@@ -121,8 +133,17 @@ async def app_env(
         deps.rng = random.Random(7)
         runner = BackgroundTaskRunner(deps)
         # A short grace: a task mid-round at the end of a test is cancelled, not waited for.
-        options = AppOptions(refresh_s=0.01, tz=UTC, cursor_blink=False, stop_grace_s=0.2)
-        app = SmallClawApp(deps, runner, options)
+        app_options = AppOptions(
+            refresh_s=0.01, tz=UTC, cursor_blink=False, stop_grace_s=0.2, **(options or {})
+        )
+        start_telegram: StartTelegram | None = None
+        if telegram is not None:
+            settings.telegram = telegram
+
+            async def start_telegram() -> TelegramPort | None:
+                return await maybe_start_telegram(settings, runner, tuning=telegram_tuning)
+
+        app = SmallClawApp(deps, runner, app_options, start_telegram=start_telegram)
         try:
             yield Env(app, runner, deps, server, ws)
         finally:
@@ -171,3 +192,12 @@ def screen_text(svg: str) -> str:
             line = line.ljust(column)[:column] + text
         lines.append(line.replace("\xa0", " "))
     return "\n".join(lines)
+
+
+# What a terminal would obey rather than show: C0 controls (but the SVG's own line breaks), DEL, C1.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def control_characters(svg: str) -> list[str]:
+    """Control characters anywhere in an exported screenshot (each one would reach the terminal)."""
+    return sorted({f"\\x{ord(c):02x}" for c in _CONTROL.findall(svg)})

@@ -16,7 +16,9 @@ HelpRow = tuple[str, str, str]  # keys, what, id
 
 
 class HelpScreen(Dialog[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("question_mark,q", "dismiss_none", "Close", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark,q", "dismiss_none", "Close the help", id="help.close", show=False)
+    ]
     DEFAULT_CSS = """
     HelpScreen {
         & > .dialog { height: 90%; }
@@ -40,9 +42,10 @@ class HelpScreen(Dialog[None]):
                 (binding_id + "\n", "$text-muted"),
             ]
         with Vertical(classes="dialog"):
+            yield Static(Content("Keys"), classes="dialog-title")
             yield Static(
-                Content('Keys — remap in .localclaw/config.toml under [tui.keymap]: "task.new" = "ctrl+n"'),
-                classes="dialog-title",
+                Content('Remap by id in .localclaw/config.toml under [tui.keymap]: "task.new" = "ctrl+n"'),
+                classes="dialog-hint",
             )
             with VerticalScroll(id="help-rows"):
                 yield Static(Content.assemble(*lines).rstrip())

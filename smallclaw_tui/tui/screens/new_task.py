@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Input, Static, TextArea
 
+from smallclaw_tui.textsafe import printable
 from smallclaw_tui.tui.forms import CHECK_HELP, FormError, NewTaskForm, build_form
 from smallclaw_tui.tui.screens.base import Dialog
 
@@ -29,7 +30,8 @@ class NewTaskScreen(Dialog[NewTaskForm]):
 
     def __init__(self, goal: str = "", *, origin_note: str = "") -> None:
         super().__init__()
-        self._goal = goal
+        # Prefilled from a chat message (model text): the text area draws control characters as is.
+        self._goal = printable(goal)
         self._origin_note = origin_note
 
     def compose(self) -> ComposeResult:

@@ -26,6 +26,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from smallclaw_tui.tui.text import clean, fit, wrap
+from smallclaw_tui.tui.widgets.highlight import NONE
+from smallclaw_tui.tui.widgets.highlight import highlight as cursor_highlight
 
 _INDENT = 2
 
@@ -56,12 +58,12 @@ class BlockLog(ScrollView, can_focus=True):
     KINDS: ClassVar[tuple[str, ...]] = ()
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "cursor(-1)", "Prev", show=False),
-        Binding("down,j", "cursor(1)", "Next", show=False),
-        Binding("home,g", "cursor_to(0)", "First", show=False),
-        Binding("end,G", "cursor_to(-1)", "Last", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("up,k", "cursor(-1)", "Previous entry", id="log.prev", show=False),
+        Binding("down,j", "cursor(1)", "Next entry", id="log.next", show=False),
+        Binding("home,g", "cursor_to(0)", "First entry", id="log.first", show=False),
+        Binding("end,G", "cursor_to(-1)", "Last entry", id="log.last", show=False),
+        Binding("pageup", "page_up", "Page up", id="log.page_up", show=False),
+        Binding("pagedown", "page_down", "Page down", id="log.page_down", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -218,6 +220,12 @@ class BlockLog(ScrollView, can_focus=True):
             self._relayout(0)
         self._follow(self._stick)
 
+    def watch_show_vertical_scrollbar(self, show: bool) -> None:
+        # A scroll made before the scrollbar showed (the log opening at its end) never reached it:
+        # without this its thumb would sit at the top while the view is at the bottom.
+        if show:
+            self.vertical_scrollbar.position = self.scroll_y
+
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
         self._stick = new >= self.max_scroll_y - 1
@@ -302,17 +310,22 @@ class BlockLog(ScrollView, can_focus=True):
         b, j = self._flat[index]
         block = self._blocks[b]
         text_style = base + self.get_component_rich_style("blocklog--text")
-        if b == self.cursor:
-            text_style = text_style + self.get_component_rich_style("blocklog--cursor")
+        # The cursor is a background laid over the line last: the label's and the fold marker's
+        # own styles carry the normal background and would otherwise hide it.
+        highlight = (
+            cursor_highlight(self.get_component_rich_style("blocklog--cursor"), base)
+            if b == self.cursor
+            else NONE
+        )
         segments: list[Segment] = []
         if j == -1:
             marker = f"{' ' * _INDENT}… {block.hidden} more line{'s' if block.hidden != 1 else ''}"
-            fold_style = text_style + self.get_component_rich_style("blocklog--fold")
+            fold_style = text_style + self.get_component_rich_style("blocklog--fold") + highlight
             segments.append(Segment(fit(marker + " (enter shows all)", width), fold_style))
         elif j == 0 and block.label:
-            segments.append(Segment(block.label, text_style + self.label_style(block.kind)))
-            segments.append(Segment(" " + block.lines[0], text_style))
+            segments.append(Segment(block.label, text_style + self.label_style(block.kind) + highlight))
+            segments.append(Segment(" " + block.lines[0], text_style + highlight))
         else:
             pad = "" if j == 0 else " " * _INDENT
-            segments.append(Segment(pad + block.lines[j], text_style))
-        return Strip(segments).adjust_cell_length(width, text_style)
+            segments.append(Segment(pad + block.lines[j], text_style + highlight))
+        return Strip(segments).adjust_cell_length(width, text_style + highlight)

@@ -26,15 +26,20 @@ from textual.strip import Strip
 from textual.widgets import Input, Static
 
 from smallclaw_tui.models import Task
+from smallclaw_tui.textsafe import printable
 from smallclaw_tui.tui import board_model
 from smallclaw_tui.tui.board_model import COLUMNS, activity_line, step_text
 from smallclaw_tui.tui.text import fit, flat
+from smallclaw_tui.tui.widgets.highlight import NONE
+from smallclaw_tui.tui.widgets.highlight import highlight as cursor_highlight
 
 CARD_HEIGHT = 3
 
 
 class FilterInput(Input):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "clear", "Clear filter", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "clear", "Clear filter", id="board.filter_clear", show=False)
+    ]
 
     class Cleared(Message):
         pass
@@ -59,10 +64,10 @@ class CardList(ScrollView, can_focus=True):
         Binding("down,j", "move(1)", "Down", id="board.down", show=False),
         Binding("left,h", "column(-1)", "Left", id="board.left", show=False),
         Binding("right,l", "column(1)", "Right", id="board.right", show=False),
-        Binding("home", "move_to(0)", "First", show=False),
-        Binding("end", "move_to(-1)", "Last", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "move_to(0)", "First card", id="board.first", show=False),
+        Binding("end", "move_to(-1)", "Last card", id="board.last", show=False),
+        Binding("pageup", "page(-1)", "Page up", id="board.page_up", show=False),
+        Binding("pagedown", "page(1)", "Page down", id="board.page_down", show=False),
         Binding("enter", "open", "Open", id="board.open"),
     ]
     DEFAULT_CSS = """
@@ -218,19 +223,24 @@ class CardList(ScrollView, can_focus=True):
         task = self.board.tasks.get(self.ids[index])
         if task is None:
             return Strip.blank(width, base)
-        style = base
-        if index == self.cursor:
-            style = style + self.get_component_rich_style("card--cursor")
-        bar = Segment("▌", style + self.get_component_rich_style(f"card--bar-{self.key}"))
+        # The highlight is a background laid over everything else on the line: a part's own
+        # style (title, meta, activity, bar) carries the normal background, so it goes first.
+        # Only the active column shows its cursor: the selection is one task, not one per column.
+        selected = index == self.cursor and (self.has_focus or self.board.active_key == self.key)
+        highlight = (
+            cursor_highlight(self.get_component_rich_style("card--cursor"), base) if selected else NONE
+        )
+        fill = base + highlight
+        bar = Segment("▌", base + self.get_component_rich_style(f"card--bar-{self.key}") + highlight)
         inner = width - 1
         if row == 0:
             text, part = flat(task.title), "card--title"
         elif row == 1:
-            text, part = f"{step_text(task)} · {task.id}", "card--meta"
+            text, part = f"{flat(task.id)} · {step_text(task)}", "card--meta"
         else:
             text, part = activity_line(task, self.board.activity.get(task.id)), "card--activity"
-        body = Segment(fit(text, inner), style + self.get_component_rich_style(part))
-        return Strip([bar, body]).adjust_cell_length(width, style)
+        body = Segment(fit(text, inner), base + self.get_component_rich_style(part) + highlight)
+        return Strip([bar, body]).adjust_cell_length(width, fill)
 
 
 class Board(Vertical):
@@ -391,17 +401,25 @@ class Board(Vertical):
         return True
 
     def focus_active(self) -> None:
+        self.pick_active().focus()
+
+    def pick_active(self) -> CardList:
+        """The column to focus: the active one, or the first with cards when it is empty."""
         if not self.active.ids:
             for col in COLUMNS:
                 if self.cards(col.key).ids:
                     self.active_key = col.key
                     break
         self._mark_active()
-        self.active.focus()
+        return self.active
 
     def _mark_active(self) -> None:
         for col in COLUMNS:
-            self.query_one(f"#column-{col.key}").set_class(col.key == self.active_key, "-active")
+            column = self.query_one(f"#column-{col.key}")
+            active = col.key == self.active_key
+            if column.has_class("-active") != active:
+                column.set_class(active, "-active")
+                self.cards(col.key).invalidate()  # its cursor shows or hides
 
     def _announce(self, task_id: str | None) -> None:
         if task_id != self._selected:
@@ -427,7 +445,15 @@ class Board(Vertical):
         message.stop()
         keys = board_model.COLUMN_KEYS
         i = keys.index(message.cards.key)
-        j = max(0, min(len(keys) - 1, i + message.delta))
+        # Empty columns are stepped over: there is nothing to select in them.
+        j = next(
+            (
+                k
+                for k in range(i + message.delta, len(keys) if message.delta > 0 else -1, message.delta)
+                if self.cards(keys[k]).ids
+            ),
+            i,
+        )
         if j == i:
             return
         # Keep the row: moving sideways lands on the card at the same height when there is one.
@@ -445,7 +471,7 @@ class Board(Vertical):
     def open_filter(self) -> None:
         self.add_class("-filtering")
         box = self.query_one("#board-filter", Input)
-        box.value = self.query_text
+        box.value = printable(self.query_text)  # an input draws what it holds as is
         box.focus()
 
     def close_filter(self, *, clear: bool) -> None:

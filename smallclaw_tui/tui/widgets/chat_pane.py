@@ -9,15 +9,16 @@ come back into this transcript.
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Static
+from textual.worker import Worker
 
 from smallclaw_tui.agent.events import (
     AssistantReply,
@@ -28,6 +29,7 @@ from smallclaw_tui.agent.events import (
 )
 from smallclaw_tui.models import ChatMessage, Role
 from smallclaw_tui.runner.deps import RunnerDeps
+from smallclaw_tui.textsafe import printable
 from smallclaw_tui.tui.chat import ChatController
 from smallclaw_tui.tui.messages import (
     ChatHistoryLoaded,
@@ -36,6 +38,7 @@ from smallclaw_tui.tui.messages import (
     ChatTurnEvent,
     ChatTurnFailed,
 )
+from smallclaw_tui.tui.text import flat
 from smallclaw_tui.tui.widgets.blocklog import Block, BlockLog
 
 HELP_TEXT = (
@@ -43,6 +46,7 @@ HELP_TEXT = (
     "here. In the transcript (shift+tab): up/down select a message, t turns it into a task, "
     "Enter expands it."
 )
+TURN_GROUP = "chat-turn"  # the worker group of a chat turn (the app reports its failures here)
 KINDS = ("user", "assistant", "thinking", "tool", "result", "fail", "system", "error", "task")
 
 
@@ -51,7 +55,7 @@ class Transcript(BlockLog):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "to_task", "To task", id="chat.to_task"),
         Binding("enter", "toggle_block", "Expand", id="chat.expand"),
-        Binding("escape", "leave", "Input", show=False),
+        Binding("escape", "leave", "Back to the input", id="chat.leave", show=False),
     ]
     DEFAULT_CSS = """
     Transcript {
@@ -77,7 +81,8 @@ class Transcript(BlockLog):
         if block is None:
             self.app.bell()
             return
-        self.post_message(self.ToTask(block.text))
+        # The dialog's text area draws what it holds as is: never raw model text.
+        self.post_message(self.ToTask(printable(block.text)))
 
     def action_toggle_block(self) -> None:
         if self.cursor is None:
@@ -91,9 +96,9 @@ class Transcript(BlockLog):
 
 class ChatInput(Input):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "history(-1)", "Previous", show=False),
-        Binding("down", "history(1)", "Next", show=False),
-        Binding("escape", "app.focus_pane('board')", "Board", show=False),
+        Binding("up", "history(-1)", "Previous message", id="chat.history_prev", show=False),
+        Binding("down", "history(1)", "Next message", id="chat.history_next", show=False),
+        Binding("escape", "app.focus_pane('board')", "Leave the chat", id="chat.to_board", show=False),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -102,6 +107,8 @@ class ChatInput(Input):
         self._pos = 0
 
     def remember(self, text: str) -> None:
+        # Recalled into the input, which draws what it holds as is: control characters made visible.
+        text = printable(text)
         if text and (not self.history or self.history[-1] != text):
             self.history.append(text)
         self._pos = len(self.history)
@@ -110,7 +117,7 @@ class ChatInput(Input):
         if not self.history:
             return
         self._pos = max(0, min(len(self.history), self._pos + delta))
-        self.value = self.history[self._pos] if self._pos < len(self.history) else ""
+        self.value = printable(self.history[self._pos]) if self._pos < len(self.history) else ""
         self.cursor_position = len(self.value)
 
 
@@ -169,7 +176,7 @@ class ChatPane(Vertical):
         self._stream: tuple[int, int | None, int | None] = (0, None, None)
 
     def compose(self) -> ComposeResult:
-        yield Static(Content(f"Chat · session {self.controller.key}"), id="chat-head")
+        yield Static(Content(f"Chat · session {flat(self.controller.key)}"), id="chat-head")
         yield Transcript(
             placeholder="No messages yet. Type below; /task GOAL starts a background task.", id="transcript"
         )
@@ -184,9 +191,9 @@ class ChatPane(Vertical):
         return self.query_one(ChatInput)
 
     def on_mount(self) -> None:
-        self._load_history()
+        # Workers run on the app, whose one Worker.StateChanged handler reports their failures.
+        _: Worker[None] = self.app.run_worker(self._load_history, group="chat-history", exit_on_error=False)
 
-    @work(group="chat-history", exit_on_error=False)
     async def _load_history(self) -> None:
         try:
             messages = await self.controller.history()
@@ -237,7 +244,8 @@ class ChatPane(Vertical):
         self._stream = (0, None, None)
         self.transcript.append(Block("user", "you", text, fold=6))
         self.post_message(self.Sent())
-        self._turn(text)
+        turn = partial(self._turn, text)
+        _: Worker[None] = self.app.run_worker(turn, group=TURN_GROUP, exclusive=True, exit_on_error=False)
 
     def _command(self, text: str) -> None:
         name, _, rest = text.partition(" ")
@@ -251,13 +259,12 @@ class ChatPane(Vertical):
         else:
             self.show_system(f"unknown command {name}; try /task GOAL or /help", error=True)
 
-    @work(exclusive=True, group="chat-turn", exit_on_error=False)
     async def _turn(self, text: str) -> None:
         await self.controller.run_turn(text)
 
     def action_stop_turn(self) -> None:
         if self.busy:
-            self.workers.cancel_group(self, "chat-turn")
+            self.app.workers.cancel_group(self.app, TURN_GROUP)
             self.busy = False
             self.show_system("stopped")
 

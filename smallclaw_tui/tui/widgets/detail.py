@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import tzinfo
+from functools import partial
+from typing import ClassVar
 
-from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
+from textual.worker import Worker
 
 from smallclaw_tui.models import JournalEntry, JournalType, StepStatus, Task, TaskStatus
 from smallclaw_tui.tui.board_model import STATUS_WORD, step_text
@@ -44,9 +47,9 @@ _STEP_MARK = {
 
 def header_content(task: Task) -> Content:
     return Content.assemble(
-        (clean(flat(task.title)), "bold"),
+        (flat(task.title), "bold"),
         ("  ", ""),
-        (task.id, "$text-muted"),
+        (flat(task.id), "$text-muted"),
         ("  ", ""),
         (STATUS_WORD[task.status], STATUS_STYLE[task.status]),
         ("  ", ""),
@@ -55,10 +58,19 @@ def header_content(task: Task) -> Content:
     )
 
 
+def _says_approval(task: Task) -> bool:
+    """The pause reason only repeats the "Waiting for approval" line above it."""
+    pending = task.pending_approval
+    reason = task.pause_reason or ""
+    return pending is not None and (
+        reason.startswith("waiting for approval") or (bool(pending.command) and pending.command in reason)
+    )
+
+
 def body_content(task: Task, tz: tzinfo | None, activity: str | None = None) -> Content:
     parts: list[str | tuple[str, str]] = []
     origin = task.origin
-    where = f"from {origin.channel.value}" + (f" ({origin.session_id})" if origin.session_id else "")
+    where = f"from {origin.channel.value}" + (f" ({flat(origin.session_id)})" if origin.session_id else "")
     parts.append((f"{where} · created {stamp(task.created_at, tz)}\n", "$text-muted"))
     if task.status == TaskStatus.RUNNING and activity:
         parts += [("Now: ", "bold $accent"), (flat(activity) + "\n", "italic")]
@@ -68,7 +80,7 @@ def body_content(task: Task, tz: tzinfo | None, activity: str | None = None) -> 
             (clean(task.pending_approval.command), "bold"),
             ("  (press a to review it)\n", "$text-muted"),
         ]
-    if task.pause_reason and task.status != TaskStatus.COMPLETE:
+    if task.pause_reason and task.status != TaskStatus.COMPLETE and not _says_approval(task):
         label = "Needs you: " if task.status.needs_user else "Reason: "
         parts += [(label, "bold $warning"), (clean(task.pause_reason) + "\n", "")]
     if task.final_summary:
@@ -93,12 +105,22 @@ def body_content(task: Task, tz: tzinfo | None, activity: str | None = None) -> 
     return Content.assemble(*parts).rstrip()
 
 
+class DetailInfo(VerticalScroll, can_focus=True):
+    """The header's body (plan, summary, reason): scrolls with the arrow and page keys when focused."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.focus_pane('board')", "Back to the board", id="detail.leave", show=False),
+    ]
+
+
 class DetailPane(Vertical):
     DEFAULT_CSS = """
     DetailPane {
         #detail-head { height: 1; padding: 0 1; background: $panel; }
         #detail-info { height: auto; max-height: 45%; padding: 0 1; scrollbar-size-vertical: 1; }
-        #detail-journal { height: 1fr; border-top: solid $panel; }
+        /* Focused (d twice, or shift+tab from the journal), the plan gets most of the pane. */
+        #detail-info:focus { max-height: 80%; background: $boost; }
+        #detail-journal { height: 1fr; min-height: 3; border-top: solid $panel; }
     }
     """
 
@@ -121,7 +143,7 @@ class DetailPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(Content("No task selected"), id="detail-head")
-        with VerticalScroll(id="detail-info", can_focus=False):
+        with DetailInfo(id="detail-info"):
             yield Static(Content(_NOTHING), id="detail-body")
         yield JournalView(tz=self.tz, id="detail-journal")
 
@@ -152,7 +174,11 @@ class DetailPane(Vertical):
         self._loading = True
         self._live = []
         self.journal.set_blocks([Block("note", "", "loading the journal…")])
-        self._load(task.id)
+        # On the app, whose one Worker.StateChanged handler reports a failure.
+        load = partial(self._load, task.id)
+        _: Worker[None] = self.app.run_worker(
+            load, group="detail-journal", exclusive=True, exit_on_error=False
+        )
 
     def refresh_task(self, task: Task) -> None:
         if task.id != self.task_id:
@@ -179,7 +205,6 @@ class DetailPane(Vertical):
         else:
             self.journal.add_entries(entries)
 
-    @work(exclusive=True, group="detail-journal", exit_on_error=False)
     async def _load(self, task_id: str) -> None:
         try:
             entries = await self.load_journal(task_id)
@@ -192,13 +217,21 @@ class DetailPane(Vertical):
         message.stop()
         if not self.app.is_running:
             return
-        if message.task_id != self.task_id:
+        self._loaded(message.task_id, message.entries, message.error)
+
+    def journal_failed(self, error: str) -> None:
+        """The loading worker itself failed: the pane says so instead of "loading…" forever."""
+        if self._loading and self.task_id is not None:
+            self._loaded(self.task_id, [], error)
+
+    def _loaded(self, task_id: str, loaded: list[JournalEntry], error: str | None) -> None:
+        if task_id != self.task_id:
             return
         self._loading = False
-        entries = list(message.entries)
+        entries = list(loaded)
         seen = {entry_key(e) for e in entries[-len(self._live) :]} if self._live else set()
         entries += [e for e in self._live if entry_key(e) not in seen]
         self._live = []
         self.journal.show_entries(entries)
-        if message.error:
-            self.journal.add_entries([JournalEntry(type=JournalType.ERROR, content=message.error)])
+        if error:
+            self.journal.add_entries([JournalEntry(type=JournalType.ERROR, content=error)])

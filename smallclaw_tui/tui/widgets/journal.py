@@ -37,7 +37,7 @@ class JournalView(BlockLog):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "toggle_entry", "Expand", id="journal.expand"),
         Binding("e", "expand_all", "All", id="journal.expand_all"),
-        Binding("escape", "app.focus_pane('board')", "Board", show=False),
+        Binding("escape", "app.focus_pane('board')", "Back to the board", id="journal.leave", show=False),
     ]
     DEFAULT_CSS = """
     JournalView {

@@ -16,6 +16,12 @@ _STATE_STYLE = {
     "unreachable": "bold $error",
     "missing model": "bold $error",
 }
+# The Telegram adapter's states (see TelegramAdapter.state); anything else is trouble.
+_TELEGRAM = {
+    "online": ("✓", "$success"),
+    "connecting": ("…", "$text-muted"),
+    "stopped": ("-", "$text-muted"),
+}
 _STATE_MARK = {"ready": "●", "unreachable": "✗", "missing model": "✗"}
 
 
@@ -28,13 +34,14 @@ class StatusInfo:
     running: int = 0
     queued: int = 0
     needs_you: int = 0
+    telegram: str | None = None  # the Telegram adapter's state; None: Telegram is not configured
 
 
 def status_content(info: StatusInfo) -> Content:
     parts: list[str | tuple[str, str]] = [
         (clean(flat(info.model)), "bold"),
         ("  ", ""),
-        (f"{_STATE_MARK.get(info.server, '○')} {info.server}", _STATE_STYLE.get(info.server, "")),
+        (f"{_STATE_MARK.get(info.server, '○')} {flat(info.server)}", _STATE_STYLE.get(info.server, "")),
     ]
     if info.context_pct is not None:
         style = "$error" if info.context_pct >= 90 else "$warning" if info.context_pct >= 75 else ""
@@ -49,6 +56,9 @@ def status_content(info: StatusInfo) -> Content:
     ]
     if info.needs_you:
         parts += [(" · ", "$text-muted"), (f"{info.needs_you} need you", "bold $warning")]
+    if info.telegram is not None:
+        mark, style = _TELEGRAM.get(info.telegram, ("✗", "bold $error"))
+        parts += [("  │ ", "$text-muted"), (f"tg {mark}", style)]
     return Content.assemble(*parts)
 
 
