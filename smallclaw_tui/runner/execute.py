@@ -349,28 +349,29 @@ class _Executor:
             return
         text = result.text.strip()
         if text.upper().startswith("BLOCKED"):
-            slip = self._own_slip(step)
-            if slip is None:
+            failed = self._last_failure(step)
+            if failed is None or step.attempts + 1 >= self.s.runner.max_step_attempts:
                 await self.needs_assistance(f"the model says it is blocked: {text[:300]}")
-            # Blocked by its own mistake (a tool that does not exist, wrong arguments): that is a
-            # failed attempt, not a reason to call the user. Small models give up at once here.
+            # Blocked right after a call of its own failed — a tool that does not exist, wrong
+            # arguments, the step's check run too early: small models give up at once there.
+            # That is a failed try with the failure fed back; a second BLOCKED goes to the user.
             await self._reject(
                 step,
-                f"you said BLOCKED after your own call failed ({slip}); "
-                f"use the tools you have: {', '.join(self.deps.tools.names())}",
+                f"you said BLOCKED after your call failed ({failed}). If the step can be done with "
+                f"the tools you have ({', '.join(self.deps.tools.names())}), do it; if not, say "
+                "BLOCKED again and why",
             )
             return
         await self._verify(step, text)
 
-    def _own_slip(self, step: PlanStep) -> str | None:
-        """The model's own usage error, when the last tool result of this round was one."""
+    def _last_failure(self, step: PlanStep) -> str | None:
+        """The last tool result of this round, when it was a failure."""
         entries = [e for e in self.task.journal if e.step == step.index]
         last_round = max((i for i, e in enumerate(entries) if e.type == JournalType.ROUND), default=-1)
         results = [e for e in entries[last_round + 1 :] if e.type == JournalType.TOOL_RESULT]
         if not results or results[-1].detail.get("ok") is not False:
             return None
-        text = results[-1].content.split("] ", 1)[-1]
-        return text[:200] if text.startswith(("unknown tool", "bad arguments for")) else None
+        return " ".join(results[-1].content.split())[:200]
 
     # --- verification ---------------------------------------------------------------------------
 

@@ -250,11 +250,11 @@ async def test_blocked_after_its_own_bad_call_is_a_failed_try_not_a_call_for_hel
         task = await runner.store.load(task.id)
     assert task.status == TaskStatus.COMPLETE
     retry = [r.last_user_text for r in srv.chat_requests if kind(r) == "step"][-1]
-    assert "you said BLOCKED after your own call failed (unknown tool 'copy_file'" in retry
+    assert "you said BLOCKED after your call failed ([copy_file] unknown tool 'copy_file'" in retry
     assert retry.rstrip().endswith("Call the tool that fixes it now.")
 
 
-async def test_a_real_block_still_asks_for_help_at_once(workspace: Path) -> None:
+async def test_a_real_block_goes_to_the_user_after_one_more_try(workspace: Path) -> None:
     def handler(req: ChatRequest) -> Reply:
         if req.tool_results:
             return Reply(text="BLOCKED: missing.txt does not exist")
@@ -267,7 +267,8 @@ async def test_a_real_block_still_asks_for_help_at_once(workspace: Path) -> None
         task = await runner.store.load(task.id)
     assert task.status == TaskStatus.NEEDS_ASSISTANCE
     assert "the model says it is blocked" in (task.pause_reason or "")
-    assert sum(1 for r in srv.chat_requests if kind(r) == "step") == 2  # one round, no retry
+    assert task.rounds == 2  # the failure was fed back once; the second BLOCKED stands
+    assert sum(1 for r in srv.chat_requests if kind(r) == "step") == 4
 
 
 async def test_done_without_a_tool_call_is_asked_again_in_the_same_round(workspace: Path) -> None:
