@@ -191,11 +191,12 @@ async def _tool_check(llm: LLMSettings, client: ModelClient) -> tuple[ChatResult
             fix="native tool calls are more reliable: use a model/template with tool support",
         )
     said = one_line(result.text, 80) or "(nothing)"
+    if llm.model.startswith("qwen3"):
+        fix = f"{llm.model} usually calls tools: check that the server's chat template supports them"
+    else:
+        fix = f"{llm.model} may not support tools; try qwen3:4b"
     return result, DoctorCheck(
-        "tool call",
-        ok=False,
-        detail=f"no tool call; the model replied: {said}",
-        fix=f"{llm.model} may not support tools; try qwen3:4b",
+        "tool call", ok=False, detail=f"no tool call; the model replied: {said}", fix=fix
     )
 
 

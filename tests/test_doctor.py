@@ -78,6 +78,14 @@ async def test_no_tool_call_fails(tmp_path: Path) -> None:
     found = check(report, "tool call")
     assert not found.ok and "I cannot do that." in found.detail
     assert not report.ok
+    # The default model is qwen3:4b: advising "try qwen3:4b" would send the user in a circle.
+    assert found.fix is not None and "try qwen3:4b" not in found.fix and "chat template" in found.fix
+
+
+async def test_no_tool_call_from_another_model_suggests_one_that_calls_tools(tmp_path: Path) -> None:
+    with FakeModelServer(ScriptedHandler([Reply(text="no")]), models=("tinyllama",)) as srv:
+        report = await run_doctor(settings_for(srv, tmp_path, model="tinyllama"))
+    assert "tinyllama may not support tools; try qwen3:4b" in (check(report, "tool call").fix or "")
 
 
 async def test_num_ctx_above_the_model_limit_fails(tmp_path: Path) -> None:
