@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import random
 import re
 from collections.abc import AsyncIterator, Callable
@@ -71,3 +72,36 @@ async def running(
         finally:
             await runner.stop(grace_s=2)
             await deps.client.aclose()
+
+
+def worker(act: Callable[[ChatRequest], Reply]) -> Callable[[ChatRequest], Reply]:
+    """A scripted model: `act` answers step rounds; verifier questions get the honest verifier,
+    summaries "ok", and a round whose last tool result came back gets "DONE"."""
+
+    def handler(req: ChatRequest) -> Reply:
+        k = kind(req)
+        if k == "verify":
+            return honest_verifier(req)
+        if k == "summary":
+            return Reply(text="ok")
+        if req.tool_results:
+            return Reply(text="DONE")
+        return act(req)
+
+    return handler
+
+
+def step_number(req: ChatRequest) -> int:
+    """The current step (1-based) of a step round's prompt."""
+    prompt = next(t for t in reversed(req.texts("user")) if t.startswith("Goal:"))
+    return int(prompt.split("Current step (", 1)[1].split(" ", 1)[0])
+
+
+async def run_to_idle(
+    ws: Path, handler: Callable[[ChatRequest], Reply], steps: list[Any], **overrides: Any
+) -> tuple[Any, FakeModelServer]:
+    """Run one task with these steps to the end; (the task as saved, the server)."""
+    async with running(ws, handler, **overrides) as (runner, srv, _events):
+        task = await runner.create_task("the task", steps=steps)
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        return await runner.store.load(task.id), srv

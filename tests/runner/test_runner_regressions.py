@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from runner_helpers import honest_verifier, kind, running
+from runner_helpers import honest_verifier, kind, run_to_idle, running, step_number, worker
 
 from smallclaw_tui.models import FileContainsCheck, FileExistsCheck, JournalType, PlanStep, TaskStatus
 from smallclaw_tui.testing.fake_server import ChatRequest, Reply
@@ -172,16 +172,8 @@ async def test_f4_an_unchecked_step_clobbered_by_a_later_step_is_caught(workspac
 async def test_a_step_that_adds_must_keep_what_an_earlier_step_checked(workspace: Path) -> None:
     # Qwen2.5-Coder-1.5B, asked to add an item after another, replaced the other one; the later
     # step names the file, but "add" never means "remove what was there".
-    def handler(req: ChatRequest) -> Reply:
-        k = kind(req)
-        if k == "verify":
-            return honest_verifier(req)
-        if k == "summary":
-            return Reply(text="ok")
-        step = int(req.last_user_text.split("Current step (", 1)[1].split(" ", 1)[0])
-        if req.tool_results:
-            return Reply(text="DONE")
-        if step == 1:
+    def act(req: ChatRequest) -> Reply:
+        if step_number(req) == 1:
             return Reply.tool("write_file", {"path": "todo.md", "content": "# Todo\n- buy milk\n"})
         return Reply.tool("edit_file", {"path": "todo.md", "old": "- buy milk", "new": "- call bob"})
 
@@ -197,33 +189,20 @@ async def test_a_step_that_adds_must_keep_what_an_earlier_step_checked(workspace
             checks=[FileContainsCheck(path="todo.md", text="- call bob")],
         ),
     ]
-    async with running(workspace, handler) as (runner, _srv, _events):
-        task = await runner.create_task("todo", steps=steps)
-        await asyncio.wait_for(runner.wait_until_idle(), 30)
-        task = await runner.store.load(task.id)
+    task, _ = await run_to_idle(workspace, worker(act), steps)
     assert task.status == TaskStatus.NEEDS_ASSISTANCE
     assert "todo.md does not contain '- buy milk'" in (task.pause_reason or "")
 
 
 async def test_text_a_step_quotes_must_be_in_the_file_even_without_checks(workspace: Path) -> None:
     # No check names '# Todo'; the step's own words do. A model that leaves it out is not done.
-    def handler(req: ChatRequest) -> Reply:
-        k = kind(req)
-        if k == "verify":
-            return honest_verifier(req)
-        if k == "summary":
-            return Reply(text="ok")
-        if req.tool_results:
-            return Reply(text="DONE")
+    def act(req: ChatRequest) -> Reply:
         return Reply.tool("write_file", {"path": "todo.md", "content": "- buy milk\n"})
 
     steps = [
         PlanStep(index=0, description="Create todo.md with a '# Todo' heading and the item '- buy milk'")
     ]
-    async with running(workspace, handler) as (runner, _srv, _events):
-        task = await runner.create_task("todo", steps=steps)
-        await asyncio.wait_for(runner.wait_until_idle(), 30)
-        task = await runner.store.load(task.id)
+    task, _ = await run_to_idle(workspace, worker(act), steps)
     assert task.status == TaskStatus.NEEDS_ASSISTANCE
     assert "todo.md does not contain '# Todo'" in (task.pause_reason or "")
 
@@ -231,23 +210,17 @@ async def test_text_a_step_quotes_must_be_in_the_file_even_without_checks(worksp
 async def test_blocked_after_its_own_bad_call_is_a_failed_try_not_a_call_for_help(workspace: Path) -> None:
     # Qwen2.5-Coder-1.5B called a `copy_file` tool that does not exist, then said BLOCKED.
     def handler(req: ChatRequest) -> Reply:
-        k = kind(req)
-        if k == "verify":
-            return honest_verifier(req)
-        if k == "summary":
-            return Reply(text="ok")
-        if req.tool_results:
-            last = req.tool_results[-1]
-            return Reply(text="BLOCKED: no such tool" if "unknown tool" in last else "DONE")
+        if kind(req) == "step" and req.tool_results and "unknown tool" in req.tool_results[-1]:
+            return Reply(text="BLOCKED: no such tool")
+        return worker(act)(req)
+
+    def act(req: ChatRequest) -> Reply:
         if "not accepted" in req.last_user_text:
             return Reply.tool("write_file", {"path": "b.txt", "content": "x\n"})
         return Reply.tool("copy_file", {"path": "a.txt", "destination": "b.txt"})
 
     steps = [PlanStep(index=0, description="Copy a.txt to b.txt", checks=[FileExistsCheck(path="b.txt")])]
-    async with running(workspace, handler) as (runner, srv, _events):
-        task = await runner.create_task("copy", steps=steps)
-        await asyncio.wait_for(runner.wait_until_idle(), 30)
-        task = await runner.store.load(task.id)
+    task, srv = await run_to_idle(workspace, handler, steps)
     assert task.status == TaskStatus.COMPLETE
     retry = [r.last_user_text for r in srv.chat_requests if kind(r) == "step"][-1]
     assert "you said BLOCKED after your call failed ([copy_file] unknown tool 'copy_file'" in retry
@@ -260,11 +233,7 @@ async def test_a_real_block_goes_to_the_user_after_one_more_try(workspace: Path)
             return Reply(text="BLOCKED: missing.txt does not exist")
         return Reply.tool("read_file", {"path": "missing.txt"})
 
-    steps = [PlanStep(index=0, description="Read missing.txt")]
-    async with running(workspace, handler) as (runner, srv, _events):
-        task = await runner.create_task("read", steps=steps)
-        await asyncio.wait_for(runner.wait_until_idle(), 30)
-        task = await runner.store.load(task.id)
+    task, srv = await run_to_idle(workspace, handler, [PlanStep(index=0, description="Read missing.txt")])
     assert task.status == TaskStatus.NEEDS_ASSISTANCE
     assert "the model says it is blocked" in (task.pause_reason or "")
     assert task.rounds == 2  # the failure was fed back once; the second BLOCKED stands
@@ -273,24 +242,14 @@ async def test_a_real_block_goes_to_the_user_after_one_more_try(workspace: Path)
 
 async def test_done_without_a_tool_call_is_asked_again_in_the_same_round(workspace: Path) -> None:
     # Qwen2.5-Coder-1.5B: "DONE: created notes/todo.md" with no call, round after round.
-    def handler(req: ChatRequest) -> Reply:
-        k = kind(req)
-        if k == "verify":
-            return honest_verifier(req)
-        if k == "summary":
-            return Reply(text="ok")
-        if req.tool_results:
-            return Reply(text="DONE")
+    def act(req: ChatRequest) -> Reply:
         if req.last_user_text.startswith("You called no tool"):
             return Reply.tool("write_file", {"path": "out.txt", "content": "hi\n"})
         return Reply(text="DONE: wrote out.txt")
 
-    checks = [FileContainsCheck(path="out.txt", text="hi")]
-    steps = [PlanStep(index=0, description="write out.txt", checks=checks)]
-    async with running(workspace, handler) as (runner, _srv, _events):
-        task = await runner.create_task("out", steps=steps)
-        await asyncio.wait_for(runner.wait_until_idle(), 30)
-        task = await runner.store.load(task.id)
+    check = FileContainsCheck(path="out.txt", text="hi")
+    step = PlanStep(index=0, description="write out.txt", checks=[check])
+    task, _ = await run_to_idle(workspace, worker(act), [step])
     assert task.status == TaskStatus.COMPLETE and task.rounds == 1
     notes = [e.content for e in task.journal if e.type == JournalType.NOTE]
     assert any(n.startswith("no tool was called; asked again") for n in notes)
