@@ -10,7 +10,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.reliability.spec import Absent, BenchTask, Expect, FileHas, FileIs, SameAsOutput
+from bench.reliability.spec import Absent, BenchTask, Expect, FileHas, FileIs, Prints, SameAsOutput
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,10 @@ def _read(ws: Path, rel: str) -> str | None:
 def _problem(ws: Path, expect: Expect) -> str | None:
     if isinstance(expect, Absent):
         return f"{expect.path} exists but should not" if (ws / expect.path).exists() else None
+    if isinstance(expect, Prints):
+        run = subprocess.run(expect.argv, cwd=ws, capture_output=True, text=True, timeout=30, check=False)
+        ok = run.returncode == 0 and run.stdout == expect.text
+        return None if ok else f"`{' '.join(expect.argv)}` prints {run.stdout!r}, want {expect.text!r}"
     text = _read(ws, expect.path)
     if text is None:
         return f"{expect.path} is missing"

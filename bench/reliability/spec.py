@@ -162,7 +162,16 @@ class SameAsOutput:
     argv: tuple[str, ...]
 
 
-Expect = FileIs | FileHas | Absent | SameAsOutput
+@dataclass(frozen=True, slots=True)
+class Prints:
+    """Running `argv` in the workspace prints exactly `text` (what a goal like "a script that
+    prints hi" asks for, whatever else the file holds)."""
+
+    argv: tuple[str, ...]
+    text: str
+
+
+Expect = FileIs | FileHas | Absent | SameAsOutput | Prints
 
 
 @dataclass(frozen=True, slots=True)

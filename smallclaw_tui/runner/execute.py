@@ -44,7 +44,7 @@ from smallclaw_tui.models import (
 )
 from smallclaw_tui.runner import planner, prompts, verifier
 from smallclaw_tui.runner.backoff import delays
-from smallclaw_tui.runner.checks import implied_checks, implied_text_checks, run_checks
+from smallclaw_tui.runner.checks import implied_checks, implied_text_checks, quoted_texts, run_checks
 from smallclaw_tui.runner.control import TaskControl
 from smallclaw_tui.runner.delivery import completion_message, deliver_to_origin, needs_you_message
 from smallclaw_tui.runner.deps import RunnerDeps
@@ -122,8 +122,9 @@ def _excuses(description: str, check: Check) -> bool:
     how = intent(description, check.path)
     if how is Intent.REPLACE:
         return True
-    if how is Intent.CHANGE and isinstance(check, FileContainsCheck):
-        return mentions(description, check.text)
+    if how is Intent.CHANGE:
+        # "Change 'draft' to 'final'" excuses 'draft'; "rename a.txt to b.txt" excuses a.txt.
+        return mentions(description, check.text if isinstance(check, FileContainsCheck) else check.path)
     return False
 
 
@@ -270,6 +271,44 @@ class _Executor:
         for why in outcome.dropped:
             await self.journal(JournalType.NOTE, f"planner's {why}; left out")
         await self.save()
+
+    async def _rule_outcomes(self, step: PlanStep) -> list[tuple[bool, str]]:
+        """What the step's own words require beyond its checks, as (passed, detail):
+
+        - a step that only adds ("add", "append", "insert") keeps every line its files held
+          before it (Qwen2.5-Coder-1.5B "added" a header to a CSV by overwriting the rows);
+        - a step that writes nothing and quotes a text ("find the files that contain 'TODO'")
+          has a successful tool result that shows that text.
+        """
+        out: list[tuple[bool, str]] = []
+        entries = [e for e in self.task.journal if e.step == step.index]
+        if intent(step.description) is Intent.ADD:
+            for e in entries:
+                before, path = e.detail.get("before"), e.detail.get("before_path")
+                if e.type != JournalType.TOOL_CALL or not (isinstance(before, str) and isinstance(path, str)):
+                    continue
+                try:
+                    now = await asyncio.to_thread(
+                        (self.s.workspace / path).read_text, encoding="utf-8", errors="replace"
+                    )
+                except OSError:
+                    now = ""
+                lost = [ln for ln in before.splitlines() if ln.strip() and ln not in now]
+                out.append(
+                    (False, f"{path} lost {lost[0]!r}; this step should only add to it")
+                    if lost
+                    else (True, f"{path} still holds all it held before this step")
+                )
+        if not self._written_by(step.index):
+            shown = " ".join(
+                e.content.casefold()
+                for e in entries
+                if e.type == JournalType.TOOL_RESULT and e.detail.get("ok") is True
+            )
+            for text in quoted_texts(step.description):
+                found = text.casefold() in shown
+                out.append((found, f"{'a' if found else 'no'} tool result of this step shows {text!r}"))
+        return out
 
     async def _written_now(self, step: PlanStep, limit: int = 3) -> list[tuple[str, str | None]]:
         """The files the step wrote (at most `limit`), as they are now."""
@@ -424,7 +463,8 @@ class _Executor:
             return
         check_lines: list[verifier.Evidence] = []
         checks = self._checks_for(step) if mode == "checks_evidence" else []
-        if checks:
+        rules = await self._rule_outcomes(step) if mode == "checks_evidence" else []
+        if checks or rules:
             outcomes = await run_checks(checks, self.tool_ctx)
             for o in outcomes:
                 await self.journal(
@@ -433,16 +473,20 @@ class _Executor:
                     kind=o.check.kind,
                     passed=o.passed,
                 )
+            for passed, detail in rules:
+                await self.journal(
+                    JournalType.VERIFY, f"check {'passed' if passed else 'FAILED'}: {detail}", kind="rule"
+                )
             approval = next((o.needs_approval for o in outcomes if o.needs_approval), None)
             if approval is not None:
                 await self.needs_assistance(
                     f"a check wants to run a command that needs approval: {approval}", pending=approval
                 )
-            failed = [o for o in outcomes if not o.passed]
+            failed = [o.detail for o in outcomes if not o.passed] + [d for ok, d in rules if not ok]
             if failed:
-                await self._reject(step, "check failed: " + "; ".join(o.detail for o in failed))
+                await self._reject(step, "check failed: " + "; ".join(failed))
                 return
-            check_lines = verifier.check_lines([o.detail for o in outcomes])
+            check_lines = verifier.check_lines([o.detail for o in outcomes] + [d for _ok, d in rules])
         results = self._results(step)
         if mode == "checks_evidence" and not any(r.ok for r in results) and not check_lines:
             # Nothing could support a YES: spare the model the question.
@@ -531,8 +575,8 @@ class _Executor:
         return None
 
     def _lost_writes(self, step: PlanStep) -> list[str]:
-        """For a step without checks: what it wrote that is gone at the end, unless a later step
-        that names the file was meant to change it (by the same rule as `_superseded`)."""
+        """What the step wrote that is gone at the end, unless a later step that names the file
+        was meant to change it (by the same rule as `_superseded`)."""
         last: dict[str, str] = {}
         for e in self.task.journal:
             if e.step == step.index and e.type == JournalType.TOOL_RESULT and e.detail.get("wrote"):
@@ -565,12 +609,12 @@ class _Executor:
         if self.s.runner.verification != "checks_evidence":
             return False
         for step in self.task.plan:
-            if self._checks_for(step):
-                checks = [c for c in self._checks_for(step) if self._superseded(step, c) is None]
-                outcomes = await run_checks(checks, self.tool_ctx)
-                broken = [o.detail for o in outcomes if not o.passed and not o.needs_approval]
-            else:
-                broken = self._lost_writes(step)
+            checks = [c for c in self._checks_for(step) if self._superseded(step, c) is None]
+            outcomes = await run_checks(checks, self.tool_ctx)
+            broken = [o.detail for o in outcomes if not o.passed and not o.needs_approval]
+            # What the step wrote counts too, checks or not: a check that only asks for the file
+            # to exist does not see a later "add" that overwrote it (Qwen2.5-Coder-1.5B did).
+            broken += [lost for lost in self._lost_writes(step) if lost not in broken]
             if not broken:
                 continue
             why = "; ".join(broken)
@@ -663,6 +707,7 @@ class _Executor:
                 f"{event.call.name} {args[:2000]}",
                 call_id=event.call.id,
                 name=event.call.name,
+                **await self._before_first_write(event.call.name, event.call.arguments),
             )
             self.deps.bus.publish(ToolCallStarted(task.id, event.call))
         elif isinstance(event, ToolFinished):
@@ -710,6 +755,27 @@ class _Executor:
                     event.tokens_per_s,
                 )
             )
+
+    async def _before_first_write(self, name: str, args: dict[str, object]) -> dict[str, object]:
+        """What a file held before this step first wrote it, so that a step that only adds can be
+        held to keeping it (see `_rule_outcomes`). Empty for other calls and later writes."""
+        path = _arg(args, "path")
+        if name not in _WRITERS or not isinstance(path, str):
+            return {}
+        norm = _norm_path(path)
+        step = self.task.current_step
+        if any(
+            e.step == step and e.type == JournalType.TOOL_CALL and e.detail.get("before_path") == norm
+            for e in self.task.journal
+        ):
+            return {}
+        try:
+            text = await asyncio.to_thread(
+                (self.s.workspace / norm).read_text, encoding="utf-8", errors="replace"
+            )
+        except (OSError, ValueError):
+            text = None
+        return {"before_path": norm, "before": None if text is None else text[:4000]}
 
     def _set_activity(self, text: str) -> None:
         self.deps.bus.publish(ModelActivity(self.task.id, text))

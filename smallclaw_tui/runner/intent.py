@@ -21,12 +21,12 @@ class Intent(StrEnum):
 
 
 _WHOLE = re.compile(
-    r"\b(?:rewrite|overwrite|regenerate|recreate|empty|clear|truncate|delete|remove|move|rename|reformat"
+    r"\b(?:rewrite|overwrite|regenerate|recreate|empty|clear|truncate|delete|remove|move|reformat"
     r"|replace the (?:content|contents|text|whole)|write|create|save|copy|sort)\b",
     re.I,
 )
 _PART = re.compile(
-    r"\b(?:change|replace|set|update|edit|modify|fix|convert|bump|raise|lower|swap|turn|switch|correct"
+    r"\b(?:change|replace|set|update|edit|modify|fix|convert|bump|raise|lower|swap|turn|switch|correct|rename"
     r"|substitute|translate)\b",
     re.I,
 )

@@ -1,7 +1,8 @@
 """The planner: one model call that turns a goal into 2–8 short steps with checks where it can.
 
 The answer must be JSON that validates; on invalid output the model is asked once more with the
-error; after that the task goes to needs_assistance with the raw reply journaled.
+error; after that the task goes to needs_assistance with the raw reply journaled. A plan of one
+step is asked again once too; the same answer twice stands as a one-step plan.
 
 What small models do to a plan, and what is done about it (measured on Qwen2.5-Coder 0.5B/1.5B,
 docs/benchmarks.md):
@@ -42,7 +43,8 @@ MAX_STEPS = 8
 SYSTEM = (
     "You plan work for a small assistant that can read, write and edit files, list folders, search "
     "text and run shell commands in one workspace. Split the goal into 2 to 8 short, concrete steps; "
-    "each step does one thing and names its file. For each step add checks that prove it is done, "
+    "each step does one thing and names its file (writing a file makes its folder: no steps that "
+    "only make folders). For each step add checks that prove it is done, "
     "using only file names and text that the goal gives:\n"
     '{"kind": "file_exists", "path": "..."}, {"kind": "file_contains", "path": "...", "text": "..."}, '
     '{"kind": "command_succeeds", "command": "..."} (a command that only looks, like grep -q).\n'
@@ -77,7 +79,8 @@ class _Step(BaseModel):
 
 
 class _Plan(BaseModel):
-    steps: list[_Step] = Field(min_length=MIN_STEPS, max_length=MAX_STEPS)
+    # One step validates here; make_plan asks again for MIN_STEPS (see there).
+    steps: list[_Step] = Field(min_length=1, max_length=MAX_STEPS)
 
 
 @dataclass(slots=True)
@@ -249,14 +252,18 @@ async def make_plan(
     ]
     raws: list[str] = []
     error = ""
-    for _ in range(2):  # the first answer, and one re-ask
+    for attempt in range(2):  # the first answer, and one re-ask
         result = await client.chat(messages, None, model=model, think=False)
         raws.append(result.text)
         try:
             steps, dropped = trusted_plan(_parse(result.text), goal, command_ok)
-            if len(steps) < MIN_STEPS:
-                raise ValueError(f"only {len(steps)} usable step(s) after dropping {'; '.join(dropped)}")
-            return PlanOutcome(steps, raws, dropped=dropped)
+            # A one-step answer is asked again once for 2 to 8 steps; given twice, it stands: a
+            # goal small enough for one step is not a reason to call the user (Qwen2.5-Coder-0.5B
+            # answered one step for 10 of 10 planned goals).
+            if len(steps) >= MIN_STEPS or (attempt == 1 and steps):
+                return PlanOutcome(steps, raws, dropped=dropped)
+            why = f"; dropped {'; '.join(dropped)}" if dropped else ""
+            raise ValueError(f"{len(steps)} usable step(s), want {MIN_STEPS} to {MAX_STEPS}{why}")
         except (ValueError, ValidationError) as err:
             error = _why(err)
         messages += [

@@ -13,6 +13,7 @@ from smallclaw_tui.runner.intent import Intent, intent, mentions
         ("Insert the header line 'name,age' at the top of people.csv", Intent.ADD),
         ("Change 'draft' to 'final' in status.txt", Intent.CHANGE),
         ("Set NAME to 'prod' in app.py", Intent.CHANGE),
+        ("Rename the key 'user' to 'owner' in app.cfg", Intent.CHANGE),
         ("Replace the content of src/a.txt with the line 'moved to dst/a.txt'", Intent.REPLACE),
         ("Rewrite README.md from scratch", Intent.REPLACE),
         ("Delete old.txt", Intent.REPLACE),

@@ -105,3 +105,21 @@ async def test_the_runner_journals_what_it_left_out_of_a_plan(workspace: Path) -
     assert task.plan[0].checks == []  # "# Notes" was a guess; step 1 falls back to its implied check
     notes = [e.content for e in task.journal if e.type == JournalType.NOTE]
     assert any("'# Notes' is not in the goal or the step; left out" in n for n in notes)
+
+
+async def test_a_one_step_plan_is_asked_again_once_then_it_stands(workspace: Path) -> None:
+    one = {"steps": [{"description": "write words.txt with the word count", "checks": []}]}
+    asked: list[str] = []
+
+    def handler(req: ChatRequest) -> Reply:
+        if kind(req) == "plan":
+            asked.append(req.last_user_text)
+            return Reply(text=json.dumps(one))
+        return honest(req)
+
+    async with running(workspace, handler) as (runner, _srv, _events):
+        task = await runner.create_task("Count the words of poem.txt into words.txt")
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        task = await runner.store.load(task.id)
+    assert len(asked) == 2 and "want 2 to 8" in asked[1]
+    assert [s.description for s in task.plan] == ["write words.txt with the word count"]

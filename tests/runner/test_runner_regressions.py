@@ -255,3 +255,37 @@ async def test_done_without_a_tool_call_is_asked_again_in_the_same_round(workspa
     assert any(n.startswith("no tool was called; asked again") for n in notes)
     claims = [e for e in task.journal if e.type == JournalType.MODEL and e.detail.get("nudged")]
     assert [e.content for e in claims] == ["DONE: wrote out.txt"]
+
+
+async def test_a_step_that_adds_may_not_overwrite_what_the_file_held(workspace: Path) -> None:
+    # Qwen2.5-Coder-1.5B "added" a header line to a CSV by writing the header alone over the rows.
+    (workspace / "people.csv").write_text("ann,31\nbo,42\n")
+
+    def act(req: ChatRequest) -> Reply:
+        if "not accepted" in req.last_user_text:
+            return Reply.tool("write_file", {"path": "people.csv", "content": "name,age\nann,31\nbo,42\n"})
+        return Reply.tool("write_file", {"path": "people.csv", "content": "name,age\n"})
+
+    steps = [PlanStep(index=0, description="Add the header line 'name,age' to people.csv")]
+    task, _ = await run_to_idle(workspace, worker(act), steps)
+    first_try = [e.content for e in task.journal if e.type == JournalType.RETRY]
+    assert first_try and "people.csv lost 'ann,31'; this step should only add to it" in first_try[0]
+    assert task.status == TaskStatus.COMPLETE
+    assert (workspace / "people.csv").read_text() == "name,age\nann,31\nbo,42\n"
+
+
+async def test_a_step_that_finds_a_quoted_text_must_show_it_in_a_result(workspace: Path) -> None:
+    # The model listed the folder instead of searching it, and said DONE.
+    (workspace / "src").mkdir()
+    (workspace / "src" / "util.py").write_text("# TODO: fix\n")
+
+    def act(req: ChatRequest) -> Reply:
+        if "not accepted" in req.last_user_text:
+            return Reply.tool("search_files", {"pattern": "TODO", "path": "src"})
+        return Reply.tool("list_dir", {"path": "src"})
+
+    steps = [PlanStep(index=0, description="Find the files in src that contain the word 'TODO'")]
+    task, _ = await run_to_idle(workspace, worker(act), steps)
+    retries = [e.content for e in task.journal if e.type == JournalType.RETRY]
+    assert retries and "no tool result of this step shows 'TODO'" in retries[0]
+    assert task.status == TaskStatus.COMPLETE
