@@ -74,6 +74,7 @@ UNREACHABLE_PREFIX = "model server unreachable"
 _WRITERS = frozenset({"write_file", "edit_file"})
 _T = TypeVar("_T")
 _ACTIVITY_EVERY_S = 0.25
+_ACTIVITY_KEEP = 300  # characters of streamed text kept for the activity line
 
 
 class _Stop(Exception):
@@ -346,6 +347,7 @@ class _Executor:
             JournalType.ROUND, f"round {task.rounds} (step {step.index + 1}, try {rc.step_rounds})"
         )
         prompt = step_prompt(task)
+        self.activity.buffer = ""  # a new round: the activity line starts over
         await self.journal(JournalType.PROMPT, prompt)
         await self.save()
         if rc.in_flight_tool_call is not None:
@@ -781,8 +783,10 @@ class _Executor:
         self.deps.bus.publish(ModelActivity(self.task.id, text))
 
     def _flush_activity(self) -> None:
+        """Publish the tail of what the model is writing. The buffer keeps a rolling tail, not just
+        the text since the last flush, so the card reads "DONE: did the step", not "d the step"."""
         text = " ".join(self.activity.buffer.split())
-        self.activity.buffer = ""
+        self.activity.buffer = text[-_ACTIVITY_KEEP:]
         self.activity.last = time.monotonic()
         if text:
             self._set_activity(text[-100:])

@@ -8,6 +8,7 @@ from pathlib import Path
 from runner_helpers import honest_verifier, kind, run_to_idle, running, step_number, worker
 
 from smallclaw_tui.models import FileContainsCheck, FileExistsCheck, JournalType, PlanStep, TaskStatus
+from smallclaw_tui.runner.events import ModelActivity
 from smallclaw_tui.testing.fake_server import ChatRequest, Reply
 
 
@@ -289,3 +290,23 @@ async def test_a_step_that_finds_a_quoted_text_must_show_it_in_a_result(workspac
     retries = [e.content for e in task.journal if e.type == JournalType.RETRY]
     assert retries and "no tool result of this step shows 'TODO'" in retries[0]
     assert task.status == TaskStatus.COMPLETE
+
+
+async def test_the_activity_line_shows_the_whole_tail_of_the_reply_not_a_fragment(workspace: Path) -> None:
+    claim = "DONE: wrote out.txt as asked"
+
+    def act(req: ChatRequest) -> Reply:
+        return Reply.tool("write_file", {"path": "out.txt", "content": "hi\n"})
+
+    def handler(req: ChatRequest) -> Reply:
+        if kind(req) == "step" and req.tool_results:
+            # Streamed slowly enough that the runner publishes the line more than once.
+            return Reply(text=claim, chunk_size=3, delay_between_s=0.06)
+        return worker(act)(req)
+
+    async with running(workspace, handler) as (runner, _srv, events):
+        await runner.create_task("out", steps=[PlanStep(index=0, description="write out.txt")])
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+    lines = [e.text for e in events if isinstance(e, ModelActivity)]
+    assert len([t for t in lines if t.startswith("DONE")]) >= 2  # published while it streamed
+    assert claim in lines
