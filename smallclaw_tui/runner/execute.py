@@ -7,7 +7,6 @@ start reports as "outcome unknown".
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -65,6 +64,7 @@ from smallclaw_tui.runner.events import (
 )
 from smallclaw_tui.runner.gate import GatedClient, ModelGate
 from smallclaw_tui.runner.intent import Intent, intent, mentions
+from smallclaw_tui.runner.peek import peek
 from smallclaw_tui.runner.prompts import TASK_SYSTEM, fallback_summary, step_prompt, summary_prompt
 from smallclaw_tui.tools.args import ALIASES
 from smallclaw_tui.tools.base import ToolContext
@@ -288,12 +288,7 @@ class _Executor:
                 before, path = e.detail.get("before"), e.detail.get("before_path")
                 if e.type != JournalType.TOOL_CALL or not (isinstance(before, str) and isinstance(path, str)):
                     continue
-                try:
-                    now = await asyncio.to_thread(
-                        (self.s.workspace / path).read_text, encoding="utf-8", errors="replace"
-                    )
-                except OSError:
-                    now = ""
+                now = await peek(self.s.workspace, path) or ""
                 lost = [ln for ln in before.splitlines() if ln.strip() and ln not in now]
                 out.append(
                     (False, f"{path} lost {lost[0]!r}; this step should only add to it")
@@ -315,13 +310,7 @@ class _Executor:
         """The files the step wrote (at most `limit`), as they are now."""
         out: list[tuple[str, str | None]] = []
         for path in sorted(self._written_by(step.index))[:limit]:
-            try:
-                text: str | None = await asyncio.to_thread(
-                    (self.s.workspace / path).read_text, encoding="utf-8", errors="replace"
-                )
-            except OSError:
-                text = None
-            out.append((path, text))
+            out.append((path, await peek(self.s.workspace, path)))
         return out
 
     def _looks_only(self, command: str) -> bool:
@@ -576,7 +565,7 @@ class _Executor:
                 return f"step {later.index + 1} changed {', '.join(sorted(named))}"
         return None
 
-    def _lost_writes(self, step: PlanStep) -> list[str]:
+    async def _lost_writes(self, step: PlanStep) -> list[str]:
         """What the step wrote that is gone at the end, unless a later step that names the file
         was meant to change it (by the same rule as `_superseded`)."""
         last: dict[str, str] = {}
@@ -589,9 +578,8 @@ class _Executor:
             naming = [s.description for s in later if _names(s.description, path)]
             if not later or any(intent(d, path) is Intent.REPLACE for d in naming):
                 continue
-            try:
-                now = (self.s.workspace / path).read_text(encoding="utf-8", errors="replace")
-            except OSError:
+            now = await peek(self.s.workspace, path)
+            if now is None:
                 lost.append(f"{path} is gone")
                 continue
             missing = [
@@ -616,7 +604,7 @@ class _Executor:
             broken = [o.detail for o in outcomes if not o.passed and not o.needs_approval]
             # What the step wrote counts too, checks or not: a check that only asks for the file
             # to exist does not see a later "add" that overwrote it (Qwen2.5-Coder-1.5B did).
-            broken += [lost for lost in self._lost_writes(step) if lost not in broken]
+            broken += [lost for lost in await self._lost_writes(step) if lost not in broken]
             if not broken:
                 continue
             why = "; ".join(broken)
@@ -771,13 +759,8 @@ class _Executor:
             for e in self.task.journal
         ):
             return {}
-        try:
-            text = await asyncio.to_thread(
-                (self.s.workspace / norm).read_text, encoding="utf-8", errors="replace"
-            )
-        except (OSError, ValueError):
-            text = None
-        return {"before_path": norm, "before": None if text is None else text[:4000]}
+        text = await peek(self.s.workspace, norm, limit=4000)
+        return {"before_path": norm, "before": text}
 
     def _set_activity(self, text: str) -> None:
         self.deps.bus.publish(ModelActivity(self.task.id, text))

@@ -310,3 +310,21 @@ async def test_the_activity_line_shows_the_whole_tail_of_the_reply_not_a_fragmen
     lines = [e.text for e in events if isinstance(e, ModelActivity)]
     assert len([t for t in lines if t.startswith("DONE")]) >= 2  # published while it streamed
     assert claim in lines
+
+
+async def test_a_refused_write_copies_nothing_from_outside_or_the_app_data_into_the_task(
+    workspace: Path,
+) -> None:
+    (workspace.parent / "secret.txt").write_text("AWS_SECRET=abc123\n")
+    (workspace / ".localclaw").mkdir(exist_ok=True)
+    (workspace / ".localclaw" / "config.toml").write_text('[telegram]\ntoken = "999:tg-secret"\n')
+
+    def act(req: ChatRequest) -> Reply:
+        if "config.toml" in str(req.messages):
+            return Reply.tool("write_file", {"path": "../secret.txt", "content": "x"})
+        return Reply.tool("edit_file", {"path": ".localclaw/config.toml", "old": "a", "new": "b"})
+
+    task, _ = await run_to_idle(workspace, worker(act), [PlanStep(index=0, description="tidy up")])
+    on_disk = "".join(p.read_text() for p in (workspace / ".localclaw" / "tasks").iterdir())
+    assert "abc123" not in on_disk and "tg-secret" not in on_disk
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
