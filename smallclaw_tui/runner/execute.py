@@ -68,7 +68,7 @@ from smallclaw_tui.runner.peek import peek
 from smallclaw_tui.runner.prompts import TASK_SYSTEM, fallback_summary, step_prompt, summary_prompt
 from smallclaw_tui.tools.args import ALIASES
 from smallclaw_tui.tools.base import ToolContext
-from smallclaw_tui.tools.policy import is_allowed
+from smallclaw_tui.tools.policy import is_allowed, redirect_targets
 
 UNREACHABLE_PREFIX = "model server unreachable"
 _WRITERS = frozenset({"write_file", "edit_file"})
@@ -106,6 +106,29 @@ def _write_record(name: str, args: dict[str, object], ok: bool) -> dict[str, obj
         return {}
     text = _arg(args, "content" if name == "write_file" else "new")
     return {"wrote": path, "wrote_text": text[:2000] if isinstance(text, str) else ""}
+
+
+def _targets(name: str, args: dict[str, object]) -> list[str]:
+    """The workspace files a call writes: the path of write_file/edit_file, the redirect targets
+    of run_shell (`wc -l a > b` runs without approval, so it is a write like any other)."""
+    if name in _WRITERS:
+        path = _arg(args, "path")
+        return [_norm_path(path)] if isinstance(path, str) else []
+    command = args.get("command")
+    if name == "run_shell" and isinstance(command, str):
+        return [_norm_path(t) for t in redirect_targets(command)]
+    return []
+
+
+def _writes(entry: JournalEntry) -> list[tuple[str, str]]:
+    """(path, text written) of a tool result: one for write_file/edit_file, any for run_shell."""
+    d = entry.detail
+    if isinstance(d.get("wrote"), str) and d["wrote"]:
+        return [(_norm_path(d["wrote"]), str(d.get("wrote_text") or ""))]
+    texts = d.get("wrote_texts")
+    if isinstance(texts, dict):
+        return [(_norm_path(str(p)), str(t or "")) for p, t in texts.items()]
+    return []
 
 
 def _norm_path(path: str) -> str:
@@ -284,10 +307,14 @@ class _Executor:
         out: list[tuple[bool, str]] = []
         entries = [e for e in self.task.journal if e.step == step.index]
         if intent(step.description) is Intent.ADD:
-            for e in entries:
-                before, path = e.detail.get("before"), e.detail.get("before_path")
-                if e.type != JournalType.TOOL_CALL or not (isinstance(before, str) and isinstance(path, str)):
-                    continue
+            befores = [
+                (str(path), before)
+                for e in entries
+                if e.type == JournalType.TOOL_CALL and isinstance(e.detail.get("befores"), dict)
+                for path, before in e.detail["befores"].items()
+                if isinstance(before, str)
+            ]
+            for path, before in befores:
                 now = await peek(self.s.workspace, path) or ""
                 lost = [ln for ln in before.splitlines() if ln.strip() and ln not in now]
                 out.append(
@@ -540,9 +567,10 @@ class _Executor:
 
     def _written_by(self, step_index: int) -> set[str]:
         return {
-            _norm_path(str(e.detail["wrote"]))
+            path
             for e in self.task.journal
-            if e.step == step_index and e.type == JournalType.TOOL_RESULT and e.detail.get("wrote")
+            if e.step == step_index and e.type == JournalType.TOOL_RESULT
+            for path, _text in _writes(e)
         }
 
     def _superseded(self, step: PlanStep, check: Check) -> str | None:
@@ -570,8 +598,8 @@ class _Executor:
         was meant to change it (by the same rule as `_superseded`)."""
         last: dict[str, str] = {}
         for e in self.task.journal:
-            if e.step == step.index and e.type == JournalType.TOOL_RESULT and e.detail.get("wrote"):
-                last[_norm_path(str(e.detail["wrote"]))] = str(e.detail.get("wrote_text") or "")
+            if e.step == step.index and e.type == JournalType.TOOL_RESULT:
+                last.update(_writes(e))
         lost: list[str] = []
         for path, text in last.items():
             later = [s for s in self.task.plan[step.index + 1 :] if path in self._written_by(s.index)]
@@ -711,6 +739,7 @@ class _Executor:
                 # Which file a successful write touched and what it put there, so the final re-check
                 # knows who changed what (and what an accidental rewrite destroyed).
                 **_write_record(event.call.name, event.call.arguments, event.result.ok),
+                **await self._shell_writes(event.call.name, event.call.arguments, event.result.ok),
             )
             await self.save()
             self.deps.bus.publish(ToolCallFinished(task.id, event.call, event.result.ok, out))
@@ -747,20 +776,31 @@ class _Executor:
             )
 
     async def _before_first_write(self, name: str, args: dict[str, object]) -> dict[str, object]:
-        """What a file held before this step first wrote it, so that a step that only adds can be
-        held to keeping it (see `_rule_outcomes`). Empty for other calls and later writes."""
-        path = _arg(args, "path")
-        if name not in _WRITERS or not isinstance(path, str):
-            return {}
-        norm = _norm_path(path)
+        """What the files a call writes held before this step first wrote them, so that a step that
+        only adds can be held to keeping it (see `_rule_outcomes`). Empty for other calls."""
         step = self.task.current_step
-        if any(
-            e.step == step and e.type == JournalType.TOOL_CALL and e.detail.get("before_path") == norm
+        seen = {
+            str(path)
             for e in self.task.journal
-        ):
+            if e.step == step and e.type == JournalType.TOOL_CALL
+            for path in (e.detail.get("befores") or {})
+        }
+        befores: dict[str, str | None] = {}
+        for path in _targets(name, args):
+            if path not in seen and path not in befores:
+                befores[path] = await peek(self.s.workspace, path, limit=4000)
+        return {"befores": befores} if befores else {}
+
+    async def _shell_writes(self, name: str, args: dict[str, object], ok: bool) -> dict[str, object]:
+        """The files a successful shell command redirected into, with what they hold now."""
+        if not ok or name != "run_shell":
             return {}
-        text = await peek(self.s.workspace, norm, limit=4000)
-        return {"before_path": norm, "before": text}
+        texts: dict[str, str] = {}
+        for path in _targets(name, args):
+            text = await peek(self.s.workspace, path, limit=2000)
+            if text is not None:
+                texts[path] = text
+        return {"wrote_texts": texts} if texts else {}
 
     def _set_activity(self, text: str) -> None:
         self.deps.bus.publish(ModelActivity(self.task.id, text))

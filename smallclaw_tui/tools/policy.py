@@ -93,3 +93,12 @@ def _starts_with_allowed(words: list[str], allowed: list[list[str]]) -> bool:
     # Entries may be several words ("git status"); the program must match exactly, so a path
     # such as `./ls` or `/tmp/ls` is never mistaken for the allowlisted `ls`.
     return bool(words) and any(entry == words[: len(entry)] for entry in allowed)
+
+
+def redirect_targets(command: str) -> list[str]:
+    """The files a command line sends output to (`> f`, `>> f`), as written: the runner watches
+    them like the files `write_file` touches. Empty when the line does not parse."""
+    words = _split(command)
+    if words is None:
+        return []
+    return [words[i + 1] for i, w in enumerate(words[:-1]) if w in _REDIRECTS]

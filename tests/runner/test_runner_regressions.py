@@ -328,3 +328,39 @@ async def test_a_refused_write_copies_nothing_from_outside_or_the_app_data_into_
     on_disk = "".join(p.read_text() for p in (workspace / ".localclaw" / "tasks").iterdir())
     assert "abc123" not in on_disk and "tg-secret" not in on_disk
     assert task.status == TaskStatus.NEEDS_ASSISTANCE
+
+
+async def test_shell_redirects_are_writes_the_runner_holds_to_the_same_rules(workspace: Path) -> None:
+    (workspace / "index.txt").write_text("a.py\nb.py\n")
+
+    def clobber(req: ChatRequest) -> Reply:
+        return Reply.tool("run_shell", {"command": "echo 'count: 2' > index.txt"})
+
+    step = PlanStep(index=0, description="Add the line 'count: 2' at the end of index.txt")
+    task, _ = await run_to_idle(workspace, worker(clobber), [step])
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
+    assert "index.txt lost 'a.py'; this step should only add to it" in (task.pause_reason or "")
+
+    (workspace / "index.txt").write_text("a.py\nb.py\n")
+
+    def append(req: ChatRequest) -> Reply:
+        return Reply.tool("run_shell", {"command": "echo 'count: 2' >> index.txt"})
+
+    task, _ = await run_to_idle(workspace, worker(append), [step])
+    assert task.status == TaskStatus.COMPLETE
+    assert (workspace / "index.txt").read_text() == "a.py\nb.py\ncount: 2\n"
+
+
+async def test_a_later_shell_redirect_that_clobbers_an_earlier_step_is_caught(workspace: Path) -> None:
+    def act(req: ChatRequest) -> Reply:
+        if step_number(req) == 1:
+            return Reply.tool("write_file", {"path": "notes.txt", "content": "keep me\n"})
+        return Reply.tool("run_shell", {"command": "ls > notes.txt"})
+
+    steps = [
+        PlanStep(index=0, description="Write notes.txt with the line 'keep me'"),
+        PlanStep(index=1, description="List the workspace"),
+    ]
+    task, _ = await run_to_idle(workspace, worker(act), steps)
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
+    assert "step 1's result no longer holds" in (task.pause_reason or "")

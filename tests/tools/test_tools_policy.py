@@ -245,3 +245,12 @@ def test_without_a_workspace_names_are_still_checked() -> None:
     assert is_allowed("cat notes/a.txt", DEFAULTS)
     for command in ("cat /etc/passwd", "cat ../x", "ls ~", "cat .localclaw/config.toml", "sort -o x y"):
         assert not is_allowed(command, DEFAULTS), command
+
+
+def test_redirect_targets_are_the_files_a_line_writes() -> None:
+    from smallclaw_tui.tools.policy import redirect_targets
+
+    assert redirect_targets("wc -l data.csv > count.txt && cat count.txt") == ["count.txt"]
+    assert redirect_targets("echo a >> log.txt; echo b > 'my file.txt'") == ["log.txt", "my file.txt"]
+    assert redirect_targets("echo 'a > b'") == []
+    assert redirect_targets("echo 'unbalanced") == []
