@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from smallclaw_tui.models import Check, CommandSucceedsCheck, FileContainsCheck, FileExistsCheck
+from smallclaw_tui.runner.intent import names_path
 from smallclaw_tui.tools.base import ToolContext
 from smallclaw_tui.tools.policy import is_allowed
 from smallclaw_tui.tools.shell import run_command
@@ -111,7 +112,7 @@ def implied_text_checks(description: str, written: set[str], *, last_only: bool)
     notes/todo.md; a step that changes text ("change 'draft' to 'final'") leaves only the last.
     A step that wrote several of the files it names is ambiguous and implies nothing.
     """
-    targets = [p for p in sorted(written) if p in description or p.rsplit("/", 1)[-1] in description]
+    targets = [p for p in sorted(written) if names_path(description, p)]
     texts = quoted_texts(description)
     if len(targets) != 1 or not texts:
         return []

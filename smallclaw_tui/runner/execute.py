@@ -8,6 +8,7 @@ start reports as "outcome unknown".
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -63,7 +64,7 @@ from smallclaw_tui.runner.events import (
     Verification,
 )
 from smallclaw_tui.runner.gate import GatedClient, ModelGate
-from smallclaw_tui.runner.intent import Intent, intent, mentions
+from smallclaw_tui.runner.intent import Intent, intent, mentions, names_path
 from smallclaw_tui.runner.peek import peek
 from smallclaw_tui.runner.prompts import TASK_SYSTEM, fallback_summary, step_prompt, summary_prompt
 from smallclaw_tui.tools.args import ALIASES
@@ -105,7 +106,11 @@ def _write_record(name: str, args: dict[str, object], ok: bool) -> dict[str, obj
     if not ok or name not in _WRITERS or not isinstance(path, str):
         return {}
     text = _arg(args, "content" if name == "write_file" else "new")
-    return {"wrote": path, "wrote_text": text[:2000] if isinstance(text, str) else ""}
+    record: dict[str, object] = {"wrote": path, "wrote_text": text[:2000] if isinstance(text, str) else ""}
+    old = _arg(args, "old")
+    if name == "edit_file" and isinstance(old, str):
+        record["replaced"] = old[:2000]  # what a "change" step meant to change (see _changed_on_purpose)
+    return record
 
 
 def _targets(name: str, args: dict[str, object]) -> list[str]:
@@ -135,21 +140,20 @@ def _norm_path(path: str) -> str:
     return path.strip().strip("`'\"").removeprefix("./")
 
 
-def _names(description: str, path: str) -> bool:
-    return path in description or path.rsplit("/", 1)[-1] in description
 
 
-def _excuses(description: str, check: Check) -> bool:
-    """May a step described so, having written the checked file, leave `check` failing?"""
-    if isinstance(check, CommandSucceedsCheck):
-        return True  # a command may compare the whole file: any change it was meant to make counts
-    how = intent(description, check.path)
-    if how is Intent.REPLACE:
-        return True
-    if how is Intent.CHANGE:
-        # "Change 'draft' to 'final'" excuses 'draft'; "rename a.txt to b.txt" excuses a.txt.
-        return mentions(description, check.text if isinstance(check, FileContainsCheck) else check.path)
-    return False
+def _overlaps(text: str, replaced: str) -> bool:
+    a, b = " ".join(text.split()), " ".join(replaced.split())
+    return len(b) >= 3 and (a in b or b in a)
+
+
+def _same_key_changed(text: str, now: str) -> bool:
+    """`port = 8000` lost while the file has a `port = …` line: a value changed, not a line lost."""
+    m = re.match(r"\s*([\w.\-\[\]\"']{1,40})\s*([=:])", text)
+    if m is None:
+        return False
+    key, sep = m.group(1), m.group(2)
+    return re.search(rf"(?m)^\s*{re.escape(key)}\s*{re.escape(sep)}", now) is not None
 
 
 async def execute_task(deps: RunnerDeps, task: Task, control: TaskControl) -> None:
@@ -573,14 +577,14 @@ class _Executor:
             for path, _text in _writes(e)
         }
 
-    def _superseded(self, step: PlanStep, check: Check) -> str | None:
+    async def _superseded(self, step: PlanStep, check: Check) -> str | None:
         """The later step meant to change what `check` reads, if any: its check is history now.
 
         A check describes the state right after its step; "write draft" then "change draft to
         final" is the plan working, not an undo. A later step counts as meaning to only when it
         wrote the file, names it in its description, and its words allow what the check lost: a
         step that only adds keeps every text an earlier step put there, and a step that changes
-        named parts excuses only the texts it names (see `intent`).
+        parts excuses only what it changed (see `_changed_on_purpose`).
         """
         reads = (
             {_norm_path(check.path)}
@@ -588,10 +592,53 @@ class _Executor:
             else {_norm_path(w) for w in check.command.split()}
         )
         for later in self.task.plan[step.index + 1 :]:
-            named = {p for p in self._written_by(later.index) & reads if _names(later.description, p)}
-            if named and _excuses(later.description, check):
+            named = {p for p in self._written_by(later.index) & reads if names_path(later.description, p)}
+            if not named:
+                continue
+            # A command may compare the whole file: any change a later step was meant to make counts.
+            if isinstance(check, CommandSucceedsCheck) or await self._changed_on_purpose(
+                [later], check.path, check.text if isinstance(check, FileContainsCheck) else None
+            ):
                 return f"step {later.index + 1} changed {', '.join(sorted(named))}"
         return None
+
+    def _replaced_in(self, step_index: int, path: str) -> list[str]:
+        return [
+            str(e.detail["replaced"])
+            for e in self.task.journal
+            if e.step == step_index
+            and e.type == JournalType.TOOL_RESULT
+            and isinstance(e.detail.get("replaced"), str)
+            and _norm_path(str(e.detail.get("wrote") or "")) == path
+        ]
+
+    async def _changed_on_purpose(self, later: list[PlanStep], path: str, text: str | None) -> bool:
+        """Did one of these later steps, which wrote the file, mean to change `text` in it (or, with
+        no text, the file's existence)? A step that replaces the file means anything; one that only
+        adds means nothing; one that changes parts means what it names ("change 'draft' to
+        'final'"), what its edits replaced, or a value under the same key (`port = 8000`)."""
+        now: str | None = None
+        for s in later:
+            if not names_path(s.description, path):
+                continue
+            how = intent(s.description, path)
+            if how is Intent.REPLACE:
+                return True
+            if how is not Intent.CHANGE:
+                continue
+            if text is None:
+                if mentions(s.description, path):  # "rename a.txt to b.txt"
+                    return True
+                continue
+            if mentions(s.description, text):
+                return True
+            if any(_overlaps(text, r) for r in self._replaced_in(s.index, path)):
+                return True
+            if now is None:
+                now = await peek(self.s.workspace, path) or ""
+            if _same_key_changed(text, now):
+                return True
+        return False
 
     async def _lost_writes(self, step: PlanStep) -> list[str]:
         """What the step wrote that is gone at the end, unless a later step that names the file
@@ -603,20 +650,17 @@ class _Executor:
         lost: list[str] = []
         for path, text in last.items():
             later = [s for s in self.task.plan[step.index + 1 :] if path in self._written_by(s.index)]
-            naming = [s.description for s in later if _names(s.description, path)]
-            if not later or any(intent(d, path) is Intent.REPLACE for d in naming):
+            if not later:
                 continue
             now = await peek(self.s.workspace, path)
             if now is None:
-                lost.append(f"{path} is gone")
+                if not await self._changed_on_purpose(later, path, None):
+                    lost.append(f"{path} is gone")
                 continue
-            missing = [
-                ln
-                for ln in text.splitlines()[:20]
-                if ln.strip() and ln not in now and not any(mentions(d, ln) for d in naming)
-            ]
-            if missing:
-                lost.append(f"{path} no longer contains {missing[0]!r}")
+            for ln in text.splitlines()[:20]:
+                if ln.strip() and ln not in now and not await self._changed_on_purpose(later, path, ln):
+                    lost.append(f"{path} no longer contains {ln!r}")
+                    break
         return lost
 
     async def _final_recheck(self) -> bool:
@@ -627,12 +671,19 @@ class _Executor:
         if self.s.runner.verification != "checks_evidence":
             return False
         for step in self.task.plan:
-            checks = [c for c in self._checks_for(step) if self._superseded(step, c) is None]
+            checks = [c for c in self._checks_for(step) if await self._superseded(step, c) is None]
             outcomes = await run_checks(checks, self.tool_ctx)
             broken = [o.detail for o in outcomes if not o.passed and not o.needs_approval]
             # What the step wrote counts too, checks or not: a check that only asks for the file
-            # to exist does not see a later "add" that overwrote it (Qwen2.5-Coder-1.5B did).
-            broken += [lost for lost in await self._lost_writes(step) if lost not in broken]
+            # to exist does not see a later "add" that overwrote it (Qwen2.5-Coder-1.5B did). A
+            # file a failed check already names is not reported twice.
+            failed = {
+                _norm_path(o.check.path)
+                for o in outcomes
+                if not o.passed and not isinstance(o.check, CommandSucceedsCheck)
+            }
+            lost = await self._lost_writes(step)
+            broken += [why for why in lost if why.split(" ", 1)[0] not in failed]
             if not broken:
                 continue
             why = "; ".join(broken)

@@ -20,30 +20,36 @@ class Intent(StrEnum):
     REPLACE = "replace"  # may change anything in the file
 
 
-_WHOLE = re.compile(
-    r"\b(?:rewrite|overwrite|regenerate|recreate|empty|clear|truncate|delete|remove|move|reformat"
-    r"|replace the (?:content|contents|text|whole)|write|create|save|copy|sort)\b",
-    re.I,
+_WHOLE = (
+    r"replace the (?:content|contents|text|whole)|rewrite|overwrite|regenerate|recreate|empty|clear"
+    r"|truncate|delete|remove|move|reformat|write|create|save|copy|sort"
 )
-_PART = re.compile(
-    r"\b(?:change|replace|set|update|edit|modify|fix|convert|bump|raise|lower|swap|turn|switch|correct|rename"
-    r"|substitute|translate)\b",
-    re.I,
+_PART = (
+    r"change|replace|set|update|edit|modify|fix|convert|bump|raise|lower|swap|turn|switch|correct"
+    r"|rename|substitute|translate"
 )
-_ADD = re.compile(r"\b(?:add|append|insert|prepend)\b", re.I)
+_ADD = r"add|append|insert|prepend"
+_VERB = re.compile(rf"\b(?:(?P<whole>{_WHOLE})|(?P<part>{_PART})|(?P<add>{_ADD}))\b", re.I)
+_NEGATION = frozenset({"not", "don't", "dont", "never", "without", "no", "nor"})
 
 
 def intent(description: str, path: str | None = None) -> Intent:
-    """How much of the file at `path` a step may change. Unknown verbs count as REPLACE: a wrong
-    guess that way can only excuse a check, and the other checks and the verifier still stand.
-    A change whose object is the file itself ("change status.txt to final") replaces it."""
-    if _ADD.search(description) and not (_PART.search(description) or _WHOLE.search(description)):
-        return Intent.ADD
-    part = _PART.search(description)
-    if part and not _WHOLE.search(description):
-        if path and _object_is(description[part.end() :], path):
-            return Intent.REPLACE
-        return Intent.CHANGE
+    """How much of the file at `path` a step may change, read from its first verb that is not
+    negated ("Add the item to todo.md and save it" adds; "do not remove anything, append x"
+    adds). No known verb counts as REPLACE: a wrong guess that way can only excuse a check, and
+    the other checks and the verifier still stand. A change whose object is the file itself
+    ("change status.txt to final") replaces it."""
+    for m in _VERB.finditer(description):
+        before = [w.strip(",;:.").casefold() for w in description[: m.start()].split()[-3:]]
+        if _NEGATION & set(before):
+            continue
+        if m.group("add"):
+            return Intent.ADD
+        if m.group("part"):
+            if path and _object_is(description[m.end() :], path):
+                return Intent.REPLACE
+            return Intent.CHANGE
+        return Intent.REPLACE
     return Intent.REPLACE
 
 
@@ -53,6 +59,15 @@ def _object_is(rest: str, path: str) -> bool:
         words = words.removeprefix(lead)
     name = path.casefold()
     return words.startswith((name, name.rsplit("/", 1)[-1]))
+
+
+def names_path(description: str, path: str) -> bool:
+    """Does the step's text name the file, by its path or its file name, as a whole word?
+    ("data.txt" does not name "a.txt".)"""
+    for name in {path, path.rsplit("/", 1)[-1]}:
+        if name and re.search(rf"(?<![\w./-]){re.escape(name)}(?![\w/-])", description, re.I):
+            return True
+    return False
 
 
 def mentions(description: str, text: str) -> bool:

@@ -364,3 +364,18 @@ async def test_a_later_shell_redirect_that_clobbers_an_earlier_step_is_caught(wo
     task, _ = await run_to_idle(workspace, worker(act), steps)
     assert task.status == TaskStatus.NEEDS_ASSISTANCE
     assert "step 1's result no longer holds" in (task.pause_reason or "")
+
+
+async def test_a_change_step_excuses_the_value_it_changed_without_naming_the_old_one(workspace: Path) -> None:
+    # "Bump the version to 1.1" never quotes the old 'version: 1.0'; its edit replaced it.
+    def act(req: ChatRequest) -> Reply:
+        if step_number(req) == 1:
+            return Reply.tool("write_file", {"path": "app.yaml", "content": "name: x\nversion: 1.0\n"})
+        return Reply.tool("edit_file", {"path": "app.yaml", "old": "version: 1.0", "new": "version: 1.1"})
+
+    steps = [
+        PlanStep(index=0, description="Write app.yaml with the lines 'name: x' and 'version: 1.0'"),
+        PlanStep(index=1, description="Bump the version in app.yaml to 1.1"),
+    ]
+    task, _ = await run_to_idle(workspace, worker(act), steps)
+    assert task.status == TaskStatus.COMPLETE, task.pause_reason
