@@ -36,9 +36,9 @@ def is_allowed(
         return False
     # Substitution runs a command we never see as a word; `$VAR` prints what the environment holds
     # (secrets, whatever we strip from it); a newline starts a command shlex would read as an
-    # argument. All are refused wherever they appear, even inside quotes: one rule is easier to
-    # trust than the shell's quoting rules.
-    if "$" in command or "`" in command or "\n" in command or "\r" in command:
+    # argument. All are refused, even inside double quotes; only inside single quotes is `$`
+    # plain text to every shell (`grep -q '^6$' count.txt`, a check users write).
+    if _expands(command) or "\n" in command or "\r" in command:
         return False
     words = _split(command)
     if words is None:
@@ -74,6 +74,23 @@ def is_allowed(
         i += 1
     commands.append(current)
     return all(_starts_with_allowed(cmd, allowed) and arguments_are_safe(cmd, workspace) for cmd in commands)
+
+
+def _expands(command: str) -> bool:
+    """Is there a `$` or a backtick outside single quotes (where the shell would expand it)?"""
+    quote = ""
+    for ch in command:
+        if quote == "'":
+            if ch == "'":
+                quote = ""
+            continue
+        if ch == "'" and not quote:
+            quote = "'"
+        elif ch == '"':
+            quote = "" if quote == '"' else '"'
+        elif ch in "$`":
+            return True
+    return False
 
 
 def _split(command: str) -> list[str] | None:

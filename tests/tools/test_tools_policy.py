@@ -29,6 +29,10 @@ ALLOW = ["ls", "cat", "echo", "grep", "wc", "git status", "python3"]
         "echo hi > a.txt",
         "echo hi >> a.txt",
         "wc -l data.csv > count.txt && cat count.txt",
+        # Inside single quotes `$` is plain text to every shell.
+        "grep -q '^6$' count.txt",
+        "grep -c '^$' notes.txt",
+        "echo '$HOME'",
     ],
 )
 def test_allowed(command: str) -> None:
@@ -50,7 +54,10 @@ def test_allowed(command: str) -> None:
         # Any expansion can print the environment, secrets included: it goes to the user.
         "echo $HOME",
         "echo ${SMALLCLAW_TELEGRAM__TOKEN}",
-        "echo '$HOME'",  # literal here, but one rule is easier to trust than quoting rules
+        'echo "$HOME"',  # double quotes expand
+        "echo 'a'$HOME",  # outside the quotes
+        "echo \\$HOME",  # an escaped $ is still refused: no guessing about backslashes
+        "echo 'it''s' $(id)",
         "cat $F",
         "ls 2>&1",
         "echo hi > a.txt > b.txt",
