@@ -89,19 +89,62 @@ def implied_checks(description: str) -> list[FileExistsCheck]:
 
 # Quoted text in a step ('…', "…", `…`), not an apostrophe inside a word.
 _QUOTED = re.compile(r"""(?<![\w'"`])(['"`])([^\n]{1,200}?)\1(?![\w])""")
-_RUN_BEFORE = re.compile(r"\b(?:run|runs|execute|command|with)\s*$", re.I)
 _PATHLIKE = re.compile(r"^[\w./-]+\.[A-Za-z][A-Za-z0-9]{0,7}$|^[\w.-]+/[\w./-]*$")
 
 
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_PLACEHOLDER = re.compile(r"<[^<>]*>|\.\.\.|…|(?<![\w'])[B-HJ-Z](?![\w'])")
+# Words just before a quote (or just after it) that say it is text to be in a file or a result.
+_CUE_BEFORE = _wordset(
+    "line lines text item items heading title word words entry value header says saying reads read "
+    "containing contains contain write writes put add append insert prepend to after before under "
+    "below above into set"
+)
+_CUE_AFTER = _wordset("heading line title item entry header text label row value")
+# ... and words that say it is something else: a command, a topic, a name, a column.
+_NOT_CONTENT_BEFORE = _wordset(
+    "use using run runs running execute command output result about translate called named like"
+)
+_NOT_CONTENT_AFTER = _wordset("command program tool function directory folder column file")
+_TOOL_BEFORE = _wordset("with using via by")
+_PROGRAMS = _wordset(
+    "wc echo ls cat grep sort head tail find date python python3 sh bash git make diff uniq sed awk "
+    "test pwd touch mkdir rm cp mv chmod curl npm pip"
+)
+
+
+def _words(text: str) -> list[str]:
+    return [w.strip(".,;:!?()[]{}\"'`").casefold() for w in text.split()]
+
+
+def _is_content(description: str, m: re.Match[str]) -> bool:
+    mark, text = m.group(1), m.group(2)
+    if mark == "`" or mark in text or not text.strip():
+        return False  # backticks quote code, not text; a quote inside means a mismatched pair
+    if _PATHLIKE.match(text) or _PLACEHOLDER.search(text):
+        return False
+    before = _words(description[: m.start()])[-4:]
+    after = _words(description[m.end() :])[:1]
+    if _NOT_CONTENT_BEFORE & set(before) or _NOT_CONTENT_AFTER & set(after):
+        return False
+    first = _words(text)[:1]
+    if before[-1:] and before[-1] in _TOOL_BEFORE and first and first[0] in _PROGRAMS:
+        return False  # "count them with 'wc -l'"
+    return bool(_CUE_BEFORE & set(before) or _CUE_AFTER & set(after))
+
+
 def quoted_texts(description: str) -> list[str]:
-    """The literal texts a step quotes as content: not commands (`run 'echo hi'`), not paths."""
+    """The literal texts a step quotes as content — "with the line 'x'", "add 'x'", "the word
+    'TODO'" — and not commands ("run 'echo hi'", "with 'wc -l'"), paths, placeholders
+    ('Total: N'), topics ("a haiku about 'autumn'") or names ("the 'docs' folder"). A text that
+    is not read as content implies nothing: a missed check costs less than a needless one."""
     out: list[str] = []
     for m in _QUOTED.finditer(description):
-        text = m.group(2)
-        if not text.strip() or _PATHLIKE.match(text) or _RUN_BEFORE.search(description[: m.start()]):
-            continue
-        if text not in out:
-            out.append(text)
+        if _is_content(description, m) and m.group(2) not in out:
+            out.append(m.group(2))
     return out
 
 

@@ -135,9 +135,18 @@ async def test_a_command_check_that_writes_a_file_is_not_run(tmp_path: Path) -> 
     [
         ("Add the item '- call bob' after '- buy milk' in notes/todo.md", ["- call bob", "- buy milk"]),
         ("Write hello.sh with the two lines '#!/bin/sh' and 'echo hi'", ["#!/bin/sh", "echo hi"]),
-        ('Change version = "1.4.2" to version = "2.0.0" in pyproject.toml', ["1.4.2", "2.0.0"]),
+        ('Change version = "1.4.2" to version = "2.0.0" in pyproject.toml', ["2.0.0"]),
+        ("Create docs/intro.md containing '# Intro'", ["# Intro"]),
+        ("Find all files in src that contain the word 'TODO'", ["TODO"]),
         ("Run 'echo hello-bench' and save its output into echo.txt", []),  # a command, not content
+        ("Count the lines with 'wc -l' and write the number to count.txt", []),
+        ("Write the output of 'date +%Y' into year.txt", []),
         ("Save the list as `out/list.txt`.", []),  # a path, not content
+        ("Write tests for `parse()` in tests/test_x.py", []),  # backticks quote code
+        ("Write 'Total: N' where N is the count", []),  # a placeholder
+        ("Write a haiku about 'autumn' into poem.txt", []),  # a topic
+        ("Sum the 'amount' column of sales.csv", []),  # a name
+        ("Make a list of the '90s hits and the 'best' ones", []),  # a mismatched pair
         ("Don't touch Bob's notes", []),  # apostrophes, not quotes
     ],
 )
