@@ -142,6 +142,26 @@ def _norm_path(path: str) -> str:
 
 
 
+def _kept(before: str, now: str) -> bool:
+    """Does `now` still hold all of `before`, give or take whitespace? Every line of it, in order;
+    or, since an addition may land inside a line (a key added to one-line JSON, an item to a list
+    literal), every character of it in order with not much more added — so that a long new text
+    cannot pass just by holding the old characters scattered about."""
+    old, new = "".join(before.split()), "".join(now.split())
+    pos = 0
+    for line in ("".join(ln.split()) for ln in before.splitlines()):
+        if not line:
+            continue
+        pos = new.find(line, pos)
+        if pos < 0:
+            break
+        pos += len(line)
+    else:
+        return True
+    it = iter(new)
+    return len(new) - len(old) <= max(200, len(old)) and all(ch in it for ch in old)
+
+
 def _overlaps(text: str, replaced: str) -> bool:
     a, b = " ".join(text.split()), " ".join(replaced.split())
     return len(b) >= 3 and (a in b or b in a)
@@ -320,17 +340,20 @@ class _Executor:
             ]
             for path, before in befores:
                 now = await peek(self.s.workspace, path) or ""
-                lost = [ln for ln in before.splitlines() if ln.strip() and ln not in now]
-                out.append(
-                    (False, f"{path} lost {lost[0]!r}; this step should only add to it")
-                    if lost
-                    else (True, f"{path} still holds all it held before this step")
-                )
+                if _kept(before, now):
+                    out.append((True, f"{path} still holds all it held before this step"))
+                    continue
+                lost = [ln for ln in before.splitlines() if ln.strip() and ln.strip() not in now]
+                what = repr(lost[0].strip()) if lost else "the order of its lines"
+                out.append((False, f"{path} lost {what}; this step should only add to it"))
         if not self._written_by(step.index):
+            # A search that found nothing echoes the pattern ("no matches for 'TODO'"): no proof.
             shown = " ".join(
                 e.content.casefold()
                 for e in entries
-                if e.type == JournalType.TOOL_RESULT and e.detail.get("ok") is True
+                if e.type == JournalType.TOOL_RESULT
+                and e.detail.get("ok") is True
+                and not e.content.startswith("[search_files] no matches for")
             )
             for text in quoted_texts(step.description):
                 found = text.casefold() in shown
@@ -859,8 +882,8 @@ class _Executor:
     def _flush_activity(self) -> None:
         """Publish the tail of what the model is writing. The buffer keeps a rolling tail, not just
         the text since the last flush, so the card reads "DONE: did the step", not "d the step"."""
+        self.activity.buffer = self.activity.buffer[-_ACTIVITY_KEEP:]  # raw: keeps the spaces at the cut
         text = " ".join(self.activity.buffer.split())
-        self.activity.buffer = text[-_ACTIVITY_KEEP:]
         self.activity.last = time.monotonic()
         if text:
             self._set_activity(text[-100:])

@@ -20,12 +20,13 @@ docs/benchmarks.md):
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from json_repair import repair_json
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, field_validator
 
 from smallclaw_tui.llm.base import ModelClient
 from smallclaw_tui.models import (
@@ -70,12 +71,21 @@ EXAMPLE_PLAN: dict[str, Any] = {
 
 class _Step(BaseModel):
     description: str = Field(min_length=3, max_length=400)
-    checks: list[Check] = Field(default_factory=list)
+    # Read one by one in trusted_plan: one check the runner does not know drops that check only.
+    checks: list[Any] = Field(default_factory=list)
 
     @field_validator("description")
     @classmethod
     def _strip(cls, v: str) -> str:
         return v.strip()
+
+    @field_validator("checks", mode="before")
+    @classmethod
+    def _none_is_empty(cls, v: Any) -> Any:
+        return [] if v is None else v
+
+
+_CHECK: TypeAdapter[Check] = TypeAdapter(Check)
 
 
 class _Plan(BaseModel):
@@ -200,13 +210,23 @@ def _in(needle: str, pool: str) -> bool:
     return bool(n) and n in pool
 
 
+_QUOTED_IN_COMMAND = re.compile(r"'([^']+)'|\"([^\"]+)\"")
+
+
 def _check_doubt(check: Check, pool: str, command_ok: Callable[[str], bool]) -> str | None:
     """Why a planned check cannot be trusted, or None when it can."""
     if isinstance(check, CommandSucceedsCheck):
-        return None if command_ok(check.command) else "it would need approval or it writes files"
+        if not command_ok(check.command):
+            return "it would need approval or it writes files"
+        # `grep -q "version = '2.0.0'" f`: a guessed text, whatever runs it.
+        for m in _QUOTED_IN_COMMAND.finditer(check.command):
+            text = m.group(1) or m.group(2)
+            if not _in(text, pool):
+                return f"the text {text!r} is not in the goal or the step"
+        return None
     if not (_in(check.path, pool) or _in(check.path.rsplit("/", 1)[-1], pool)):
         return f"{check.path} is not named in the goal or the step"
-    if isinstance(check, FileContainsCheck) and not check.regex and not _in(check.text, pool):
+    if isinstance(check, FileContainsCheck) and not _in(check.text, pool):
         return f"the text {check.text!r} is not in the goal or the step"
     return None
 
@@ -227,7 +247,13 @@ def trusted_plan(
             continue
         pool = _norm(goal) + "\n" + _norm(s.description)
         checks: list[Check] = []
-        for c in s.checks:
+        for raw in s.checks:
+            try:
+                c = _CHECK.validate_python(raw)
+            except ValidationError:
+                what = str(raw)[:80]
+                dropped.append(f"check {what!r} of step {len(kept) + 1}: not a check the runner knows")
+                continue
             doubt = _check_doubt(c, pool, command_ok)
             if doubt is None:
                 checks.append(c)

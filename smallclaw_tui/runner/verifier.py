@@ -51,7 +51,8 @@ _LABEL_LINE = re.compile(r"^[\s>*_#-]*(verdict|evidence|reason)[\s*_]*[:=][\s*_]
 _VERDICT = re.compile(r"verdict\s*[:=]\s*(yes|no)\b", re.I)
 _EVIDENCE = re.compile(r"evidence\s*[:=]\s*(.+?)(?=\n\s*reason\s*[:=]|\Z)", re.I | re.S)
 _REASON = re.compile(r"reason\s*[:=]\s*(.+)", re.I)
-_CITED_LABEL = re.compile(r"(?<![A-Za-z0-9])([RFC])\s?(\d{1,3})(?![0-9])", re.I)
+# A label, not the start of a file name (`f1.txt`) or a word (`c1ass`).
+_CITED_LABEL = re.compile(r"(?<![\w./-])([RFC])\s?(\d{1,3})(?![\w/-]|\.\w)", re.I)
 _LEADING_LABELS = re.compile(r"^(?:[\s,;:(\[]*[RFC]\s?\d{1,3}[\s)\]]*[:,;-]?)+", re.I)
 _STRICT = (
     "Answer in exactly the three lines VERDICT / EVIDENCE / REASON; the evidence is a label "

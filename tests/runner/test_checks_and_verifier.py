@@ -92,6 +92,7 @@ def test_a_label_or_quote_of_a_successful_line_is_accepted(evidence: str) -> Non
         ("R1: no such file: report.pdf", "failed"),
         ("no such file: report.pdf", "not in the tool results"),
         ("R7", "not in the tool results"),  # a label that was never shown
+        ("c1.txt was written", "not in the tool results"),  # a file name, not the label C1
         ('The worker said "DONE: wrote a.txt"', "not in the tool results"),  # the claim itself
     ],
 )

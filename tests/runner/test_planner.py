@@ -123,3 +123,35 @@ async def test_a_one_step_plan_is_asked_again_once_then_it_stands(workspace: Pat
         task = await runner.store.load(task.id)
     assert len(asked) == 2 and "want 2 to 8" in asked[1]
     assert [s.description for s in task.plan] == ["write words.txt with the word count"]
+
+
+TOML = "pyproject.toml"
+GUESSED_GREP = "grep -q \"version = '2.0.0'\" pyproject.toml"  # the file says version = "1.4.2"
+
+
+def test_odd_checks_are_dropped_one_by_one_and_the_plan_stands() -> None:
+    goal = "Set the version in pyproject.toml to 2.0.0 and note it in CHANGES.md"
+    steps = _parse(
+        json.dumps(
+            {
+                "steps": [
+                    {
+                        "description": "Change the version in pyproject.toml to 2.0.0",
+                        "checks": [
+                            {"kind": "command_succeeds", "command": GUESSED_GREP},
+                            {"kind": "file_contains", "path": TOML, "text": "^v.*2$", "regex": True},
+                            {"kind": "file_looks_right", "path": TOML},
+                            {"kind": "file_contains", "path": TOML, "text": "2.0.0"},
+                        ],
+                    },
+                    {"description": "Write CHANGES.md with the line '2.0.0'", "checks": None},
+                ]
+            }
+        )
+    )
+    plan, dropped = trusted_plan(steps, goal, lambda _cmd: True)
+    assert plan[0].checks == [FileContainsCheck(path="pyproject.toml", text="2.0.0")]
+    assert plan[1].checks == []
+    assert len(dropped) == 3
+    assert any("\"version = '2.0.0'\" is not in the goal" in d for d in dropped)
+    assert any("not a check the runner knows" in d for d in dropped)

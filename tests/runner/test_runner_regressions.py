@@ -307,9 +307,10 @@ async def test_the_activity_line_shows_the_whole_tail_of_the_reply_not_a_fragmen
     async with running(workspace, handler) as (runner, _srv, events):
         await runner.create_task("out", steps=[PlanStep(index=0, description="write out.txt")])
         await asyncio.wait_for(runner.wait_until_idle(), 30)
-    lines = [e.text for e in events if isinstance(e, ModelActivity)]
-    assert len([t for t in lines if t.startswith("DONE")]) >= 2  # published while it streamed
-    assert claim in lines
+    lines = [e.text for e in events if isinstance(e, ModelActivity) and e.text.startswith("DONE")]
+    assert len(lines) >= 2  # published while it streamed
+    assert lines[-1] == claim
+    assert all(claim.startswith(t) for t in lines), lines  # never words glued together
 
 
 async def test_a_refused_write_copies_nothing_from_outside_or_the_app_data_into_the_task(
@@ -377,5 +378,28 @@ async def test_a_change_step_excuses_the_value_it_changed_without_naming_the_old
         PlanStep(index=0, description="Write app.yaml with the lines 'name: x' and 'version: 1.0'"),
         PlanStep(index=1, description="Bump the version in app.yaml to 1.1"),
     ]
+    task, _ = await run_to_idle(workspace, worker(act), steps)
+    assert task.status == TaskStatus.COMPLETE, task.pause_reason
+
+
+async def test_a_search_that_found_nothing_does_not_show_the_text_it_looked_for(workspace: Path) -> None:
+    (workspace / "src").mkdir()
+
+    def act(req: ChatRequest) -> Reply:
+        return Reply.tool("search_files", {"pattern": "TODO", "path": "src"})
+
+    steps = [PlanStep(index=0, description="Find the files in src that contain the word 'TODO'")]
+    task, _ = await run_to_idle(workspace, worker(act), steps)
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
+    assert "no tool result of this step shows 'TODO'" in (task.pause_reason or "")
+
+
+async def test_an_add_inside_a_line_keeps_what_was_there(workspace: Path) -> None:
+    (workspace / "conf.json").write_text('{"port": 8080}\n')
+
+    def act(req: ChatRequest) -> Reply:
+        return Reply.tool("write_file", {"path": "conf.json", "content": '{"port": 8080, "host": "x"}\n'})
+
+    steps = [PlanStep(index=0, description='Add the key "host" with the value "x" to conf.json')]
     task, _ = await run_to_idle(workspace, worker(act), steps)
     assert task.status == TaskStatus.COMPLETE, task.pause_reason
