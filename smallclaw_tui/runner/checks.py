@@ -71,14 +71,14 @@ async def run_checks(checks: list[Check], ctx: ToolContext) -> list[CheckOutcome
 # look like files (a dot-extension or a slash) right after such a verb are taken, so "read a.txt"
 # or "write a summary" imply nothing.
 _PRODUCES = re.compile(
-    r"\b(?:create|write|save|generate|produce)s?\b[^.;:\n]{0,80}?"
+    r"\b(?:create|write|save|generate|produce|record|store|put|list)s?\b[^.;:\n]{0,80}?"
     r"(?:\b(?:to|into|in|as|file|called|named)\s+)?`?([\w][\w./-]*\.[A-Za-z0-9]{1,8}|[\w.-]+/[\w./-]+)`?",
     re.I,
 )
 
 
 def implied_checks(description: str) -> list[FileExistsCheck]:
-    """`file_exists` checks for the files a step's words say it produces (for steps without checks)."""
+    """`file_exists` checks for the files a step's (or a goal's) words say it produces."""
     seen: list[str] = []
     for m in _PRODUCES.finditer(description):
         path = m.group(1).rstrip(".,)")

@@ -715,7 +715,36 @@ class _Executor:
                 f"step {step.index + 1}'s result no longer holds at the end ({why}); "
                 "a later step changed it. Check the files, then resume or cancel"
             )
+        unmet = await self._goal_unmet()
+        if unmet:
+            why = "; ".join(unmet)
+            await self.journal(JournalType.VERIFY, f"final check of the goal FAILED: {why}")
+            await self.needs_assistance(
+                f"every step was verified, but the goal is not met ({why}); "
+                "the plan may have missed part of it. Add a step or resume with a note"
+            )
         return False
+
+    async def _goal_unmet(self) -> list[str]:
+        """What the goal's own words require at the end, beyond the plan: the files it says to
+        produce exist, and a file it says to add to still holds what it held before the task. A
+        planner that drops half the goal, or rewords "add" as "write", is caught here (seen with
+        Qwen2.5-Coder-1.5B: a one-step plan that only searched; "Write the header line" for "Add")."""
+        goal = self.task.prompt
+        outcomes = await run_checks(list(implied_checks(goal)), self.tool_ctx)
+        unmet = [o.detail for o in outcomes if not o.passed and not o.needs_approval]
+        firsts: dict[str, str | None] = {}
+        for e in self.task.journal:
+            befores = e.detail.get("befores") if e.type == JournalType.TOOL_CALL else None
+            for path, before in (befores or {}).items() if isinstance(befores, dict) else ():
+                firsts.setdefault(str(path), before if isinstance(before, str) else None)
+        for path, before in firsts.items():
+            if before is None or not names_path(goal, path) or intent(goal, path) is not Intent.ADD:
+                continue
+            now = await peek(self.s.workspace, path) or ""
+            if not _kept(before, now):
+                unmet.append(f"the goal adds to {path}, but it no longer holds what it held before")
+        return unmet
 
     async def _reject(self, step: PlanStep, reason: str) -> None:
         rs, rc = self.s.runner, self.task.resume_context

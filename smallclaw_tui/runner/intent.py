@@ -61,11 +61,28 @@ def _object_is(rest: str, path: str) -> bool:
     return words.startswith((name, name.rsplit("/", 1)[-1]))
 
 
-def names_path(description: str, path: str) -> bool:
+_PATH_WORD = re.compile(
+    r"(?<![\w./-])([\w][\w.-]*(?:/[\w.-]+)*\.[A-Za-z][A-Za-z0-9]{0,7}|[\w.-]+/[\w./-]*)(?![\w/-])"
+)
+
+
+def paths_in(text: str) -> list[str]:
+    """The paths a text names (`notes/todo.md`, `config.ini`, folders as `src/`), in order, once."""
+    out: list[str] = []
+    for m in _PATH_WORD.finditer(text):
+        path = m.group(1).rstrip(".")
+        if path and not path.startswith(("http", "www.")) and path not in out:
+            out.append(path)
+    return out
+
+
+def names_path(description: str, path: str, *, in_any_folder: bool = False) -> bool:
     """Does the step's text name the file, by its path or its file name, as a whole word?
-    ("data.txt" does not name "a.txt".)"""
+    ("data.txt" does not name "a.txt", nor does "src/a.txt" name "dst/a.txt".) `in_any_folder`:
+    "greetings/hello.txt" names "hello.txt" too (a goal that did not say where)."""
+    before = r"(?<![\w.-])" if in_any_folder else r"(?<![\w./-])"
     for name in {path, path.rsplit("/", 1)[-1]}:
-        if name and re.search(rf"(?<![\w./-]){re.escape(name)}(?![\w/-])", description, re.I):
+        if name and re.search(rf"{before}{re.escape(name)}(?![\w/-])", description, re.I):
             return True
     return False
 

@@ -37,6 +37,7 @@ from smallclaw_tui.models import (
     PlanStep,
     Role,
 )
+from smallclaw_tui.runner.intent import names_path, paths_in
 
 MIN_STEPS = 2
 MAX_STEPS = 8
@@ -283,6 +284,14 @@ async def make_plan(
         raws.append(result.text)
         try:
             steps, dropped = trusted_plan(_parse(result.text), goal, command_ok)
+            # A plan that never mentions a file the goal names has dropped part of the goal
+            # (Qwen2.5-Coder-1.5B: "find the files with TODO", but not "write the path to todo.txt").
+            files = [p for p in paths_in(goal) if not p.endswith("/")]
+            missing = [
+                p for p in files if not any(names_path(s.description, p, in_any_folder=True) for s in steps)
+            ]
+            if steps and missing:
+                raise ValueError(f"no step mentions {', '.join(missing)}, which the goal names")
             # A one-step answer is asked again once for 2 to 8 steps; given twice, it stands: a
             # goal small enough for one step is not a reason to call the user (Qwen2.5-Coder-0.5B
             # answered one step for 10 of 10 planned goals).

@@ -108,7 +108,7 @@ async def test_the_runner_journals_what_it_left_out_of_a_plan(workspace: Path) -
 
 
 async def test_a_one_step_plan_is_asked_again_once_then_it_stands(workspace: Path) -> None:
-    one = {"steps": [{"description": "write words.txt with the word count", "checks": []}]}
+    one = {"steps": [{"description": "Count the words of poem.txt and write the number to words.txt"}]}
     asked: list[str] = []
 
     def handler(req: ChatRequest) -> Reply:
@@ -122,7 +122,7 @@ async def test_a_one_step_plan_is_asked_again_once_then_it_stands(workspace: Pat
         await asyncio.wait_for(runner.wait_until_idle(), 30)
         task = await runner.store.load(task.id)
     assert len(asked) == 2 and "want 2 to 8" in asked[1]
-    assert [s.description for s in task.plan] == ["write words.txt with the word count"]
+    assert [s.description for s in task.plan] == [one["steps"][0]["description"]]
 
 
 TOML = "pyproject.toml"
@@ -155,3 +155,20 @@ def test_odd_checks_are_dropped_one_by_one_and_the_plan_stands() -> None:
     assert len(dropped) == 3
     assert any("\"version = '2.0.0'\" is not in the goal" in d for d in dropped)
     assert any("not a check the runner knows" in d for d in dropped)
+
+
+async def test_a_plan_that_leaves_out_a_file_the_goal_names_is_not_used(workspace: Path) -> None:
+    # Qwen2.5-Coder-1.5B planned only "find the files with TODO" for "… and write its path to todo.txt".
+    partial = {"steps": [{"description": "Find all files in src that contain the word 'TODO'"}]}
+
+    def handler(req: ChatRequest) -> Reply:
+        if kind(req) == "plan":
+            return Reply(text=json.dumps(partial))
+        return honest(req)
+
+    async with running(workspace, handler) as (runner, _srv, _events):
+        task = await runner.create_task("Find which file in src mentions TODO and write its path to todo.txt")
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        task = await runner.store.load(task.id)
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
+    assert "no step mentions todo.txt, which the goal names" in (task.pause_reason or "")

@@ -403,3 +403,35 @@ async def test_an_add_inside_a_line_keeps_what_was_there(workspace: Path) -> Non
     steps = [PlanStep(index=0, description='Add the key "host" with the value "x" to conf.json')]
     task, _ = await run_to_idle(workspace, worker(act), steps)
     assert task.status == TaskStatus.COMPLETE, task.pause_reason
+
+
+async def test_the_goal_itself_is_checked_at_the_end(workspace: Path) -> None:
+    # The planner reworded "Add the header line" as "Write the header line": the step may replace
+    # the file, but the goal still says add — the rows must survive.
+    (workspace / "people.csv").write_text("ann,31\nbo,42\n")
+
+    def act(req: ChatRequest) -> Reply:
+        return Reply.tool("write_file", {"path": "people.csv", "content": "name,age\n"})
+
+    async with running(workspace, worker(act)) as (runner, _srv, _events):
+        steps = [PlanStep(index=0, description="Write the header line 'name,age' to people.csv")]
+        task = await runner.create_task("Add the header line name,age to people.csv", steps=steps)
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        task = await runner.store.load(task.id)
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
+    assert "the goal is not met" in (task.pause_reason or "")
+    assert "people.csv" in (task.pause_reason or "")
+
+
+async def test_a_file_the_goal_says_to_write_must_exist_at_the_end(workspace: Path) -> None:
+    def act(req: ChatRequest) -> Reply:
+        return Reply.tool("search_files", {"pattern": "TODO", "path": "."})
+
+    (workspace / "util.py").write_text("# TODO\n")
+    async with running(workspace, worker(act)) as (runner, _srv, _events):
+        steps = [PlanStep(index=0, description="Search the workspace for TODO")]
+        task = await runner.create_task("Find the TODO and write its path to todo.txt", steps=steps)
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        task = await runner.store.load(task.id)
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
+    assert "todo.txt does not exist" in (task.pause_reason or "")
