@@ -731,8 +731,16 @@ class _Executor:
         planner that drops half the goal, or rewords "add" as "write", is caught here (seen with
         Qwen2.5-Coder-1.5B: a one-step plan that only searched; "Write the header line" for "Add")."""
         goal = self.task.prompt
+        written = {p for step in self.task.plan for p in self._written_by(step.index)}
         outcomes = await run_checks(list(implied_checks(goal)), self.tool_ctx)
-        unmet = [o.detail for o in outcomes if not o.passed and not o.needs_approval]
+        unmet = [
+            o.detail
+            for o in outcomes
+            if not o.passed
+            and not o.needs_approval
+            # "a greetings folder with hello.txt": the goal did not say where hello.txt goes.
+            and not any(w.endswith("/" + o.check.path) for w in written if hasattr(o.check, "path"))
+        ]
         firsts: dict[str, str | None] = {}
         for e in self.task.journal:
             befores = e.detail.get("befores") if e.type == JournalType.TOOL_CALL else None
