@@ -75,6 +75,8 @@ UNREACHABLE_PREFIX = "model server unreachable"
 _WRITERS = frozenset({"write_file", "edit_file"})
 _T = TypeVar("_T")
 _ACTIVITY_EVERY_S = 0.25
+_COUNTING = re.compile(r"\b(?:count|counts|number of|how many|total|sum)\b", re.I)
+_NUMBER = re.compile(r"(?<![\w.])\d+(?![\w.])")
 _ACTIVITY_KEEP = 300  # characters of streamed text kept for the activity line
 
 
@@ -346,6 +348,8 @@ class _Executor:
                 lost = [ln for ln in before.splitlines() if ln.strip() and ln.strip() not in now]
                 what = repr(lost[0].strip()) if lost else "the order of its lines"
                 out.append((False, f"{path} lost {what}; this step should only add to it"))
+        if _COUNTING.search(step.description):
+            out += self._numbers_from_results(step, entries)
         if not self._written_by(step.index):
             # A search that found nothing echoes the pattern ("no matches for 'TODO'"): no proof.
             shown = " ".join(
@@ -358,6 +362,29 @@ class _Executor:
             for text in quoted_texts(step.description):
                 found = text.casefold() in shown
                 out.append((found, f"{'a' if found else 'no'} tool result of this step shows {text!r}"))
+        return out
+
+    def _numbers_from_results(self, step: PlanStep, entries: list[JournalEntry]) -> list[tuple[bool, str]]:
+        """A counting step writes numbers that some tool found ("Record the row count in rows.txt"
+        → `wc -l` said 3). Qwen2.5-Coder-1.5B wrote "1 2 3 4 5" without running anything."""
+        seen = " ".join(
+            e.content
+            for e in self.task.journal
+            if e.type == JournalType.TOOL_RESULT
+            and e.detail.get("ok") is True
+            and not e.content.startswith(("[write_file]", "[edit_file]"))  # their byte counts prove nothing
+        )
+        known = set(_NUMBER.findall(seen)) | set(_NUMBER.findall(self.task.prompt + " " + step.description))
+        out: list[tuple[bool, str]] = []
+        this_try = max((i for i, e in enumerate(entries) if e.type == JournalType.RETRY), default=-1) + 1
+        for e in entries[this_try:]:
+            if e.type != JournalType.TOOL_RESULT:
+                continue
+            for path, text in _writes(e):
+                invented = [n for n in _NUMBER.findall(text) if n not in known]
+                if invented:
+                    why = f"the number {invented[0]} in {path} comes from no tool result"
+                    out.append((False, why + "; run a tool that counts"))
         return out
 
     async def _written_now(self, step: PlanStep, limit: int = 3) -> list[tuple[str, str | None]]:

@@ -435,3 +435,25 @@ async def test_a_file_the_goal_says_to_write_must_exist_at_the_end(workspace: Pa
         task = await runner.store.load(task.id)
     assert task.status == TaskStatus.NEEDS_ASSISTANCE
     assert "todo.txt does not exist" in (task.pause_reason or "")
+
+
+async def test_a_count_must_come_from_a_tool_that_counted(workspace: Path) -> None:
+    # Qwen2.5-Coder-1.5B "recorded the row count" as 1..5 without running anything.
+    (workspace / "people.csv").write_text("name,age\nann,31\nbo,42\n")
+
+    def act(req: ChatRequest) -> Reply:
+        if "not accepted" in req.last_user_text:
+            return Reply.tool("run_shell", {"command": "wc -l people.csv"})
+        return Reply.tool("write_file", {"path": "rows.txt", "content": "1\n2\n3\n4\n5"})
+
+    def handler(req: ChatRequest) -> Reply:
+        # After counting, write the count in the same round.
+        if kind(req) == "step" and req.tool_results and "3 people.csv" in req.tool_results[-1]:
+            return Reply.tool("write_file", {"path": "rows.txt", "content": "3\n"})
+        return worker(act)(req)
+
+    steps = [PlanStep(index=0, description="Record the row count of people.csv in rows.txt")]
+    task, _ = await run_to_idle(workspace, handler, steps)
+    retries = [e.content for e in task.journal if e.type == JournalType.RETRY]
+    assert retries and "the number 1 in rows.txt comes from no tool result" in retries[0]
+    assert task.status == TaskStatus.COMPLETE, task.pause_reason
