@@ -84,6 +84,7 @@ def summary_row(run: dict[str, Any]) -> list[object]:
     return [
         run["model"],
         run["label"],
+        f"`{run.get('code', '?')}`",
         f"{len(outs)} ({possible} possible)",
         f"**{v['ok']}**",
         f"**{v['false']}**",
@@ -103,6 +104,7 @@ def summary_row(run: dict[str, Any]) -> list[object]:
 SUMMARY_HEAD = (
     "model",
     "run",
+    "runner at",
     "tasks",
     "completed correctly",
     "false completions",
@@ -176,10 +178,14 @@ def body(runs: Sequence[dict[str, Any]]) -> str:
         "",
         "```",
         "scripts/real-model.sh setup qwen2.5-coder-0.5b   # and qwen2.5-coder-1.5b",
-        "python -m bench.real --model qwen2.5-coder-0.5b --tasks all",
-        "python -m bench.real --model qwen2.5-coder-1.5b --tasks short",
+        "python -m bench.real --model qwen2.5-coder-0.5b --tasks all --label tuned",
+        "python -m bench.real --model qwen2.5-coder-1.5b --tasks all --label tuned",
         "python -m bench.real report --write",
         "```",
+        "",
+        "*baseline* is the runner before any tuning on real models (commit 64b34ad); *tuned* is the "
+        "runner after it; the changes in between, each with the before/after rows that justified it, "
+        "are in [bench/real/TUNING.md](../bench/real/TUNING.md).",
         "",
         f"Server: {server.get('runtime', '?')}, chat format `{server.get('chat_format', '?')}` "
         f"(the model's ChatML tool template; calls come back as text and the app's parser reads them), "

@@ -304,6 +304,22 @@ async def run_all(
     return out
 
 
+def code_version() -> str:
+    """The commit of the smallclaw_tui that runs (with "+changes" when the tree has edits), or its
+    folder when it is not a git checkout."""
+    where = Path(smallclaw_tui.__file__).resolve().parent
+    try:
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=where, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", str(where)], cwd=where, capture_output=True, text=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return str(where)
+    return rev + ("+changes" if dirty else "")
+
+
 def result_path(model: str, label: str) -> Path:
     safe = "".join(ch if ch.isalnum() or ch in "-_.=" else "_" for ch in label)
     return RESULTS_DIR / f"{model}__{safe}.json"
@@ -359,8 +375,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "settings": overrides,
         "server": server_info,
         "machine": machine(),
-        # Which smallclaw_tui ran: before/after rows of a tuning come from two copies of the code.
-        "code": str(Path(smallclaw_tui.__file__).resolve().parent),
+        # Which runner ran: before/after rows of a tuning come from different commits.
+        "code": code_version(),
         "date": started.strftime("%Y-%m-%d"),
         "total_s": round(time.perf_counter() - t0, 1),
         "outcomes": [{**asdict(o), "verdict": o.verdict} for o in outcomes],
