@@ -106,6 +106,19 @@ def parse_reply(text: str, known_tools: Iterable[str]) -> ParsedReply:
         if calls:
             spans.append((match.start(), match.end(), calls))
 
+    whole = visible.strip()
+    if not spans and whole.startswith("{") and whole.endswith("}"):
+        # A reply that is nothing but {"name": …, "arguments": {…}} is a call even when the name
+        # is not a tool (Qwen2.5-Coder-1.5B: "count_words"): the model should hear "unknown tool",
+        # not have its call taken as prose and the step as done.
+        obj = _load_json(whole)
+        args = obj.get("arguments", obj.get("parameters")) if isinstance(obj, dict) else None
+        if isinstance(obj, dict) and isinstance(obj.get("name"), str) and isinstance(args, dict):
+            calls = _calls_from_obj(obj, known, True)
+            if calls:
+                at = visible.index(whole)
+                spans.append((at, at + len(whole), calls))
+
     for gap_start, gap_end in _gaps(spans, len(visible)):
         for start, end, calls in _scan_spans(visible, gap_start, gap_end, known, accept_unknown=False):
             spans.append((start, end, calls))

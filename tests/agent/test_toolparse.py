@@ -37,6 +37,16 @@ def test_tools_tag_echoed_from_the_template_counts_as_a_call_block() -> None:
     assert reply.text == ""
 
 
+def test_a_reply_that_is_only_a_call_with_an_unknown_name_is_still_a_call() -> None:
+    # Qwen2.5-Coder-1.5B answered a step with {"name": "count_words", …} and nothing else.
+    assert calls('{"name": "count_words", "arguments": {"file_path": "poem.txt"}}') == [
+        ("count_words", {"file_path": "poem.txt"})
+    ]
+    # JSON that is not shaped like a call stays text, and so does a call-like object inside prose.
+    assert calls('{"name": "bob", "age": 3}') == []
+    assert calls('It could look like {"name": "bob", "arguments": {"x": 1}} in a config.') == []
+
+
 def test_several_tag_blocks_keep_their_order() -> None:
     text = (
         '<tool_call>{"name": "list_dir", "arguments": {"path": "."}}</tool_call>\n'
