@@ -107,7 +107,9 @@ def parse_reply(text: str, known_tools: Iterable[str]) -> ParsedReply:
             spans.append((match.start(), match.end(), calls))
 
     whole = visible.strip()
-    if not spans and whole.startswith("{") and whole.endswith("}"):
+    at = visible.find(whole) if whole else -1
+    single = at >= 0 and whole.startswith("{") and _balanced_end(visible, at, len(visible)) == at + len(whole)
+    if not spans and single:
         # A reply that is nothing but {"name": …, "arguments": {…}} is a call even when the name
         # is not a tool (Qwen2.5-Coder-1.5B: "count_words"): the model should hear "unknown tool",
         # not have its call taken as prose and the step as done.
@@ -116,7 +118,6 @@ def parse_reply(text: str, known_tools: Iterable[str]) -> ParsedReply:
         if isinstance(obj, dict) and isinstance(obj.get("name"), str) and isinstance(args, dict):
             calls = _calls_from_obj(obj, known, True)
             if calls:
-                at = visible.index(whole)
                 spans.append((at, at + len(whole), calls))
 
     for gap_start, gap_end in _gaps(spans, len(visible)):

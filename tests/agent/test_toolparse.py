@@ -175,8 +175,8 @@ def test_empty_closed_tag_block_is_removed() -> None:
     assert reply.calls == [] and reply.text == "Done."
 
 
-def test_unknown_name_outside_tags_is_text() -> None:
-    assert calls('{"name": "frobnicate", "arguments": {}}') == []
+def test_unknown_name_outside_tags_is_text_when_there_is_more_than_the_call() -> None:
+    assert calls('Use {"name": "frobnicate", "arguments": {}} to frobnicate.') == []
 
 
 def test_unknown_name_inside_tags_is_kept_for_the_registry_to_refuse() -> None:
