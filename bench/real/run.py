@@ -348,6 +348,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     tasks = select(ns.tasks)
     ctx = int(overrides["llm.num_ctx"])
     started = datetime.now(UTC)
+    code = code_version()  # now: the tree may change while a long run goes on
     t0 = time.perf_counter()
     print(f"{ns.model}: {len(tasks)} task(s), label {ns.label!r}, settings {overrides}", file=sys.stderr)
     if ns.url:
@@ -376,7 +377,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "server": server_info,
         "machine": machine(),
         # Which runner ran: before/after rows of a tuning come from different commits.
-        "code": code_version(),
+        "code": code,
         "date": started.strftime("%Y-%m-%d"),
         "total_s": round(time.perf_counter() - t0, 1),
         "outcomes": [{**asdict(o), "verdict": o.verdict} for o in outcomes],
