@@ -94,6 +94,9 @@ class _Attempt:
     outcome: Outcome = "pending"
     # Normalized error text for error/empty outcomes; for a refusal, the error it was refused for.
     fingerprint: str = ""
+    # The error's first line as the tool said it, for messages: the fingerprint masks numbers
+    # and arguments, which would show the user a path that does not exist.
+    error: str = ""
 
 
 def normalize_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
@@ -156,6 +159,11 @@ def _error_fingerprint(call: ToolCall, output: str) -> str:
     return " ".join(text.split())
 
 
+def _first_line(output: str) -> str:
+    lines = [ln.strip() for ln in output.strip().splitlines() if ln.strip()]
+    return lines[0][:200] if lines else ""
+
+
 def _string_values(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
@@ -196,7 +204,8 @@ class LoopGuard:
         verdict = max(verdicts, key=lambda v: (_SEVERITY[v.action], v.count))
         # A call refused for a failure streak carries that failure, so the streak keeps growing
         # while the model insists; refused for repetition, it only counts as a repeat.
-        refused_for = self._streak()[0] if not verdict.runs and verdict.pattern == "error" else ""
+        streak = self._streak()
+        refused = not verdict.runs and verdict.pattern == "error"
         self._attempts.append(
             _Attempt(
                 call_id=call.id,
@@ -204,7 +213,8 @@ class LoopGuard:
                 sig=sig,
                 label=label,
                 outcome="pending" if verdict.runs else "refused",
-                fingerprint=refused_for,
+                fingerprint=streak[0] if refused else "",
+                error=streak[3] if refused else "",
             )
         )
         return verdict
@@ -220,6 +230,7 @@ class LoopGuard:
         if not ok:
             attempt.outcome = "error"
             attempt.fingerprint = _error_fingerprint(call, output)
+            attempt.error = _first_line(output)
         elif is_empty_result(output):
             attempt.outcome = "empty"
             attempt.fingerprint = "(empty result)"
@@ -309,9 +320,11 @@ class LoopGuard:
             )
         return Verdict(action, msg, "pingpong", n)
 
-    def _streak(self) -> tuple[str, int, set[str]]:
-        """(error text, failures with it since the last success, tools that produced it)."""
+    def _streak(self) -> tuple[str, int, set[str], str]:
+        """(error fingerprint, failures with it since the last success, tools that produced it,
+        the latest of those errors as the tool wrote it)."""
         fingerprint = ""
+        error = ""
         count = 0
         tools: set[str] = set()
         for a in reversed(self._attempts):
@@ -321,13 +334,14 @@ class LoopGuard:
                 continue
             if not fingerprint:
                 fingerprint = a.fingerprint
+                error = a.error
             if a.fingerprint == fingerprint:
                 count += 1
                 tools.add(a.name)
-        return fingerprint, count, tools
+        return fingerprint, count, tools, error or fingerprint
 
     def _error_verdict(self, name: str) -> Verdict:
-        fingerprint, failures, tools = self._streak()
+        fingerprint, failures, tools, error = self._streak()
         if not failures or name not in tools:
             return OK
         n = failures + 1
@@ -335,7 +349,7 @@ class LoopGuard:
         if action is Action.OK:
             return OK
         alt = _ALTERNATIVES.get(name, _DEFAULT_ALTERNATIVE)
-        what = "returned nothing" if fingerprint == "(empty result)" else f"failed with: {fingerprint}"
+        what = "returned nothing" if fingerprint == "(empty result)" else f"failed with: {error}"
         if action is Action.STUCK:
             msg = f"stuck: {name} {what} ({failures} times)"
         elif action is Action.BLOCK:

@@ -126,8 +126,10 @@ def test_repeated_errors_with_varied_arguments_escalate() -> None:
     ]  # fmt: skip
     assert {v.pattern for v in verdicts[2:]} == {"error"}
     assert verdicts[2].count == 3
-    assert "no such file: <arg>" in verdicts[3].message
-    assert verdicts[5].message.startswith("stuck: read_file failed with: error: no such file: <arg>")
+    # The message quotes the latest error as the tool wrote it, not the masked fingerprint.
+    assert "no such file: missing2.txt" in verdicts[3].message
+    assert verdicts[5].message.startswith("stuck: read_file failed with: error: no such file: missing2.txt")
+    assert "<arg>" not in verdicts[5].message and "#" not in verdicts[5].message
 
 
 def test_error_streak_blocks_only_the_failing_tool_and_resets_on_success() -> None:
