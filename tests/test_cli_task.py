@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from smallclaw_tui.cli import main, task_cmds
-from smallclaw_tui.models import Task, TaskStatus
+from smallclaw_tui.models import PendingApproval, Task, TaskStatus
 from smallclaw_tui.store.atomic import atomic_write_text_sync
 from smallclaw_tui.store.control import ControlInbox
 from smallclaw_tui.store.lock import WorkspaceLock
@@ -371,3 +371,59 @@ def test_missing_workspace_from_the_environment_is_a_usage_error_like_the_flag(
     assert not missing.exists()
     code, _, err = run(capsys, "--workspace", str(missing), "task", "add", "x")
     assert code == 2 and "is not a folder" in err and not missing.exists()
+
+
+def _waiting_on(store: TaskStore, tid: str, command: str) -> None:
+    """Put the task where a background run leaves it: needs_assistance, a command waiting."""
+    path = store.task_path(tid)
+    task = Task.model_validate_json(path.read_text())
+    task.transition(TaskStatus.RUNNING)
+    task.transition(TaskStatus.NEEDS_ASSISTANCE, reason=f"waiting for approval to run: {command}")
+    task.pending_approval = PendingApproval(command=command)
+    atomic_write_text_sync(path, dump_task(task))
+
+
+def test_approve_requeues_the_task_and_remembers_the_command(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tid = add(capsys, "goal")
+    store = TaskStore(workspace / ".localclaw")
+    _waiting_on(store, tid, "make test")
+    shown = run(capsys, "task", "show", tid)[1]
+    assert "make test" in shown and f"smallclaw task approve {tid}" in shown
+    code, out, err = run(capsys, "task", "approve", tid, "--note", "go ahead")
+    assert (code, out.strip(), err) == (0, f"{tid} queued", "")
+    task = json.loads(run(capsys, "task", "show", tid, "--json")[1])
+    assert task["pending_approval"] is None and task["approved_commands"] == ["make test"]
+    assert task["resume_context"]["user_notes"] == ["go ahead"]
+    assert "approved command: make test" in [e["content"] for e in task["journal"]]
+    # Nothing is waiting any more: a second approval is refused with one line.
+    code, _, err = run(capsys, "task", "approve", tid)
+    assert code == 1 and "no command waiting" in err
+
+
+def test_deny_requeues_the_task_and_tells_the_model_why(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tid = add(capsys, "goal")
+    _waiting_on(TaskStore(workspace / ".localclaw"), tid, "rm -rf build")
+    code, out, _ = run(capsys, "task", "deny", tid, "--note", "too risky")
+    assert code == 0 and out.strip() == f"{tid} queued"
+    task = json.loads(run(capsys, "task", "show", tid, "--json")[1])
+    assert task["pending_approval"] is None and task["approved_commands"] == []
+    (note,) = task["resume_context"]["user_notes"]
+    assert "denied the command `rm -rf build`: too risky" in note and "another way" in note
+
+
+def test_approve_goes_to_the_running_runner_when_one_holds_the_workspace(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tid = add(capsys, "goal")
+    _waiting_on(TaskStore(workspace / ".localclaw"), tid, "make test")
+    with WorkspaceLock(workspace / ".localclaw"):
+        code, out, _ = run(capsys, "task", "approve", tid)
+    assert code == 0 and "sent to the running runner" in out
+    reqs = ControlInbox(workspace / ".localclaw").take()
+    assert [(r.task_id, r.action) for r in reqs] == [(tid, "approve")]
+    # The task file is the runner's to change, not this command's.
+    assert json.loads(run(capsys, "task", "show", tid, "--json")[1])["pending_approval"] is not None

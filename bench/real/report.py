@@ -29,7 +29,7 @@ _REASONS: tuple[tuple[str, str], ...] = (
     (r"malformed", "verifier answer malformed"),
     (r"verifier said NO|not verified", "verifier said NO"),
     (r"did not finish within", "step round cap"),
-    (r"used its \d+ rounds", "task round cap"),
+    (r"used its \d+ rounds?", "task round cap"),
     (r"repeat|stuck|loop", "loop guard"),
     (r"usable plan", "planner output unusable"),
     (r"approval", "command needs approval"),

@@ -95,6 +95,10 @@ class _Activity:
     lines: list[str] = field(default_factory=list)
 
 
+def _rounds(n: int) -> str:
+    return f"{n} round" if n == 1 else f"{n} rounds"
+
+
 def _arg(args: dict[str, object], name: str) -> object:
     """An argument by its name or by one of the aliases the tools accept (`file_path` for `path`)."""
     for key in (name, *ALIASES.get(name, ())):
@@ -404,11 +408,11 @@ class _Executor:
         task, rs, rc = self.task, self.s.runner, self.task.resume_context
         if task.rounds >= rs.max_rounds_per_task:
             await self.needs_assistance(
-                f"the task used its {rs.max_rounds_per_task} rounds without finishing"
+                f"the task used its {_rounds(rs.max_rounds_per_task)} without finishing"
             )
         if rc.step_rounds >= rs.max_rounds_per_step:
             await self.needs_assistance(
-                f"step {step.index + 1} did not finish within {rs.max_rounds_per_step} rounds"
+                f"step {step.index + 1} did not finish within {_rounds(rs.max_rounds_per_step)}"
             )
         task.rounds += 1
         rc.step_rounds += 1

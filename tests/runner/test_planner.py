@@ -125,6 +125,28 @@ async def test_a_one_step_plan_is_asked_again_once_then_it_stands(workspace: Pat
     assert [s.description for s in task.plan] == [one["steps"][0]["description"]]
 
 
+async def test_a_plan_of_more_than_8_steps_is_asked_again_then_goes_to_the_user(workspace: Path) -> None:
+    nine = {"steps": [{"description": f"write part{i}.txt"} for i in range(1, 10)]}
+    asked: list[str] = []
+
+    def handler(req: ChatRequest) -> Reply:
+        if kind(req) == "plan":
+            asked.append(req.last_user_text)
+            return Reply(text=json.dumps(nine))
+        return honest(req)
+
+    async with running(workspace, handler) as (runner, _srv, _events):
+        task = await runner.create_task("Write the nine parts")
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        task = await runner.store.load(task.id)
+    assert len(asked) == 2 and "at most 8" in asked[1] and "want 2 to 8" not in asked[0]
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE and task.plan == []
+    assert "could not make a usable plan" in (task.pause_reason or "")
+    # The model's own answer is in the journal, for the user to see what it tried.
+    assert any("part9.txt" in e.content for e in task.journal)
+    assert not list(workspace.glob("part*.txt"))
+
+
 TOML = "pyproject.toml"
 GUESSED_GREP = "grep -q \"version = '2.0.0'\" pyproject.toml"  # the file says version = "1.4.2"
 

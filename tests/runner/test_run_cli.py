@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from runner_helpers import honest_verifier, kind
 
 from smallclaw_tui.testing import FakeModelServer
@@ -131,21 +132,28 @@ def test_kill_9_mid_task_then_run_until_idle_completes_without_losing_journal(wo
     assert poller.reads > 20 and poller.bad == []
 
 
-def test_sigterm_pauses_running_tasks_at_a_safe_point_and_exits_0(workspace: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT (Ctrl-C)"])
+def test_a_stop_signal_pauses_running_tasks_at_a_safe_point_and_exits_0(
+    workspace: Path, sig: signal.Signals
+) -> None:
     with FakeModelServer(slow_honest) as srv:
         env = _env(workspace, srv)
         tid = _smallclaw("task", "add", "--spec", str(_spec(workspace)), env=env).stdout.strip()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "smallclaw_tui", "run"], env=env, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-m", "smallclaw_tui", "run"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         assert proc.stdout is not None
         for line in proc.stdout:
             if "tool write_file" in line:
                 break
-        proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=30)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0
-    assert "stopping at a safe point" in out
+    assert "stopping at a safe point" in out and "Traceback" not in out + err
     task = json.loads((workspace / ".localclaw" / "tasks" / f"{tid}.json").read_text())
     assert task["status"] == "paused" and "resume to continue" in task["pause_reason"]
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from pathlib import Path
 
@@ -168,7 +169,13 @@ async def test_refused_connection_then_server_comes_back(workspace: Path) -> Non
 
 
 async def test_server_that_stays_down_pauses_with_bounded_retries_and_no_busy_loop(workspace: Path) -> None:
-    async with running(workspace, one_step_honest, runner__retry_max_attempts=4) as (runner, srv, _events):
+    async with running(
+        workspace,
+        one_step_honest,
+        runner__retry_max_attempts=4,
+        runner__retry_base_s=0.1,
+        runner__retry_max_s=0.3,
+    ) as (runner, srv, _events):
         srv.stop()
         started = time.monotonic()
         task = await runner.create_task("Write out.txt", steps=STEP)
@@ -180,7 +187,12 @@ async def test_server_that_stays_down_pauses_with_bounded_retries_and_no_busy_lo
     assert (task.pause_reason or "").startswith(f"model server unreachable at {url}")
     retries = [e for e in task.journal if e.type == JournalType.RETRY]
     assert len(retries) == 4  # exactly the configured cap, then stop
-    assert elapsed < 10
+    # Each retry waited its backoff (base·2^i capped, jitter 0.5–1.0) and really slept it.
+    waits = [float(re.search(r" in ([\d.]+)s:", e.content).group(1)) for e in retries]  # type: ignore[union-attr]
+    for i, wait in enumerate(waits):
+        cap = min(0.3, 0.1 * 2**i)
+        assert cap * 0.5 - 0.05 <= wait <= cap + 0.05
+    assert sum(waits) * 0.9 <= elapsed < 10
 
 
 async def test_model_not_found_needs_assistance_not_failed(workspace: Path) -> None:

@@ -10,10 +10,12 @@ from textual.message import Message
 from textual.notifications import Notify
 from tui_helpers import World, app_env, type_text, until
 
+from smallclaw_tui.agent.events import UsageInfo
 from smallclaw_tui.models import ChannelKind, PlanStep, TaskStatus
 from smallclaw_tui.store.sessions import SessionStore
 from smallclaw_tui.testing import FakeModelServer, free_port
 from smallclaw_tui.testing.fake_server import ChatRequest, Reply
+from smallclaw_tui.tui.messages import ChatTurnEvent
 from smallclaw_tui.tui.screens.approve import ApproveScreen
 from smallclaw_tui.tui.screens.new_task import NewTaskScreen
 from smallclaw_tui.tui.widgets.board import Board
@@ -189,3 +191,65 @@ async def test_a_chat_task_that_is_cancelled_says_so_in_the_chat(workspace: Path
         said = f"Task {task.id} “never mind” was cancelled."
         await until(pilot, lambda: said in _texts(log, "task"), "the chat to be told")
         hold.set()
+
+
+async def test_a_chat_task_that_needs_you_says_so_in_the_chat(workspace: Path) -> None:
+    # The plan's first step runs a command the policy does not allow by itself: the task pauses
+    # for approval, and the chat it came from hears about it (and so does the notification area).
+    world = World(plan=["run `make deploy`", "write d.txt"])
+    seen: list[Message] = []
+    async with (
+        app_env(workspace, world) as env,
+        env.app.run_test(size=(120, 40), message_hook=seen.append) as pilot,
+    ):
+        app, runner = env.app, env.runner
+        await until(pilot, lambda: app.runner_ready, "the runner to start")
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.focused, ChatInput), "the chat input")
+        await type_text(pilot, "/task deploy it")
+        await pilot.press("enter")
+        task = next(t for t in runner.tasks.values() if t.prompt == "deploy it")
+        await until(
+            pilot, lambda: runner.tasks[task.id].status == TaskStatus.NEEDS_ASSISTANCE, "the pause", 20
+        )
+        log = app.query_one(Transcript)
+        await until(pilot, lambda: any("needs you" in t for t in _texts(log, "task")), "the chat to be told")
+        told = next(t for t in _texts(log, "task") if "needs you" in t)
+        assert task.id in told and "make deploy" in told
+        assert any(
+            isinstance(m, Notify)
+            and m.notification.title == "Task needs you"
+            and m.notification.message == "deploy it: waiting for approval to run: make deploy"
+            for m in seen
+        )
+        record = await SessionStore(workspace / ".localclaw").load("tui")
+        assert any("needs you" in m.content and "make deploy" in m.content for m in record.messages)
+
+
+async def test_status_bar_shows_loading_then_context_use_and_speed(workspace: Path) -> None:
+    # A first token slower than `loading_after_s` reads as a model still loading; the reply's own
+    # counts then give the context use of that round and the generation speed.
+    world = World(chat=lambda req: Reply(text="Loaded and answering.", delay_first_s=1.0, tokens_per_s=23.0))
+    seen: list[Message] = []
+    async with (
+        app_env(workspace, world, options={"loading_after_s": 0.2}, llm__num_ctx=2048) as env,
+        env.app.run_test(size=(120, 40), message_hook=seen.append) as pilot,
+    ):
+        app = env.app
+        status = app.query_one(StatusBar)
+        await until(pilot, lambda: app.runner_ready and status.info.server == "ready", "the first probe")
+        await pilot.press("c")
+        await type_text(pilot, "are you there?")
+        await pilot.press("enter")
+        await until(pilot, lambda: status.info.server == "loading", "the slow first token to show as loading")
+        assert "loading" in str(status.render())
+        log = app.query_one(Transcript)
+        await until(pilot, lambda: "Loaded and answering." in _texts(log, "assistant"), "the reply")
+        await until(pilot, lambda: status.info.tokens_per_s is not None, "the speed")
+        # The last round's usage (the hook sees a message once per node it passes through).
+        usages = [m.event for m in seen if isinstance(m, ChatTurnEvent) and isinstance(m.event, UsageInfo)]
+        usage = usages[-1]
+        pct = round(100 * usage.prompt_tokens / 2048)
+        shown = str(status.render())
+        assert status.info.server == "ready" and "ready" in shown
+        assert pct > 0 and f"ctx {pct}%" in shown and "23 tok/s" in shown
