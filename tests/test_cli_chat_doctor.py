@@ -64,3 +64,56 @@ def test_doctor_against_a_healthy_server(workspace: Path) -> None:
     for check in ("server", "model", "context", "tool call", "speed"):
         assert check in r.stdout
     assert "FAIL" not in r.stdout
+
+
+def _chat_on_a_terminal(ws: Path, url: str, message: str, answer: str) -> tuple[int, str]:
+    """`smallclaw chat MESSAGE` on a pseudo-terminal, answering its question with `answer`."""
+    import pty
+    import select
+
+    env = {**os.environ, "SMALLCLAW_WORKSPACE": str(ws), "SMALLCLAW_LLM__BASE_URL": url}
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the real program, its stdin a terminal
+        os.execvpe(sys.executable, [sys.executable, "-m", "smallclaw_tui", "chat", message], env)
+    out = b""
+    answered = False
+    try:
+        while True:
+            ready, _, _ = select.select([fd], [], [], 30)
+            if not ready:
+                raise AssertionError(f"no output for 30 s; so far: {out!r}")
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+            if not answered and b"[y/N]" in out:
+                os.write(fd, answer.encode() + b"\r")
+                answered = True
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+
+
+def test_chat_asks_on_the_terminal_before_a_command_and_runs_it_on_yes(workspace: Path) -> None:
+    script = ScriptedHandler([Reply.tool("run_shell", {"command": "touch made.txt"}), Reply(text="Made it.")])
+    with FakeModelServer(script) as srv:
+        code, out = _chat_on_a_terminal(workspace, srv.url, "make the file", "y")
+    assert code == 0, out
+    assert "Run `touch made.txt`? [y/N]" in out and "Made it." in out
+    assert (workspace / "made.txt").exists()
+
+
+def test_chat_does_not_run_a_command_the_user_declines(workspace: Path) -> None:
+    script = ScriptedHandler(
+        [Reply.tool("run_shell", {"command": "touch made.txt"}), Reply(text="Fine, I won't.")]
+    )
+    with FakeModelServer(script) as srv:
+        code, out = _chat_on_a_terminal(workspace, srv.url, "make the file", "n")
+        told = srv.chat_requests[-1].tool_results
+    assert code == 0, out
+    assert not (workspace / "made.txt").exists()
+    assert told and "denied" in told[-1].lower()
