@@ -384,8 +384,12 @@ class _Executor:
         for e in entries[this_try:]:
             if e.type != JournalType.TOOL_RESULT:
                 continue
+            typed = e.detail.get("command")  # run_shell: only numbers typed into the command
             for path, text in _writes(e):
                 invented = [n for n in _NUMBER.findall(text) if n not in known]
+                if isinstance(typed, str):
+                    # `wc -l a > b` wrote what wc counted; `echo 68 > b` wrote what the model typed.
+                    invented = [n for n in invented if n in _NUMBER.findall(typed)]
                 if invented:
                     why = f"the number {invented[0]} in {path} comes from no tool result"
                     out.append((False, why + "; run a tool that counts"))
@@ -602,12 +606,23 @@ class _Executor:
         else:
             await self._reject(step, verdict.reason)
 
+    def _what_it_did(self, step: PlanStep) -> str:
+        """The step's last two successful tool results, one short line each."""
+        results = [
+            " ".join(e.content.split())[:100]
+            for e in self.task.journal
+            if e.step == step.index and e.type == JournalType.TOOL_RESULT and e.detail.get("ok") is True
+        ]
+        return "; ".join(results[-2:]) or "no tool result"
+
     async def _advance(self, step: PlanStep, reason: str) -> None:
         task, rc = self.task, self.task.resume_context
         self.deps.bus.publish(Verification(task.id, step.index, True, reason))
         step.status = StepStatus.DONE
         step.completed_at = utcnow()
-        rc.recap.append(f"step {step.index + 1} ({step.description}): done — {reason}"[:300])
+        # The recap is what the step's tools did, not the verifier's words: small verifiers write
+        # "The worker said DONE…", and the next step's model copied that instead of calling a tool.
+        rc.recap.append(f"step {step.index + 1} ({step.description}): done — {self._what_it_did(step)}"[:300])
         rc.verifier_feedback = ""
         rc.step_rounds = 0
         rc.user_notes = []
@@ -942,7 +957,7 @@ class _Executor:
             text = await peek(self.s.workspace, path, limit=2000)
             if text is not None:
                 texts[path] = text
-        return {"wrote_texts": texts} if texts else {}
+        return {"wrote_texts": texts, "command": str(args.get("command", ""))[:2000]} if texts else {}
 
     def _set_activity(self, text: str) -> None:
         self.deps.bus.publish(ModelActivity(self.task.id, text))

@@ -457,3 +457,60 @@ async def test_a_count_must_come_from_a_tool_that_counted(workspace: Path) -> No
     retries = [e.content for e in task.journal if e.type == JournalType.RETRY]
     assert retries and "the number 1 in rows.txt comes from no tool result" in retries[0]
     assert task.status == TaskStatus.COMPLETE, task.pause_reason
+
+
+async def test_a_count_a_program_wrote_through_a_redirect_is_the_programs(workspace: Path) -> None:
+    # Qwen2.5-Coder-1.5B: `wc -l data.csv > count.txt` was rejected as "the number 6 comes from no
+    # tool result" (the redirect hid wc's output); `echo 68 > words.txt` still is rejected.
+    (workspace / "data.csv").write_text("a\nb\nc\n")
+    commands = iter(["echo 68 > words.txt", "wc -l data.csv > words.txt"])
+
+    def act(req: ChatRequest) -> Reply:
+        return Reply.tool("run_shell", {"command": next(commands)})
+
+    steps = [PlanStep(index=0, description="Count the lines of data.csv and write the number to words.txt")]
+    task, _ = await run_to_idle(workspace, worker(act), steps)
+    retries = [e.content for e in task.journal if e.type == JournalType.RETRY]
+    assert len(retries) == 1 and "the number 68 in words.txt comes from no tool result" in retries[0]
+    assert task.status == TaskStatus.COMPLETE, task.pause_reason
+    assert (workspace / "words.txt").read_text().split()[0] == "3"
+
+
+async def test_a_failed_content_check_says_what_the_file_holds(workspace: Path) -> None:
+    def act(req: ChatRequest) -> Reply:
+        return Reply.tool("write_file", {"path": "count.txt", "content": "6 data.csv\n"})
+
+    steps = [
+        PlanStep(
+            index=0,
+            description="write the number to count.txt",
+            checks=[FileContainsCheck(path="count.txt", text=r"\A\s*6\s*\Z", regex=True)],
+        )
+    ]
+    task, srv = await run_to_idle(workspace, worker(act), steps)
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
+    want = r"count.txt does not match /\A\s*6\s*\Z/ (it holds '6 data.csv\n')"
+    assert want in (task.pause_reason or "")
+    # The retry prompt showed the model the same, so it can see what to fix.
+    retry_prompts = [r.last_user_text for r in srv.chat_requests if "not accepted" in r.last_user_text]
+    assert retry_prompts and "(it holds '6 data.csv\\n')" in retry_prompts[0]
+
+
+async def test_the_recap_of_a_done_step_is_what_its_tools_did_not_the_verifiers_words(
+    workspace: Path,
+) -> None:
+    def handler(req: ChatRequest) -> Reply:
+        if kind(req) == "verify":
+            cited = honest_verifier(req).text.split("\nREASON:")[0]
+            return Reply(text=cited + '\nREASON: The worker said "DONE" and the checks passed.')
+        return worker(lambda r: Reply.tool("write_file", {"path": f"s{step_number(r)}.txt", "content": "x"}))(
+            req
+        )
+
+    steps = [PlanStep(index=0, description="write s1.txt"), PlanStep(index=1, description="write s2.txt")]
+    task, srv = await run_to_idle(workspace, handler, steps)
+    assert task.status == TaskStatus.COMPLETE, task.pause_reason
+    second = next(r.last_user_text for r in srv.chat_requests if "Current step (2 of 2)" in r.last_user_text)
+    earlier = second.split("Earlier steps:", 1)[1].split("\n\n", 1)[0]
+    assert "[write_file] wrote 1 bytes to s1.txt" in earlier
+    assert "The worker said" not in second
