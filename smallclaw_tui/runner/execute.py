@@ -606,23 +606,12 @@ class _Executor:
         else:
             await self._reject(step, verdict.reason)
 
-    def _what_it_did(self, step: PlanStep) -> str:
-        """The step's last two successful tool results, one short line each."""
-        results = [
-            " ".join(e.content.split())[:100]
-            for e in self.task.journal
-            if e.step == step.index and e.type == JournalType.TOOL_RESULT and e.detail.get("ok") is True
-        ]
-        return "; ".join(results[-2:]) or "no tool result"
-
     async def _advance(self, step: PlanStep, reason: str) -> None:
         task, rc = self.task, self.task.resume_context
         self.deps.bus.publish(Verification(task.id, step.index, True, reason))
         step.status = StepStatus.DONE
         step.completed_at = utcnow()
-        # The recap is what the step's tools did, not the verifier's words: small verifiers write
-        # "The worker said DONE…", and the next step's model copied that instead of calling a tool.
-        rc.recap.append(f"step {step.index + 1} ({step.description}): done — {self._what_it_did(step)}"[:300])
+        rc.recap.append(f"step {step.index + 1} ({step.description}): done — {reason}"[:300])
         rc.verifier_feedback = ""
         rc.step_rounds = 0
         rc.user_notes = []

@@ -494,23 +494,3 @@ async def test_a_failed_content_check_says_what_the_file_holds(workspace: Path) 
     # The retry prompt showed the model the same, so it can see what to fix.
     retry_prompts = [r.last_user_text for r in srv.chat_requests if "not accepted" in r.last_user_text]
     assert retry_prompts and "(it holds '6 data.csv\\n')" in retry_prompts[0]
-
-
-async def test_the_recap_of_a_done_step_is_what_its_tools_did_not_the_verifiers_words(
-    workspace: Path,
-) -> None:
-    def handler(req: ChatRequest) -> Reply:
-        if kind(req) == "verify":
-            cited = honest_verifier(req).text.split("\nREASON:")[0]
-            return Reply(text=cited + '\nREASON: The worker said "DONE" and the checks passed.')
-        return worker(lambda r: Reply.tool("write_file", {"path": f"s{step_number(r)}.txt", "content": "x"}))(
-            req
-        )
-
-    steps = [PlanStep(index=0, description="write s1.txt"), PlanStep(index=1, description="write s2.txt")]
-    task, srv = await run_to_idle(workspace, handler, steps)
-    assert task.status == TaskStatus.COMPLETE, task.pause_reason
-    second = next(r.last_user_text for r in srv.chat_requests if "Current step (2 of 2)" in r.last_user_text)
-    earlier = second.split("Earlier steps:", 1)[1].split("\n\n", 1)[0]
-    assert "[write_file] wrote 1 bytes to s1.txt" in earlier
-    assert "The worker said" not in second
