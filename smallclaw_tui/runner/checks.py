@@ -60,16 +60,7 @@ async def run_check(check: Check, ctx: ToolContext) -> CheckOutcome:
             return CheckOutcome(check, False, f"bad regex /{check.text}/: {e}")
     else:
         ok = check.text in text
-    if ok:
-        how = f"matches /{check.text}/" if check.regex else f"contains {check.text!r}"
-        return CheckOutcome(check, True, f"{check.path} {how}")
-    how = f"does not match /{check.text}/" if check.regex else f"does not contain {check.text!r}"
-    # What the file holds: the model (and the user) can see what to fix without another read.
-    return CheckOutcome(check, False, f"{check.path} {how} (it holds {_clip(text)!r})")
-
-
-def _clip(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
+    return CheckOutcome(check, ok, f"{check.path} {'contains' if ok else 'does not contain'} {check.text!r}")
 
 
 async def run_checks(checks: list[Check], ctx: ToolContext) -> list[CheckOutcome]:
