@@ -384,8 +384,12 @@ class _Executor:
         for e in entries[this_try:]:
             if e.type != JournalType.TOOL_RESULT:
                 continue
+            typed = e.detail.get("command")  # run_shell: only numbers typed into the command
             for path, text in _writes(e):
                 invented = [n for n in _NUMBER.findall(text) if n not in known]
+                if isinstance(typed, str):
+                    # `wc -l a > b` wrote what wc counted; `echo 68 > b` wrote what the model typed.
+                    invented = [n for n in invented if n in _NUMBER.findall(typed)]
                 if invented:
                     why = f"the number {invented[0]} in {path} comes from no tool result"
                     out.append((False, why + "; run a tool that counts"))
@@ -942,7 +946,7 @@ class _Executor:
             text = await peek(self.s.workspace, path, limit=2000)
             if text is not None:
                 texts[path] = text
-        return {"wrote_texts": texts} if texts else {}
+        return {"wrote_texts": texts, "command": str(args.get("command", ""))[:2000]} if texts else {}
 
     def _set_activity(self, text: str) -> None:
         self.deps.bus.publish(ModelActivity(self.task.id, text))

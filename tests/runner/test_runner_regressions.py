@@ -457,3 +457,20 @@ async def test_a_count_must_come_from_a_tool_that_counted(workspace: Path) -> No
     retries = [e.content for e in task.journal if e.type == JournalType.RETRY]
     assert retries and "the number 1 in rows.txt comes from no tool result" in retries[0]
     assert task.status == TaskStatus.COMPLETE, task.pause_reason
+
+
+async def test_a_count_a_program_wrote_through_a_redirect_is_the_programs(workspace: Path) -> None:
+    # Qwen2.5-Coder-1.5B: `wc -l data.csv > count.txt` was rejected as "the number 6 comes from no
+    # tool result" (the redirect hid wc's output); `echo 68 > words.txt` still is rejected.
+    (workspace / "data.csv").write_text("a\nb\nc\n")
+    commands = iter(["echo 68 > words.txt", "wc -l data.csv > words.txt"])
+
+    def act(req: ChatRequest) -> Reply:
+        return Reply.tool("run_shell", {"command": next(commands)})
+
+    steps = [PlanStep(index=0, description="Count the lines of data.csv and write the number to words.txt")]
+    task, _ = await run_to_idle(workspace, worker(act), steps)
+    retries = [e.content for e in task.journal if e.type == JournalType.RETRY]
+    assert len(retries) == 1 and "the number 68 in words.txt comes from no tool result" in retries[0]
+    assert task.status == TaskStatus.COMPLETE, task.pause_reason
+    assert (workspace / "words.txt").read_text().split()[0] == "3"
