@@ -67,12 +67,19 @@ from smallclaw_tui.runner.gate import GatedClient, ModelGate
 from smallclaw_tui.runner.intent import Intent, intent, mentions, names_path
 from smallclaw_tui.runner.peek import peek
 from smallclaw_tui.runner.prompts import TASK_SYSTEM, fallback_summary, step_prompt, summary_prompt
-from smallclaw_tui.tools.args import ALIASES
+from smallclaw_tui.runner.writes import (
+    kept,
+    norm_path,
+    overlaps,
+    same_key_changed,
+    targets,
+    write_record,
+    writes,
+)
 from smallclaw_tui.tools.base import ToolContext
-from smallclaw_tui.tools.policy import is_allowed, redirect_targets
+from smallclaw_tui.tools.policy import is_allowed
 
 UNREACHABLE_PREFIX = "model server unreachable"
-_WRITERS = frozenset({"write_file", "edit_file"})
 _T = TypeVar("_T")
 _ACTIVITY_EVERY_S = 0.25
 _COUNTING = re.compile(r"\b(?:count|counts|number of|how many|total|sum)\b", re.I)
@@ -97,89 +104,6 @@ class _Activity:
 
 def _rounds(n: int) -> str:
     return f"{n} round" if n == 1 else f"{n} rounds"
-
-
-def _arg(args: dict[str, object], name: str) -> object:
-    """An argument by its name or by one of the aliases the tools accept (`file_path` for `path`)."""
-    for key in (name, *ALIASES.get(name, ())):
-        if key in args:
-            return args[key]
-    return None
-
-
-def _write_record(name: str, args: dict[str, object], ok: bool) -> dict[str, object]:
-    path = _arg(args, "path")
-    if not ok or name not in _WRITERS or not isinstance(path, str):
-        return {}
-    text = _arg(args, "content" if name == "write_file" else "new")
-    record: dict[str, object] = {"wrote": path, "wrote_text": text[:2000] if isinstance(text, str) else ""}
-    old = _arg(args, "old")
-    if name == "edit_file" and isinstance(old, str):
-        record["replaced"] = old[:2000]  # what a "change" step meant to change (see _changed_on_purpose)
-    return record
-
-
-def _targets(name: str, args: dict[str, object]) -> list[str]:
-    """The workspace files a call writes: the path of write_file/edit_file, the redirect targets
-    of run_shell (`wc -l a > b` runs without approval, so it is a write like any other)."""
-    if name in _WRITERS:
-        path = _arg(args, "path")
-        return [_norm_path(path)] if isinstance(path, str) else []
-    command = args.get("command")
-    if name == "run_shell" and isinstance(command, str):
-        return [_norm_path(t) for t in redirect_targets(command)]
-    return []
-
-
-def _writes(entry: JournalEntry) -> list[tuple[str, str]]:
-    """(path, text written) of a tool result: one for write_file/edit_file, any for run_shell."""
-    d = entry.detail
-    if isinstance(d.get("wrote"), str) and d["wrote"]:
-        return [(_norm_path(d["wrote"]), str(d.get("wrote_text") or ""))]
-    texts = d.get("wrote_texts")
-    if isinstance(texts, dict):
-        return [(_norm_path(str(p)), str(t or "")) for p, t in texts.items()]
-    return []
-
-
-def _norm_path(path: str) -> str:
-    return path.strip().strip("`'\"").removeprefix("./")
-
-
-
-
-def _kept(before: str, now: str) -> bool:
-    """Does `now` still hold all of `before`, give or take whitespace? Every line of it, in order;
-    or, since an addition may land inside a line (a key added to one-line JSON, an item to a list
-    literal), every character of it in order with not much more added — so that a long new text
-    cannot pass just by holding the old characters scattered about."""
-    old, new = "".join(before.split()), "".join(now.split())
-    pos = 0
-    for line in ("".join(ln.split()) for ln in before.splitlines()):
-        if not line:
-            continue
-        pos = new.find(line, pos)
-        if pos < 0:
-            break
-        pos += len(line)
-    else:
-        return True
-    it = iter(new)
-    return len(new) - len(old) <= max(200, len(old)) and all(ch in it for ch in old)
-
-
-def _overlaps(text: str, replaced: str) -> bool:
-    a, b = " ".join(text.split()), " ".join(replaced.split())
-    return len(b) >= 3 and (a in b or b in a)
-
-
-def _same_key_changed(text: str, now: str) -> bool:
-    """`port = 8000` lost while the file has a `port = …` line: a value changed, not a line lost."""
-    m = re.match(r"\s*([\w.\-\[\]\"']{1,40})\s*([=:])", text)
-    if m is None:
-        return False
-    key, sep = m.group(1), m.group(2)
-    return re.search(rf"(?m)^\s*{re.escape(key)}\s*{re.escape(sep)}", now) is not None
 
 
 async def execute_task(deps: RunnerDeps, task: Task, control: TaskControl) -> None:
@@ -335,7 +259,7 @@ class _Executor:
           has a successful tool result that shows that text.
         """
         out: list[tuple[bool, str]] = []
-        entries = [e for e in self.task.journal if e.step == step.index]
+        entries = self._journal_of(step)
         if intent(step.description) is Intent.ADD:
             befores = [
                 (str(path), before)
@@ -346,7 +270,7 @@ class _Executor:
             ]
             for path, before in befores:
                 now = await peek(self.s.workspace, path) or ""
-                if _kept(before, now):
+                if kept(before, now):
                     out.append((True, f"{path} still holds all it held before this step"))
                     continue
                 lost = [ln for ln in before.splitlines() if ln.strip() and ln.strip() not in now]
@@ -385,7 +309,7 @@ class _Executor:
             if e.type != JournalType.TOOL_RESULT:
                 continue
             typed = e.detail.get("command")  # run_shell: only numbers typed into the command
-            for path, text in _writes(e):
+            for path, text in writes(e):
                 invented = [n for n in _NUMBER.findall(text) if n not in known]
                 if isinstance(typed, str):
                     # `wc -l a > b` wrote what wc counted; `echo 68 > b` wrote what the model typed.
@@ -485,7 +409,7 @@ class _Executor:
 
     def _last_failure(self, step: PlanStep) -> str | None:
         """The last tool result of this round, when it was a failure."""
-        entries = [e for e in self.task.journal if e.step == step.index]
+        entries = self._journal_of(step)
         last_round = max((i for i, e in enumerate(entries) if e.type == JournalType.ROUND), default=-1)
         results = [e for e in entries[last_round + 1 :] if e.type == JournalType.TOOL_RESULT]
         if not results or results[-1].detail.get("ok") is not False:
@@ -494,12 +418,8 @@ class _Executor:
 
     # --- verification ---------------------------------------------------------------------------
 
-    def _step_entries(self, step: PlanStep) -> list[JournalEntry]:
-        return [
-            e
-            for e in self.task.journal
-            if e.step == step.index and e.type in (JournalType.TOOL_CALL, JournalType.TOOL_RESULT)
-        ]
+    def _journal_of(self, step: PlanStep) -> list[JournalEntry]:
+        return [e for e in self.task.journal if e.step == step.index]
 
     def _results(self, step: PlanStep) -> list[verifier.Evidence]:
         """The step's tool results, each with the call that produced it, labelled for the verifier.
@@ -510,7 +430,7 @@ class _Executor:
         """
         calls: dict[str, str] = {}
         pairs: list[tuple[str, str, bool]] = []
-        entries = [e for e in self.task.journal if e.step == step.index]
+        entries = self._journal_of(step)
         this_try = max((i for i, e in enumerate(entries) if e.type == JournalType.RETRY), default=-1) + 1
         for i, e in enumerate(entries):
             call_id = str(e.detail.get("call_id") or "")
@@ -632,7 +552,7 @@ class _Executor:
             path
             for e in self.task.journal
             if e.step == step_index and e.type == JournalType.TOOL_RESULT
-            for path, _text in _writes(e)
+            for path, _text in writes(e)
         }
 
     async def _superseded(self, step: PlanStep, check: Check) -> str | None:
@@ -645,9 +565,9 @@ class _Executor:
         parts excuses only what it changed (see `_changed_on_purpose`).
         """
         reads = (
-            {_norm_path(check.path)}
+            {norm_path(check.path)}
             if not isinstance(check, CommandSucceedsCheck)
-            else {_norm_path(w) for w in check.command.split()}
+            else {norm_path(w) for w in check.command.split()}
         )
         for later in self.task.plan[step.index + 1 :]:
             named = {p for p in self._written_by(later.index) & reads if names_path(later.description, p)}
@@ -667,7 +587,7 @@ class _Executor:
             if e.step == step_index
             and e.type == JournalType.TOOL_RESULT
             and isinstance(e.detail.get("replaced"), str)
-            and _norm_path(str(e.detail.get("wrote") or "")) == path
+            and norm_path(str(e.detail.get("wrote") or "")) == path
         ]
 
     async def _changed_on_purpose(self, later: list[PlanStep], path: str, text: str | None) -> bool:
@@ -690,21 +610,21 @@ class _Executor:
                 continue
             if mentions(s.description, text):
                 return True
-            if any(_overlaps(text, r) for r in self._replaced_in(s.index, path)):
+            if any(overlaps(text, r) for r in self._replaced_in(s.index, path)):
                 return True
             if now is None:
                 now = await peek(self.s.workspace, path) or ""
-            if _same_key_changed(text, now):
+            if same_key_changed(text, now):
                 return True
         return False
 
-    async def _lost_writes(self, step: PlanStep) -> list[str]:
+    async def _lostwrites(self, step: PlanStep) -> list[str]:
         """What the step wrote that is gone at the end, unless a later step that names the file
         was meant to change it (by the same rule as `_superseded`)."""
         last: dict[str, str] = {}
         for e in self.task.journal:
             if e.step == step.index and e.type == JournalType.TOOL_RESULT:
-                last.update(_writes(e))
+                last.update(writes(e))
         lost: list[str] = []
         for path, text in last.items():
             later = [s for s in self.task.plan[step.index + 1 :] if path in self._written_by(s.index)]
@@ -736,11 +656,11 @@ class _Executor:
             # to exist does not see a later "add" that overwrote it (Qwen2.5-Coder-1.5B did). A
             # file a failed check already names is not reported twice.
             failed = {
-                _norm_path(o.check.path)
+                norm_path(o.check.path)
                 for o in outcomes
                 if not o.passed and not isinstance(o.check, CommandSucceedsCheck)
             }
-            lost = await self._lost_writes(step)
+            lost = await self._lostwrites(step)
             broken += [why for why in lost if why.split(" ", 1)[0] not in failed]
             if not broken:
                 continue
@@ -785,7 +705,7 @@ class _Executor:
             if before is None or not names_path(goal, path) or intent(goal, path) is not Intent.ADD:
                 continue
             now = await peek(self.s.workspace, path) or ""
-            if not _kept(before, now):
+            if not kept(before, now):
                 unmet.append(f"the goal adds to {path}, but it no longer holds what it held before")
         return unmet
 
@@ -884,8 +804,8 @@ class _Executor:
                 ok=event.result.ok,
                 # Which file a successful write touched and what it put there, so the final re-check
                 # knows who changed what (and what an accidental rewrite destroyed).
-                **_write_record(event.call.name, event.call.arguments, event.result.ok),
-                **await self._shell_writes(event.call.name, event.call.arguments, event.result.ok),
+                **write_record(event.call.name, event.call.arguments, event.result.ok),
+                **await self._shellwrites(event.call.name, event.call.arguments, event.result.ok),
             )
             await self.save()
             self.deps.bus.publish(ToolCallFinished(task.id, event.call, event.result.ok, out))
@@ -932,17 +852,17 @@ class _Executor:
             for path in (e.detail.get("befores") or {})
         }
         befores: dict[str, str | None] = {}
-        for path in _targets(name, args):
+        for path in targets(name, args):
             if path not in seen and path not in befores:
                 befores[path] = await peek(self.s.workspace, path, limit=4000)
         return {"befores": befores} if befores else {}
 
-    async def _shell_writes(self, name: str, args: dict[str, object], ok: bool) -> dict[str, object]:
+    async def _shellwrites(self, name: str, args: dict[str, object], ok: bool) -> dict[str, object]:
         """The files a successful shell command redirected into, with what they hold now."""
         if not ok or name != "run_shell":
             return {}
         texts: dict[str, str] = {}
-        for path in _targets(name, args):
+        for path in targets(name, args):
             text = await peek(self.s.workspace, path, limit=2000)
             if text is not None:
                 texts[path] = text

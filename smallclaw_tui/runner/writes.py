@@ -1,0 +1,93 @@
+"""What a tool call wrote, as the journal records it, and how a file's text compares with what it
+held: the facts the runner's verification rules and final re-check stand on. Pure functions."""
+
+from __future__ import annotations
+
+import re
+
+from smallclaw_tui.models import JournalEntry
+from smallclaw_tui.tools.args import ALIASES
+from smallclaw_tui.tools.policy import redirect_targets
+
+WRITERS = frozenset({"write_file", "edit_file"})
+
+
+def _arg(args: dict[str, object], name: str) -> object:
+    """An argument by its name or by one of the aliases the tools accept (`file_path` for `path`)."""
+    for key in (name, *ALIASES.get(name, ())):
+        if key in args:
+            return args[key]
+    return None
+
+
+def write_record(name: str, args: dict[str, object], ok: bool) -> dict[str, object]:
+    path = _arg(args, "path")
+    if not ok or name not in WRITERS or not isinstance(path, str):
+        return {}
+    text = _arg(args, "content" if name == "write_file" else "new")
+    record: dict[str, object] = {"wrote": path, "wrote_text": text[:2000] if isinstance(text, str) else ""}
+    old = _arg(args, "old")
+    if name == "edit_file" and isinstance(old, str):
+        record["replaced"] = old[:2000]  # what a "change" step meant to change
+    return record
+
+
+def targets(name: str, args: dict[str, object]) -> list[str]:
+    """The workspace files a call writes: the path of write_file/edit_file, the redirect targets
+    of run_shell (`wc -l a > b` runs without approval, so it is a write like any other)."""
+    if name in WRITERS:
+        path = _arg(args, "path")
+        return [norm_path(path)] if isinstance(path, str) else []
+    command = args.get("command")
+    if name == "run_shell" and isinstance(command, str):
+        return [norm_path(t) for t in redirect_targets(command)]
+    return []
+
+
+def writes(entry: JournalEntry) -> list[tuple[str, str]]:
+    """(path, text written) of a tool result: one for write_file/edit_file, any for run_shell."""
+    d = entry.detail
+    if isinstance(d.get("wrote"), str) and d["wrote"]:
+        return [(norm_path(d["wrote"]), str(d.get("wrote_text") or ""))]
+    texts = d.get("wrote_texts")
+    if isinstance(texts, dict):
+        return [(norm_path(str(p)), str(t or "")) for p, t in texts.items()]
+    return []
+
+
+def norm_path(path: str) -> str:
+    return path.strip().strip("`'\"").removeprefix("./")
+
+
+def kept(before: str, now: str) -> bool:
+    """Does `now` still hold all of `before`, give or take whitespace? Every line of it, in order;
+    or, since an addition may land inside a line (a key added to one-line JSON, an item to a list
+    literal), every character of it in order with not much more added — so that a long new text
+    cannot pass just by holding the old characters scattered about."""
+    old, new = "".join(before.split()), "".join(now.split())
+    pos = 0
+    for line in ("".join(ln.split()) for ln in before.splitlines()):
+        if not line:
+            continue
+        pos = new.find(line, pos)
+        if pos < 0:
+            break
+        pos += len(line)
+    else:
+        return True
+    it = iter(new)
+    return len(new) - len(old) <= max(200, len(old)) and all(ch in it for ch in old)
+
+
+def overlaps(text: str, replaced: str) -> bool:
+    a, b = " ".join(text.split()), " ".join(replaced.split())
+    return len(b) >= 3 and (a in b or b in a)
+
+
+def same_key_changed(text: str, now: str) -> bool:
+    """`port = 8000` lost while the file has a `port = …` line: a value changed, not a line lost."""
+    m = re.match(r"\s*([\w.\-\[\]\"']{1,40})\s*([=:])", text)
+    if m is None:
+        return False
+    key, sep = m.group(1), m.group(2)
+    return re.search(rf"(?m)^\s*{re.escape(key)}\s*{re.escape(sep)}", now) is not None
