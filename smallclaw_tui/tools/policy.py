@@ -78,6 +78,8 @@ def is_allowed(
 
 def _expands(command: str) -> bool:
     """Is there a `$` or a backtick outside single quotes (where the shell would expand it)?"""
+    if "\\" in command and ("$" in command or "`" in command):
+        return True  # `\'` is a quote the shell does not open: no guessing about backslashes
     quote = ""
     for ch in command:
         if quote == "'":

@@ -57,6 +57,7 @@ def test_allowed(command: str) -> None:
         'echo "$HOME"',  # double quotes expand
         "echo 'a'$HOME",  # outside the quotes
         "echo \\$HOME",  # an escaped $ is still refused: no guessing about backslashes
+        "echo \\'$HOME\\'",  # an escaped quote opens nothing: $HOME expands
         "echo 'it''s' $(id)",
         "cat $F",
         "ls 2>&1",
