@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 from runner_helpers import kind, running
 from test_runner_honest import honest
 
-from smallclaw_tui.models import FileContainsCheck, JournalType, TaskStatus
+from smallclaw_tui.models import FileContainsCheck, JournalType, Task, TaskStatus
 from smallclaw_tui.runner.planner import _parse, trusted_plan
 from smallclaw_tui.testing.fake_server import ChatRequest, Reply
 
@@ -107,38 +108,32 @@ async def test_the_runner_journals_what_it_left_out_of_a_plan(workspace: Path) -
     assert any("'# Notes' is not in the goal or the step; left out" in n for n in notes)
 
 
-async def test_a_one_step_plan_is_asked_again_once_then_it_stands(workspace: Path) -> None:
-    one = {"steps": [{"description": "Count the words of poem.txt and write the number to words.txt"}]}
+async def _planned_with(workspace: Path, goal: str, plan: dict[str, Any]) -> tuple[Task, list[str]]:
+    """Run `goal` with a planner that answers `plan` every time; (the task, what it was asked)."""
     asked: list[str] = []
 
     def handler(req: ChatRequest) -> Reply:
         if kind(req) == "plan":
             asked.append(req.last_user_text)
-            return Reply(text=json.dumps(one))
+            return Reply(text=json.dumps(plan))
         return honest(req)
 
     async with running(workspace, handler) as (runner, _srv, _events):
-        task = await runner.create_task("Count the words of poem.txt into words.txt")
+        task = await runner.create_task(goal)
         await asyncio.wait_for(runner.wait_until_idle(), 30)
-        task = await runner.store.load(task.id)
+        return await runner.store.load(task.id), asked
+
+
+async def test_a_one_step_plan_is_asked_again_once_then_it_stands(workspace: Path) -> None:
+    one = {"steps": [{"description": "Count the words of poem.txt and write the number to words.txt"}]}
+    task, asked = await _planned_with(workspace, "Count the words of poem.txt into words.txt", one)
     assert len(asked) == 2 and "want 2 to 8" in asked[1]
     assert [s.description for s in task.plan] == [one["steps"][0]["description"]]
 
 
 async def test_a_plan_of_more_than_8_steps_is_asked_again_then_goes_to_the_user(workspace: Path) -> None:
     nine = {"steps": [{"description": f"write part{i}.txt"} for i in range(1, 10)]}
-    asked: list[str] = []
-
-    def handler(req: ChatRequest) -> Reply:
-        if kind(req) == "plan":
-            asked.append(req.last_user_text)
-            return Reply(text=json.dumps(nine))
-        return honest(req)
-
-    async with running(workspace, handler) as (runner, _srv, _events):
-        task = await runner.create_task("Write the nine parts")
-        await asyncio.wait_for(runner.wait_until_idle(), 30)
-        task = await runner.store.load(task.id)
+    task, asked = await _planned_with(workspace, "Write the nine parts", nine)
     assert len(asked) == 2 and "at most 8" in asked[1] and "want 2 to 8" not in asked[0]
     assert task.status == TaskStatus.NEEDS_ASSISTANCE and task.plan == []
     assert "could not make a usable plan" in (task.pause_reason or "")

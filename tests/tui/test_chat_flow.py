@@ -6,8 +6,10 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from textual.app import App
 from textual.message import Message
 from textual.notifications import Notify
+from textual.pilot import Pilot
 from tui_helpers import World, app_env, type_text, until
 
 from smallclaw_tui.agent.events import UsageInfo
@@ -27,6 +29,14 @@ from smallclaw_tui.tui.widgets.status import StatusBar
 
 def _texts(log: Transcript, kind: str) -> list[str]:
     return [b.text for b in log.blocks if b.kind == kind]
+
+
+async def say(pilot: Pilot[None], app: App[None], text: str) -> None:
+    """Focus the chat input with `c`, type `text` and send it."""
+    await pilot.press("c")
+    await until(pilot, lambda: isinstance(app.focused, ChatInput), "the chat input to take focus")
+    await type_text(pilot, text)
+    await pilot.press("enter")
 
 
 async def test_chat_reply_then_slash_task_result_comes_back(workspace: Path) -> None:
@@ -73,10 +83,7 @@ async def test_a_chat_message_becomes_a_task_whose_result_comes_back(workspace: 
     ):
         app, runner = env.app, env.runner
         await until(pilot, lambda: app.runner_ready, "the runner to start")
-        await pilot.press("c")
-        await until(pilot, lambda: isinstance(app.focused, ChatInput), "the chat input")
-        await type_text(pilot, "tidy notes")
-        await pilot.press("enter")
+        await say(pilot, app, "tidy notes")
         log = app.query_one(Transcript)
         await until(pilot, lambda: _texts(log, "assistant"), "the reply")
 
@@ -113,10 +120,7 @@ async def test_chat_asks_before_running_a_command(workspace: Path) -> None:
     ):
         app = env.app
         await until(pilot, lambda: app.runner_ready, "the runner to start")
-        await pilot.press("c")
-        await until(pilot, lambda: isinstance(app.focused, ChatInput), "the chat input")
-        await type_text(pilot, "make it")
-        await pilot.press("enter")
+        await say(pilot, app, "make it")
         await until(pilot, lambda: isinstance(app.screen, ApproveScreen), "the approval dialog")
         assert "touch chat.txt" in str(app.screen.query_one("#command").render())
         assert not (workspace / "chat.txt").exists()
@@ -177,10 +181,7 @@ async def test_a_chat_task_that_is_cancelled_says_so_in_the_chat(workspace: Path
         app, runner = env.app, env.runner
         await until(pilot, lambda: app.runner_ready, "the runner to start")
         await runner.create_task("blocker", steps=[PlanStep(index=0, description="write a.txt")])
-        await pilot.press("c")
-        await until(pilot, lambda: isinstance(app.focused, ChatInput), "the chat input")
-        await type_text(pilot, "/task never mind")
-        await pilot.press("enter")
+        await say(pilot, app, "/task never mind")
         task = next(t for t in runner.tasks.values() if t.prompt == "never mind")
         board = app.query_one(Board)
         await until(pilot, lambda: board.column_of_id(task.id) == "queued", "the card")
@@ -204,10 +205,7 @@ async def test_a_chat_task_that_needs_you_says_so_in_the_chat(workspace: Path) -
     ):
         app, runner = env.app, env.runner
         await until(pilot, lambda: app.runner_ready, "the runner to start")
-        await pilot.press("c")
-        await until(pilot, lambda: isinstance(app.focused, ChatInput), "the chat input")
-        await type_text(pilot, "/task deploy it")
-        await pilot.press("enter")
+        await say(pilot, app, "/task deploy it")
         task = next(t for t in runner.tasks.values() if t.prompt == "deploy it")
         await until(
             pilot, lambda: runner.tasks[task.id].status == TaskStatus.NEEDS_ASSISTANCE, "the pause", 20
@@ -238,9 +236,7 @@ async def test_status_bar_shows_loading_then_context_use_and_speed(workspace: Pa
         app = env.app
         status = app.query_one(StatusBar)
         await until(pilot, lambda: app.runner_ready and status.info.server == "ready", "the first probe")
-        await pilot.press("c")
-        await type_text(pilot, "are you there?")
-        await pilot.press("enter")
+        await say(pilot, app, "are you there?")
         await until(pilot, lambda: status.info.server == "loading", "the slow first token to show as loading")
         assert "loading" in str(status.render())
         log = app.query_one(Transcript)
