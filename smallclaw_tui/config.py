@@ -1,17 +1,19 @@
-"""Settings: `.localclaw/config.toml` plus `SMALLCLAW_<SECTION>__<KEY>` environment variables.
+"""Settings: `SMALLCLAW_<SECTION>__<KEY>` environment variables, the workspace's
+`.localclaw/config.toml`, and the user's own `~/.config/smallclaw/config.toml` (`$XDG_CONFIG_HOME`).
 
-Environment wins over the file. A bad file produces one :class:`ConfigError` whose message names
-the file, the key and what was expected; callers print it and exit, no traceback.
+The environment wins over the workspace file, which wins over the user file, key by key. A
+workspace's file may come from a cloned repository, so it may not set what could leak or execute
+(:data:`USER_ONLY`). A bad file produces one :class:`ConfigError` whose message names the file, the
+key and what was expected, never the value; callers print it and exit, no traceback.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import (
@@ -44,6 +46,10 @@ def default_base_url() -> str:
     return f"{scheme}://{hostport}"
 
 
+ToolMode = Literal["native", "schema", "text"]
+ToolModeSetting = Literal["auto", "native", "schema", "text"]
+
+
 class LLMSettings(BaseModel):
     api: Literal["ollama", "openai"] = "ollama"
     base_url: str = Field(default_factory=default_base_url)
@@ -59,6 +65,9 @@ class LLMSettings(BaseModel):
     planner_model: str | None = None
     verifier_model: str | None = None
     truncation_margin: float = Field(default=0.97, gt=0.5, le=1.0)
+    # How a step's action reaches the app: native tool calls, a reply constrained by a JSON
+    # schema, or calls written as text; "auto" uses what the server was probed to honour.
+    tool_mode: ToolModeSetting = "auto"
 
 
 class AgentSettings(BaseModel):
@@ -94,10 +103,19 @@ class ToolSettings(BaseModel):
         ]
     )
     shell_timeout_s: float = Field(default=60.0, gt=0)
+    # Shell commands run in a bubblewrap sandbox (tools/sandbox.py); without a working one, every
+    # command asks first. A name is looked up on PATH.
+    sandbox_bwrap: str = "bwrap"
+    # Per process inside the sandbox (prlimit): address space, largest file written, processes of
+    # the sandbox's user (not enforced for root: the wall-time limit ends a fork bomb there).
+    shell_memory_mb: int = Field(default=4096, ge=64)
+    shell_file_size_mb: int = Field(default=1024, ge=1)
+    shell_max_processes: int = Field(default=512, ge=8)
     output_max_chars: int = Field(default=8000, ge=200)
     read_max_bytes: int = Field(default=200_000, ge=1000)
     web_fetch_max_bytes: int = Field(default=500_000, ge=1000)
     web_fetch_timeout_s: float = Field(default=20.0, gt=0)
+    web_fetch_allow_private: bool = False
 
 
 class RunnerSettings(BaseModel):
@@ -115,6 +133,8 @@ class RunnerSettings(BaseModel):
     on_crash: Literal["resume", "interrupted"] = "resume"
     summary_max_chars: int = Field(default=1500, ge=100)
     control_poll_s: float = Field(default=0.5, gt=0)
+    # Checkpoints of finished tasks (what `task undo` restores) are pruned, oldest first, past this.
+    snapshot_max_mb: int = Field(default=200, ge=1)
 
 
 class TelegramSettings(BaseModel):
@@ -134,7 +154,8 @@ class TUISettings(BaseModel):
     keymap: dict[str, str] = Field(default_factory=dict)
 
 
-_toml_path: ContextVar[Path | None] = ContextVar("_toml_path", default=None)
+# The config files' settings, already read and checked by load_settings, merged user-then-workspace.
+_file_values: ContextVar[dict[str, Any] | None] = ContextVar("_file_values", default=None)
 
 
 class _TomlSource(PydanticBaseSettingsSource):
@@ -142,10 +163,7 @@ class _TomlSource(PydanticBaseSettingsSource):
         return None, field_name, False
 
     def __call__(self) -> dict[str, Any]:
-        path = _toml_path.get()
-        if path is None or not path.is_file():
-            return {}
-        return read_toml(path)
+        return _file_values.get() or {}
 
 
 class Settings(BaseSettings):
@@ -187,87 +205,101 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
 
 
-# Named like a credential: never echoed, even where the field is not typed SecretStr.
-_SECRET_NAME = re.compile(r"(^|_)(token|api_key|secret|password|passwd)($|_)", re.IGNORECASE)
-
-
-def _holds_secret(annotation: Any) -> bool:
-    if annotation is SecretStr:
-        return True
-    return any(_holds_secret(a) for a in get_args(annotation))
-
-
-def _submodel(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for a in get_args(annotation):
-        if (m := _submodel(a)) is not None:
-            return m
-    return None
-
-
-def is_secret(loc: tuple[Any, ...]) -> bool:
-    """Whether the setting at `loc` (e.g. ("telegram", "token")) holds a secret."""
-    if any(isinstance(p, str) and _SECRET_NAME.search(p) for p in loc):
-        return True
-    model: type[BaseModel] | None = Settings
-    for part in loc:
-        field = model.model_fields.get(str(part)) if model is not None else None
-        if field is None:
-            return False
-        if _holds_secret(field.annotation):
-            return True
-        model = _submodel(field.annotation)
-    return False
-
-
 def _describe(err: Any) -> str:
     loc = tuple(err.get("loc", ()))
     where = ".".join(str(p) for p in loc)
     msg = str(err.get("msg", "invalid value"))
+    # Never the value: a token typed into the wrong key must not end up in a terminal's scrollback
+    # or a CI log. The key and what was expected are enough to find and fix it.
     value = err.get("input")
-    # A token typed into the wrong place must not end up in a terminal's scrollback or a CI log.
-    shown = "" if isinstance(value, dict) or is_secret(loc) else f" (got {value!r})"
-    return f"key {where or '(top level)'}: {msg}{shown}"
+    if isinstance(value, str) and value and value in msg:
+        msg = msg.replace(value, "…")
+    return f"key {where or '(top level)'}: {msg}"
+
+
+def user_config_path() -> Path:
+    """The user's own config file: `$XDG_CONFIG_HOME/smallclaw/config.toml`, else under ~/.config."""
+    xdg = os.environ.get("XDG_CONFIG_HOME", "").strip()
+    # The XDG spec says a relative value is invalid and to be ignored.
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".config"
+    return base / "smallclaw" / CONFIG_FILE_NAME
+
+
+# Settings a workspace's config file may not set: a cloned repository could otherwise send the bot
+# token to its own server, or let commands (and web fetches of this machine) run unasked.
+USER_ONLY: tuple[tuple[str, str], ...] = (
+    ("telegram", "token"),
+    ("telegram", "base_url"),
+    ("tools", "shell_allowlist"),
+    ("tools", "web_fetch_allow_private"),
+)
+
+_SECTIONS: dict[str, type[BaseModel]] = {
+    "llm": LLMSettings,
+    "agent": AgentSettings,
+    "tools": ToolSettings,
+    "runner": RunnerSettings,
+    "telegram": TelegramSettings,
+    "tui": TUISettings,
+}
+
+
+def _read_checked(path: Path) -> dict[str, Any]:
+    """The file's settings, each section validated on its own so an error names this file."""
+    if not path.is_file():
+        return {}
+    data = read_toml(path)
+    unknown = sorted(set(data) - set(_SECTIONS) - {"workspace"})  # workspace: always the folder
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown section {unknown[0]!r} (expected one of: {', '.join(_SECTIONS)})"
+        )
+    for section, model in _SECTIONS.items():
+        if section not in data:
+            continue
+        if not isinstance(data[section], dict):
+            raise ConfigError(f"{path}: key {section}: expected a [{section}] table")
+        extra = sorted(set(data[section]) - set(model.model_fields))
+        if extra:
+            raise ConfigError(
+                f"{path}: key {section}.{extra[0]}: unknown setting "
+                f"(expected one of: {', '.join(model.model_fields)})"
+            )
+        try:
+            model.model_validate(data[section])
+        except ValidationError as e:
+            first = e.errors()[0]
+            first = {**first, "loc": (section, *first["loc"])}
+            raise ConfigError(f"{path}: {_describe(first)}") from None
+    return data
+
+
+def _refuse_user_only(path: Path, data: dict[str, Any]) -> None:
+    for section, key in USER_ONLY:
+        if key in data.get(section, {}):
+            raise ConfigError(
+                f"{path}: key {section}.{key} is not read from a workspace's config, which a cloned "
+                f"repository could bring; set it in {user_config_path()} or "
+                f"SMALLCLAW_{section.upper()}__{key.upper()}"
+            )
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        old = out.get(key)
+        out[key] = _merged(old, value) if isinstance(old, dict) and isinstance(value, dict) else value
+    return out
 
 
 def load_settings(workspace: Path | None = None, **overrides: Any) -> Settings:
     """Load settings for a workspace. Raises :class:`ConfigError` with a one-line message."""
     ws = (workspace or Path(os.environ.get("SMALLCLAW_WORKSPACE") or Path.cwd())).expanduser().resolve()
+    user = _read_checked(user_config_path())
     path = ws / DATA_DIR_NAME / CONFIG_FILE_NAME
-    # Validate the file on its own first, so an error names the file rather than the environment.
-    if path.is_file():
-        data = read_toml(path)
-        unknown = sorted(set(data) - set(Settings.model_fields) - {"workspace"})
-        if unknown:
-            raise ConfigError(
-                f"{path}: unknown section {unknown[0]!r} "
-                f"(expected one of: {', '.join(k for k in Settings.model_fields if k != 'workspace')})"
-            )
-        for section, model in (
-            ("llm", LLMSettings),
-            ("agent", AgentSettings),
-            ("tools", ToolSettings),
-            ("runner", RunnerSettings),
-            ("telegram", TelegramSettings),
-            ("tui", TUISettings),
-        ):
-            if section in data:
-                if not isinstance(data[section], dict):
-                    raise ConfigError(f"{path}: key {section}: expected a [{section}] table")
-                extra = sorted(set(data[section]) - set(model.model_fields))
-                if extra:
-                    raise ConfigError(
-                        f"{path}: key {section}.{extra[0]}: unknown setting "
-                        f"(expected one of: {', '.join(model.model_fields)})"
-                    )
-                try:
-                    model.model_validate(data[section])
-                except ValidationError as e:
-                    first = e.errors()[0]
-                    first = {**first, "loc": (section, *first["loc"])}
-                    raise ConfigError(f"{path}: {_describe(first)}") from None
-    token = _toml_path.set(path)
+    local = _read_checked(path)
+    _refuse_user_only(path, local)
+    token = _file_values.set(_merged(user, local))
     try:
         return Settings(workspace=ws, **overrides)
     except ValidationError as e:
@@ -278,4 +310,4 @@ def load_settings(workspace: Path | None = None, **overrides: Any) -> Settings:
             f"environment: {e} (check SMALLCLAW_* variables; lists are JSON, e.g. [1, 2])"
         ) from None
     finally:
-        _toml_path.reset(token)
+        _file_values.reset(token)

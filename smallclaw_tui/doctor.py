@@ -16,6 +16,7 @@ from smallclaw_tui.llm.base import ChatResult, LLMError, ModelClient, ToolSpec
 from smallclaw_tui.llm.errors import one_line
 from smallclaw_tui.llm.factory import make_client
 from smallclaw_tui.models import ChatMessage, Role
+from smallclaw_tui.textsafe import redact_url
 
 SLOW_TOKENS_PER_S = 2.0
 
@@ -114,7 +115,7 @@ async def _run(llm: LLMSettings, client: ModelClient) -> DoctorReport:
         for name in ("model", "context", "tool call", "speed"):
             add(_skip(name, "server unreachable"))
         return report
-    add(DoctorCheck("server", ok=True, detail=f"{client.base_url} answers ({len(names)} models)"))
+    add(DoctorCheck("server", ok=True, detail=f"{redact_url(client.base_url)} answers ({len(names)} models)"))
 
     model = llm.model
     if model_present(model, names):

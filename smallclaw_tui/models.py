@@ -127,11 +127,29 @@ class StepStatus(StrEnum):
     SKIPPED = "skipped"
 
 
+class StepKind(StrEnum):
+    """What a step does to its files, declared by the plan: the runner holds the step to it."""
+
+    CREATE = "create"  # makes new files (the named files exist afterwards)
+    APPEND = "append"  # adds to the end: everything the files held stays, in front
+    EDIT = "edit"  # changes part of the files: they change, and most of each stays
+    REPLACE = "replace"  # rewrites the files whole
+    READ = "read"  # only looks: writes nothing
+    RUN = "run"  # runs commands: writes only through their output
+
+
+WRITING_KINDS = frozenset({StepKind.CREATE, StepKind.APPEND, StepKind.EDIT, StepKind.REPLACE})
+
+
 class PlanStep(_Model):
     index: int
     description: str
     status: StepStatus = StepStatus.PENDING
     checks: list[Check] = Field(default_factory=list)
+    # None: not declared (a step typed by hand); the kind rules then do not apply.
+    kind: StepKind | None = None
+    # The workspace files the step works on, as the plan named them.
+    files: list[str] = Field(default_factory=list)
     attempts: int = 0
     notes: str = ""
     completed_at: datetime | None = None

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ for _k in list(os.environ):
     if _k.startswith("SMALLCLAW_") or _k == "OLLAMA_HOST":
         del os.environ[_k]
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+# Nor the developer's own ~/.config/smallclaw/config.toml: an empty config home for the whole run.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="smallclaw-test-config-")
 
 
 @pytest.fixture

@@ -165,11 +165,14 @@ def test_workspace_flag_before_or_after_and_env(
     assert not (tmp_path / ".localclaw").exists()
 
 
-def test_quarantined_file_is_reported_by_list(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreadable_file_is_reported_by_list_and_left_in_place(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     tid = add(capsys, "fine")
-    (workspace / ".localclaw" / "tasks" / "broken.json").write_text("{")
+    broken = workspace / ".localclaw" / "tasks" / "broken.json"
+    broken.write_text("{")
     code, out, err = run(capsys, "task", "list")
-    assert code == 0 and tid in out and "quarantined broken.json" in err
+    assert code == 0 and tid in out and "broken.json: not valid JSON" in err and broken.exists()
 
 
 def test_untrusted_text_is_printed_literally(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from smallclaw_tui.config import ConfigError, is_secret, load_settings
+from smallclaw_tui.config import ConfigError, load_settings, user_config_path
 
 
 def _write(ws: Path, text: str) -> Path:
@@ -76,23 +76,23 @@ def test_bad_env_value_names_the_environment(workspace: Path, monkeypatch: pytes
     ],
 )
 def test_config_errors_never_echo_a_secret(workspace: Path, text: str, key: str) -> None:
-    _write(workspace, text)
-    with pytest.raises(ConfigError) as err:
-        load_settings(workspace)
+    # The user's own file: a workspace's may not hold the bot token at all.
+    path = user_config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    try:
+        with pytest.raises(ConfigError) as err:
+            load_settings(workspace)
+    finally:
+        path.unlink()
     assert f"key {key}" in str(err.value) and "12345" not in str(err.value)
 
 
-def test_config_errors_still_show_ordinary_values(workspace: Path) -> None:
+def test_config_errors_show_the_key_and_what_was_expected_but_not_the_value(workspace: Path) -> None:
     _write(workspace, '[llm]\nnum_ctx = "lots"\n')
-    with pytest.raises(ConfigError, match=r"\(got 'lots'\)"):
+    with pytest.raises(ConfigError, match=r"key llm\.num_ctx: Input should be a valid integer") as err:
         load_settings(workspace)
-
-
-def test_secret_fields_are_found_by_type_and_by_name() -> None:
-    assert is_secret(("telegram", "token")) and is_secret(("llm", "api_key"))
-    assert is_secret(("anything", "password"))  # a field a later version adds, named like one
-    assert not is_secret(("llm", "num_ctx")) and not is_secret(("agent", "reply_budget_tokens"))
-    assert not is_secret(("tui", "keymap"))
+    assert "lots" not in str(err.value)
 
 
 def test_env_value_that_is_not_json_gives_one_line(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,7 +8,15 @@ from dataclasses import dataclass
 
 from bench.real.serverlog import Completion, ServerLog
 from smallclaw_tui.agent.budget import TokenEstimator
-from smallclaw_tui.llm.base import ChatResult, LLMEvent, ModelClient, ModelInfo, ToolCallEvent, ToolSpec
+from smallclaw_tui.llm.base import (
+    ChatResult,
+    JsonSchema,
+    LLMEvent,
+    ModelClient,
+    ModelInfo,
+    ToolCallEvent,
+    ToolSpec,
+)
 from smallclaw_tui.models import ChatMessage
 from smallclaw_tui.runner import planner, verifier
 from smallclaw_tui.runner.prompts import TASK_SYSTEM
@@ -82,13 +90,23 @@ class MeteredClient:
         model: str | None = None,
         num_predict: int | None = None,
         think: bool | None = None,
+        temperature: float | None = None,
+        seed: int | None = None,
+        response_schema: JsonSchema | None = None,
     ) -> AsyncIterator[LLMEvent]:
         t0 = time.perf_counter()
         native = 0
         error = ""
         try:
             async for event in self.inner.stream_chat(
-                messages, tools, model=model, num_predict=num_predict, think=think
+                messages,
+                tools,
+                model=model,
+                num_predict=num_predict,
+                think=think,
+                temperature=temperature,
+                seed=seed,
+                response_schema=response_schema,
             ):
                 if isinstance(event, ToolCallEvent):
                     native += 1
@@ -107,12 +125,24 @@ class MeteredClient:
         model: str | None = None,
         num_predict: int | None = None,
         think: bool | None = None,
+        temperature: float | None = None,
+        seed: int | None = None,
+        response_schema: JsonSchema | None = None,
     ) -> ChatResult:
         t0 = time.perf_counter()
         error = ""
         result: ChatResult | None = None
         try:
-            result = await self.inner.chat(messages, tools, model=model, num_predict=num_predict, think=think)
+            result = await self.inner.chat(
+                messages,
+                tools,
+                model=model,
+                num_predict=num_predict,
+                think=think,
+                temperature=temperature,
+                seed=seed,
+                response_schema=response_schema,
+            )
             return result
         except Exception as e:
             error = f"{type(e).__name__}: {e}"

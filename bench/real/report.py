@@ -2,6 +2,8 @@
 
 Prints the "Real models" section; ``--write`` also puts it into docs/benchmarks.md. Runs are
 listed model by model, the baseline first; a run's label says what differed from the baseline.
+The suite and the held-out set (a result's ``"set"``; files from before it existed are the suite)
+get tables of their own and are never added up together.
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ def reason_group(reason: str) -> str:
         if re.search(pattern, why, re.I):
             return name
     return "other: " + why[:60]
+
+
+def task_set(run: dict[str, Any]) -> str:
+    return str(run.get("set", "suite"))
 
 
 def load(results: Path = RESULTS_DIR) -> list[dict[str, Any]]:
@@ -164,12 +170,14 @@ def reasons_table(runs: Sequence[dict[str, Any]]) -> str:
     return _table(("model", "run", "escalation reason", "tasks"), rows)
 
 
-def body(runs: Sequence[dict[str, Any]]) -> str:
-    if not runs:
+def body(all_runs: Sequence[dict[str, Any]]) -> str:
+    if not all_runs:
         return "No results yet: run `python -m bench.real --model qwen2.5-coder-0.5b`."
-    first = runs[0]
+    runs = [r for r in all_runs if task_set(r) == "suite"]
+    held = [r for r in all_runs if task_set(r) == "heldout"]
+    first = (runs or held)[0]
     settings = ", ".join(f"`{k}={v}`" for k, v in first["settings"].items())
-    dates = sorted({r["date"] for r in runs})
+    dates = sorted({r["date"] for r in all_runs})
     server = first["server"]
     parts = [
         "The reliability suite's tasks (`bench/reliability/suite.py`), run by real small models on a "
@@ -200,15 +208,41 @@ def body(runs: Sequence[dict[str, Any]]) -> str:
         "counts are the server's own (its log; the stream carries no usage); *evaluated* excludes the "
         "prefix the server had cached from the previous call.",
         "",
-        _table(SUMMARY_HEAD, [summary_row(r) for r in runs]),
-        "",
-        "### Why tasks were escalated",
-        "",
-        reasons_table(runs),
     ]
+    if runs:
+        parts += [
+            _table(SUMMARY_HEAD, [summary_row(r) for r in runs]),
+            "",
+            "### Why tasks were escalated",
+            "",
+            reasons_table(runs),
+        ]
+    if held:
+        parts += ["", *heldout_part(held)] if runs else heldout_part(held)
     for run in runs:
         parts += ["", f"### {run['model']}, {run['label']}: per task", "", task_table(run)]
+    for run in held:
+        parts += ["", f"### {run['model']}, {run['label']}, held-out set: per task", "", task_table(run)]
     return "\n".join(parts)
+
+
+def heldout_part(held: Sequence[dict[str, Any]]) -> list[str]:
+    """The held-out set's own tables: its numbers are never pooled with the suite's."""
+    n = max(len(r["outcomes"]) for r in held)
+    return [
+        "### Held-out set",
+        "",
+        f"Goal-only tasks in everyday wording (`bench/reliability/heldout.py`, up to {n} per run), written "
+        "before any tuning on them and worded unlike the suite; the planner plans every one. Run with "
+        "`python -m bench.real --model … --tasks heldout`. How the set was written: "
+        "[bench/real/NOTES.md](../bench/real/NOTES.md).",
+        "",
+        _table(SUMMARY_HEAD, [summary_row(r) for r in held]),
+        "",
+        "### Held-out set: why tasks were escalated",
+        "",
+        reasons_table(held),
+    ]
 
 
 def main(argv: Sequence[str]) -> int:

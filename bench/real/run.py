@@ -3,6 +3,7 @@
     python -m bench.real --model qwen2.5-coder-0.5b --tasks short      # run; keeps a JSON result
     python -m bench.real --model qwen2.5-coder-1.5b --tasks quick --label baseline
     python -m bench.real --model qwen2.5-coder-0.5b --set runner.verification=off --label verification=off
+    python -m bench.real --model qwen2.5-coder-1.5b --tasks heldout --label tuned   # the held-out set
     python -m bench.real report                                        # tables → docs/benchmarks.md
 
 Each run starts its own server (``scripts/real-model.sh start``, run dir under the cache) unless
@@ -15,6 +16,11 @@ The tasks, their checks and the end-state judge are the reliability suite's own
 (:mod:`bench.reliability.suite`), so the fake-server profiles and the real models are scored the
 same way. ``--tasks``: ``short`` (every step is one tool call), ``quick`` (the suite's
 cross-section), ``all``, or a comma-separated list of task ids.
+
+``--tasks heldout`` (or ``heldout:ID,ID``) runs the held-out set instead
+(:mod:`bench.reliability.heldout`: goal-only tasks in everyday wording, written before any tuning
+on them). Its results are kept apart: ``results/<model>__heldout__<label>.json`` with
+``"set": "heldout"``, and a table of their own in the report. A run is one set, never a mix.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ import smallclaw_tui
 from bench.common import machine
 from bench.real.metered import MeteredClient
 from bench.real.serverlog import ServerLog
-from bench.reliability import endstate
+from bench.reliability import endstate, heldout
 from bench.reliability.spec import BenchTask
 from bench.reliability.suite import BY_ID, QUICK_IDS, SUITE
 from smallclaw_tui.config import Settings
@@ -71,7 +77,24 @@ def short_ids() -> list[str]:
     return [t.id for t in SUITE if all(len(s.calls) == 1 for s in t.steps)]
 
 
+SETS = ("suite", "heldout")
+
+
+def task_set(spec: str) -> str:
+    """Which task set a --tasks value names: "heldout" for ``heldout`` and ``heldout:…``."""
+    return "heldout" if spec == "heldout" or spec.startswith("heldout:") else "suite"
+
+
 def select(spec: str) -> list[BenchTask]:
+    if task_set(spec) == "heldout":
+        ids = [i for i in spec.removeprefix("heldout").removeprefix(":").split(",") if i]
+        if not ids:
+            return list(heldout.HELDOUT)
+        unknown = [i for i in ids if i not in heldout.BY_ID]
+        if unknown:
+            known = ", ".join(heldout.BY_ID)
+            raise SystemExit(f"unknown held-out task id(s): {', '.join(unknown)}; known: {known}")
+        return [heldout.BY_ID[i] for i in ids]
     if spec == "all":
         return list(SUITE)
     if spec == "quick":
@@ -80,7 +103,8 @@ def select(spec: str) -> list[BenchTask]:
         return [BY_ID[i] for i in short_ids()]
     unknown = [i for i in spec.split(",") if i not in BY_ID]
     if unknown:
-        raise SystemExit(f"unknown task id(s): {', '.join(unknown)}; known: {', '.join(BY_ID)}")
+        hint = " (held-out tasks: --tasks heldout:ID,ID)" if any(i in heldout.BY_ID for i in unknown) else ""
+        raise SystemExit(f"unknown task id(s): {', '.join(unknown)}{hint}; known: {', '.join(BY_ID)}")
     return [BY_ID[i] for i in spec.split(",")]
 
 
@@ -320,9 +344,12 @@ def code_version() -> str:
     return rev + ("+changes" if dirty else "")
 
 
-def result_path(model: str, label: str) -> Path:
+def result_path(model: str, label: str, tasks: str = "suite") -> Path:
+    """results/<model>__<label>.json for the suite, results/<model>__heldout__<label>.json for the
+    held-out set, so a run of one set never overwrites a run of the other."""
     safe = "".join(ch if ch.isalnum() or ch in "-_.=" else "_" for ch in label)
-    return RESULTS_DIR / f"{model}__{safe}.json"
+    middle = "" if tasks == "suite" else f"{tasks}__"
+    return RESULTS_DIR / f"{model}__{middle}{safe}.json"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -333,7 +360,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return report_main(args[1:])
     p = argparse.ArgumentParser(prog="python -m bench.real", description=__doc__.split("\n\n")[0])
     p.add_argument("--model", required=True, choices=MODELS)
-    p.add_argument("--tasks", default="short", help="short | quick | all | id,id,... (default: short)")
+    p.add_argument(
+        "--tasks",
+        default="short",
+        help="short | quick | all | id,id,... | heldout | heldout:id,id,... (default: short)",
+    )
     p.add_argument("--label", default="baseline", help="names this run in the results (default: baseline)")
     p.add_argument(
         "--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="a setting override"
@@ -368,10 +399,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             "server_args": os.environ.get("REAL_MODEL_SERVER_ARGS", ""),
         }
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = result_path(ns.model, ns.label)
+    which = task_set(ns.tasks)
+    path = result_path(ns.model, ns.label, which)
     payload = {
         "model": ns.model,
         "label": ns.label,
+        # Which task set: results of the suite and of the held-out set are never pooled.
+        "set": which,
         "tasks": ns.tasks,
         "settings": overrides,
         "server": server_info,

@@ -5,6 +5,10 @@ docs/benchmarks.md; `--quick` runs a cross-section in well under a minute and wr
 unless asked (`--write`). `--json PATH` keeps every run's outcome, with journal tails for the
 runs that went wrong. Exit status 1 when a run with the default settings was a false completion
 (or a simulated model raised), so the command itself can gate a change.
+
+`--heldout` runs the held-out set (:mod:`bench.reliability.heldout`) instead of the suite: goal-only
+tasks the simulated planner plans from each task's scripted plan. Its numbers are printed, never
+written into the suite's docs section.
 """
 
 from __future__ import annotations
@@ -24,11 +28,12 @@ from pathlib import Path
 
 from bench.common import write_section
 from bench.reliability import report
+from bench.reliability.catalog import BY_ID, SETS
 from bench.reliability.cli_check import CliResult, run_cli_cases
 from bench.reliability.configs import ABLATIONS, DEFAULT, Config
 from bench.reliability.harness import Bench, Outcome
 from bench.reliability.profiles import PROFILES
-from bench.reliability.suite import BY_ID, QUICK_IDS, SUITE
+from bench.reliability.suite import QUICK_IDS
 
 Item = tuple[str, str, str, int]  # task id, profile, config name, seed
 _CONFIGS = {c.name: c for c in ABLATIONS}
@@ -139,6 +144,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--profiles", default=",".join(PROFILES), help="comma-separated profile names")
     ap.add_argument("--configs", default=",".join(_CONFIGS), help="comma-separated configuration names")
     ap.add_argument("--tasks", default=None, help="comma-separated task ids (default: all, or the quick set)")
+    ap.add_argument(
+        "--heldout", action="store_true", help="the held-out task set instead of the suite (never written)"
+    )
     ap.add_argument("--jobs", type=int, default=None, help="worker processes (full: CPU count, quick: 1)")
     ap.add_argument(
         "--write", action=argparse.BooleanOptionalAction, default=None, help="write docs/benchmarks.md"
@@ -147,22 +155,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     args.seeds = args.seeds or (1 if args.quick else 3)
     jobs = args.jobs or (1 if args.quick else os.cpu_count() or 1)
-    write = args.write if args.write is not None else not args.quick
+    write = args.write if args.write is not None else not (args.quick or args.heldout)
+    if write and args.heldout:
+        ap.error("--write is for the suite; the held-out set's numbers are only printed")
     profiles = [p for p in args.profiles.split(",") if p]
     unknown = [p for p in profiles if p not in PROFILES]
-    tasks = args.tasks.split(",") if args.tasks else list(QUICK_IDS if args.quick else (t.id for t in SUITE))
-    unknown += [t for t in tasks if t not in BY_ID]
+    known = SETS["heldout" if args.heldout else "suite"]
+    if args.tasks:
+        tasks = args.tasks.split(",")
+    elif args.heldout:
+        tasks = [t.id for t in known]
+    else:
+        tasks = list(QUICK_IDS if args.quick else (t.id for t in known))
+    unknown += [t for t in tasks if t not in {k.id for k in known}]
     configs = [c for c in args.configs.split(",") if c]
     unknown += [c for c in configs if c not in _CONFIGS]
     if unknown:
-        ap.error(f"unknown profile or task: {', '.join(unknown)}")
+        where = "the held-out set" if args.heldout else "the suite (held-out tasks need --heldout)"
+        ap.error(f"unknown profile, or a task not in {where}: {', '.join(unknown)}")
 
     args.revision = revision()  # before the run: the code under test may change while it runs
     t0 = time.perf_counter()
     runs = run_parallel(plan(args.quick, args.seeds, profiles, tasks, [_CONFIGS[c] for c in configs]), jobs)
     # Timings alone on the machine: the engine overhead figure must not share the CPU.
     timing = run_items([(t, "honest", DEFAULT.name, 1) for t in tasks])
-    cli = [] if args.quick else run_cli_cases()
+    cli = [] if args.quick or args.heldout else run_cli_cases()  # the CLI cases are suite tasks
     secs = time.perf_counter() - t0
 
     default = [r for r in runs if r.config == DEFAULT.name]

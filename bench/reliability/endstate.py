@@ -10,7 +10,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.reliability.spec import Absent, BenchTask, Expect, FileHas, FileIs, Prints, SameAsOutput
+from bench.reliability.spec import Absent, BenchTask, Expect, FileHas, FileIs, Holds, Prints, SameAsOutput
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +43,9 @@ def _problem(ws: Path, expect: Expect) -> str | None:
         return None if ok else f"{expect.path} is {text!r}, want {expect.text!r}"
     if isinstance(expect, FileHas):
         return None if expect.text in text else f"{expect.path} lacks {expect.text!r}"
+    if isinstance(expect, Holds):
+        wrong = expect.test(text)
+        return None if wrong is None else f"{expect.path}: {wrong}"
     assert isinstance(expect, SameAsOutput)
     out = subprocess.run(expect.argv, cwd=ws, capture_output=True, text=True, timeout=30, check=False).stdout
     return None if text == out else f"{expect.path} is {text!r}, `{' '.join(expect.argv)}` prints {out!r}"

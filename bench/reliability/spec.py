@@ -171,7 +171,19 @@ class Prints:
     text: str
 
 
-Expect = FileIs | FileHas | Absent | SameAsOutput | Prints
+@dataclass(frozen=True, slots=True)
+class Holds:
+    """The file passes `test`: a function of its whole text that says what is wrong (None: right).
+
+    For what one fixed text cannot say: "parses as JSON and equals this", "the old sections are
+    still there and the new one is on top", "the number alone". `what` names the rule in reports."""
+
+    path: str
+    test: Callable[[str], str | None]
+    what: str = ""
+
+
+Expect = FileIs | FileHas | Absent | SameAsOutput | Prints | Holds
 
 
 @dataclass(frozen=True, slots=True)

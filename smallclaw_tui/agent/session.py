@@ -61,6 +61,12 @@ DEFAULT_SYSTEM_PROMPT = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class _Sampling:
+    temperature: float | None = None
+    seed: int | None = None
+
+
 @dataclass(slots=True)
 class TurnResult:
     text: str
@@ -160,8 +166,13 @@ class ChatSession:
         send_history: bool = True,
         record_as: str | None = None,
         nudge: str | None = None,
+        temperature: float | None = None,
+        seed: int | None = None,
     ) -> TurnResult:
         """Run one turn and return how it ended.
+
+        ``temperature`` and ``seed`` go to every model call of this turn; None keeps the
+        client's default (the settings' temperature, the server's seed).
 
         ``nudge``: when the model's reply calls no tool and no tool was called yet this turn, this
         text goes back to it once as a user message, and its next reply counts. The runner uses it
@@ -180,7 +191,11 @@ class ChatSession:
             await self.load()
             try:
                 result = await self._turn(
-                    user_text, send_history=send_history, record_as=record_as, nudge=nudge
+                    user_text,
+                    send_history=send_history,
+                    record_as=record_as,
+                    nudge=nudge,
+                    sampling=_Sampling(temperature, seed),
                 )
             except BaseException:
                 self._close_dangling_calls("not run: the turn was interrupted")
@@ -194,7 +209,13 @@ class ChatSession:
     # --- the turn ------------------------------------------------------------------------------
 
     async def _turn(
-        self, user_text: str | None, *, send_history: bool, record_as: str | None, nudge: str | None
+        self,
+        user_text: str | None,
+        *,
+        send_history: bool,
+        record_as: str | None,
+        nudge: str | None,
+        sampling: _Sampling,
     ) -> TurnResult:
         if self._shared_guard is None:
             self._turn_guard = LoopGuard(self.settings)
@@ -225,7 +246,7 @@ class ChatSession:
                 estimator=self.estimator,
             )
             result.dropped_messages = max(result.dropped_messages, dropped)
-            reply = await self._ask(to_send, specs, round_no)
+            reply = await self._ask(to_send, specs, round_no, sampling)
             await self._account(reply, to_send, specs, dropped, result)
 
             calls, visible, thinking, from_text = self._calls_in(reply, names)
@@ -265,10 +286,18 @@ class ChatSession:
         # Thinking stays in the record for the user to read; the model never gets it back.
         return [m.model_copy(update={"thinking": None}) if m.thinking else m for m in msgs]
 
-    async def _ask(self, messages: list[ChatMessage], specs: list[ToolSpec], round_no: int) -> ChatResult:
+    async def _ask(
+        self, messages: list[ChatMessage], specs: list[ToolSpec], round_no: int, sampling: _Sampling
+    ) -> ChatResult:
         reply = ChatResult()
         stream = self.client.stream_chat(
-            messages, specs or None, model=self.model, num_predict=self.num_predict, think=self.think
+            messages,
+            specs or None,
+            model=self.model,
+            num_predict=self.num_predict,
+            think=self.think,
+            temperature=sampling.temperature,
+            seed=sampling.seed,
         )
         try:
             async for event in stream:

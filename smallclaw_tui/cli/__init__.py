@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("id", help="task id or a unique prefix")
         p.add_argument("--note", help="a note for the task's journal and next prompt")
 
+    p = tsub.add_parser("undo", help="restore every file the task changed, as before the task")
+    _add_workspace(p, top=False)
+    p.add_argument("id", help="task id or a unique prefix")
+
     p = sub.add_parser("run", help="run the task queue headless")
     _add_workspace(p, top=False)
     p.add_argument("--until-idle", action="store_true", help="exit once nothing is queued or running")
@@ -90,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _dispatch(args: argparse.Namespace) -> int:
     command = args.command or "tui"
+    if command == "task" and args.task_command == "undo":
+        from smallclaw_tui.cli.undo_cmd import run_undo_command
+
+        return run_undo_command(args)
     if command == "task":
         from smallclaw_tui.cli.task_cmds import run_task_command
 

@@ -15,7 +15,7 @@ from smallclaw_tui.runner.deps import RunnerDeps
 from smallclaw_tui.runner.runner import BackgroundTaskRunner
 from smallclaw_tui.store.lock import WorkspaceLock, WorkspaceLocked
 from smallclaw_tui.telegram import maybe_start_telegram
-from smallclaw_tui.textsafe import printable
+from smallclaw_tui.textsafe import printable, redact_url
 
 if TYPE_CHECKING:
     from smallclaw_tui.telegram.adapter import TelegramAdapter
@@ -52,10 +52,8 @@ async def _run(settings: Settings, *, until_idle: bool) -> int:
                 print(f"telegram: {telegram.restored} message(s) from an earlier run to send", flush=True)
         for p in runner.problems:  # the adapter logs its own (unreadable outbox files)
             print(f"smallclaw: quarantined {printable(str(p))}", file=sys.stderr)
-        print(
-            f"runner started in {settings.workspace} with {settings.llm.model} at {settings.llm.base_url}",
-            flush=True,
-        )
+        where = redact_url(settings.llm.base_url)
+        print(f"runner started in {settings.workspace} with {settings.llm.model} at {where}", flush=True)
         waiters: list[asyncio.Task[object]] = [asyncio.create_task(stop.wait())]
         if until_idle:
             waiters.append(asyncio.create_task(runner.wait_until_idle()))

@@ -36,7 +36,9 @@ _check_adapter: TypeAdapter[Check] = TypeAdapter(Check)
 
 def run_task_command(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
-    store = TaskStore(settings.data_dir)
+    # These commands only look at other tasks' files: an unreadable one is reported and left for
+    # the runner, which owns the folder, to quarantine.
+    store = TaskStore(settings.data_dir, quarantine=False)
     handler = {
         "add": _add,
         "list": _list,
@@ -147,10 +149,11 @@ async def _add(args: argparse.Namespace, store: TaskStore) -> int:
 
 
 def _report(result: LoadResult) -> None:
+    """One line on stderr for each file that could not be read, so `--json` stays parseable."""
     for p in result.problems:
-        print(f"smallclaw: quarantined {printable(str(p))}", file=sys.stderr)
+        print(f"smallclaw: quarantined {one_line(str(p), 1000)}", file=sys.stderr)
     for note in result.notes:
-        print(f"smallclaw: {printable(note)}", file=sys.stderr)
+        print(f"smallclaw: {one_line(note, 1000)}", file=sys.stderr)
 
 
 def _progress(task: Task) -> str:

@@ -13,6 +13,7 @@ from smallclaw_tui.config import LLMSettings
 from smallclaw_tui.llm.base import ContextTruncated
 from smallclaw_tui.llm.errors import Api, parse_error, status_error, wire_errors
 from smallclaw_tui.llm.stream import truncation
+from smallclaw_tui.textsafe import redact_url
 
 
 class HttpClientBase:
@@ -41,7 +42,8 @@ class HttpClientBase:
         return url.strip().rstrip("/")
 
     def url(self, path: str) -> str:
-        return self.base_url + path
+        """The URL as messages name it: errors end up in task files, journals and on screens."""
+        return redact_url(self.base_url + path)
 
     def _wire(self, path: str) -> AbstractContextManager[None]:
         return wire_errors(

@@ -15,6 +15,9 @@ from smallclaw_tui.models import ChatMessage, ToolCall
 ToolSpec = dict[str, Any]
 """A tool in OpenAI function format: {"type": "function", "function": {name, description, parameters}}."""
 
+JsonSchema = dict[str, Any]
+"""A JSON schema the reply must match (Ollama `format`, OpenAI `response_format`)."""
+
 
 @dataclass(frozen=True, slots=True)
 class TextDelta:
@@ -103,6 +106,10 @@ class ResponseParseError(LLMError):
 
 
 class ModelClient(Protocol):
+    """Sampling arguments left None keep the settings' value (temperature) or the server's
+    default (seed). `response_schema` constrains the reply text to JSON valid under it; servers
+    ignore `tools` when it is set, so callers send one or the other."""
+
     @property
     def base_url(self) -> str: ...
 
@@ -120,6 +127,9 @@ class ModelClient(Protocol):
         model: str | None = None,
         num_predict: int | None = None,
         think: bool | None = None,
+        temperature: float | None = None,
+        seed: int | None = None,
+        response_schema: JsonSchema | None = None,
     ) -> AsyncIterator[LLMEvent]: ...
 
     async def chat(
@@ -130,6 +140,9 @@ class ModelClient(Protocol):
         model: str | None = None,
         num_predict: int | None = None,
         think: bool | None = None,
+        temperature: float | None = None,
+        seed: int | None = None,
+        response_schema: JsonSchema | None = None,
     ) -> ChatResult: ...
 
     async def list_models(self) -> list[str]: ...

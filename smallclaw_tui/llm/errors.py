@@ -17,6 +17,7 @@ from typing import Literal
 import httpx
 
 from smallclaw_tui.llm.base import LLMError, ModelError, ResponseParseError, TransportError
+from smallclaw_tui.textsafe import redact_url
 
 Api = Literal["ollama", "openai"]
 
@@ -24,8 +25,11 @@ _MAX_DETAIL = 240
 
 
 def one_line(text: str, limit: int = _MAX_DETAIL) -> str:
-    """Collapse whitespace and clip, so a server's error page cannot flood a status line."""
-    flat = " ".join(text.split())
+    """Collapse whitespace and clip, so a server's error page cannot flood a status line.
+
+    URLs in it lose their password: httpx and servers quote the URL they were given.
+    """
+    flat = " ".join(redact_url(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 

@@ -19,6 +19,7 @@ from smallclaw_tui.llm._http import HttpClientBase
 from smallclaw_tui.llm.base import (
     ChatResult,
     Done,
+    JsonSchema,
     LLMEvent,
     ModelError,
     ModelInfo,
@@ -150,6 +151,9 @@ class OllamaClient(HttpClientBase):
         model: str | None = None,
         num_predict: int | None = None,
         think: bool | None = None,
+        temperature: float | None = None,
+        seed: int | None = None,
+        response_schema: JsonSchema | None = None,
         stream: bool = True,
     ) -> dict[str, Any]:
         """The exact JSON body sent to `/api/chat`."""
@@ -162,13 +166,17 @@ class OllamaClient(HttpClientBase):
             "options": {
                 "num_ctx": self.num_ctx,
                 "num_predict": num_predict if num_predict is not None else self.settings.num_predict,
-                "temperature": self.settings.temperature,
+                "temperature": self.settings.temperature if temperature is None else temperature,
             },
         }
+        if seed is not None:
+            body["options"]["seed"] = seed
         if name not in self._no_think:
             body["think"] = self.settings.think if think is None else think
         if tools:
             body["tools"] = tools
+        if response_schema is not None:
+            body["format"] = response_schema
         return body
 
     async def _open(self, body: dict[str, Any], *, stream: bool) -> httpx.Response:
@@ -190,9 +198,20 @@ class OllamaClient(HttpClientBase):
         model: str | None = None,
         num_predict: int | None = None,
         think: bool | None = None,
+        temperature: float | None = None,
+        seed: int | None = None,
+        response_schema: JsonSchema | None = None,
     ) -> AsyncGenerator[LLMEvent, None]:
         body = self.build_request(
-            messages, tools, model=model, num_predict=num_predict, think=think, stream=True
+            messages,
+            tools,
+            model=model,
+            num_predict=num_predict,
+            think=think,
+            temperature=temperature,
+            seed=seed,
+            response_schema=response_schema,
+            stream=True,
         )
         response = await self._open(body, stream=True)
         reader = _ReplyReader(self, self.url(CHAT_PATH))
@@ -212,19 +231,39 @@ class OllamaClient(HttpClientBase):
         model: str | None = None,
         num_predict: int | None = None,
         think: bool | None = None,
+        temperature: float | None = None,
+        seed: int | None = None,
+        response_schema: JsonSchema | None = None,
         stream: bool = True,
     ) -> ChatResult:
         """The whole reply. Streams by default: the read timeout then bounds the silence between
         tokens rather than the whole generation, which a slow box can take minutes over."""
         result = ChatResult()
         if stream:
-            events = self.stream_chat(messages, tools, model=model, num_predict=num_predict, think=think)
+            events = self.stream_chat(
+                messages,
+                tools,
+                model=model,
+                num_predict=num_predict,
+                think=think,
+                temperature=temperature,
+                seed=seed,
+                response_schema=response_schema,
+            )
             async with aclosing(events) as it:
                 async for event in it:
                     apply_event(result, event)
             return result
         body = self.build_request(
-            messages, tools, model=model, num_predict=num_predict, think=think, stream=False
+            messages,
+            tools,
+            model=model,
+            num_predict=num_predict,
+            think=think,
+            temperature=temperature,
+            seed=seed,
+            response_schema=response_schema,
+            stream=False,
         )
         response = await self._open(body, stream=False)
         reader = _ReplyReader(self, self.url(CHAT_PATH))

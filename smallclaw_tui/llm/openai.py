@@ -1,8 +1,7 @@
 """OpenAI-compatible chat completions (`/v1/chat/completions`): llama.cpp server, LM Studio, vLLM.
 
-Streams are SSE (``data: {json}`` lines, ending with ``data: [DONE]``). Tool calls arrive as
-deltas keyed by index, their arguments as string fragments; they are assembled and emitted once,
-when the reply finishes. Arguments that are not a JSON object are passed on as
+Streams are SSE (``data: {json}`` lines, ending with ``data: [DONE]``), read by
+:mod:`~smallclaw_tui.llm.openai_reply`. Arguments that are not a JSON object are passed on as
 ``{"__raw__": text}`` (see :data:`~smallclaw_tui.llm.stream.RAW_ARGUMENTS_KEY`) so the agent layer
 can repair them or ask again; a small model's broken JSON is a reply, not a transport failure.
 
@@ -13,34 +12,44 @@ still used to detect truncation from ``usage.prompt_tokens``.
 from __future__ import annotations
 
 import json
-import time
+import re
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
+from smallclaw_tui.config import LLMSettings
 from smallclaw_tui.llm._http import HttpClientBase
 from smallclaw_tui.llm.base import (
     ChatResult,
-    Done,
-    LLMError,
+    JsonSchema,
     LLMEvent,
     ModelError,
     ModelInfo,
     ResponseParseError,
-    ThinkingDelta,
-    ToolCallEvent,
     ToolSpec,
-    TransportError,
-    Usage,
 )
-from smallclaw_tui.llm.errors import parse_error, server_error_text, status_error, stream_cut
-from smallclaw_tui.llm.stream import RAW_ARGUMENTS_KEY, ThinkTagSplitter, apply_event, parse_tool_arguments
+from smallclaw_tui.llm.errors import parse_error, stream_cut
+from smallclaw_tui.llm.openai_reply import ReplyReader, sse_data
+from smallclaw_tui.llm.stream import RAW_ARGUMENTS_KEY, apply_event
 from smallclaw_tui.models import ChatMessage, Role, ToolCall
 
 CHAT_PATH = "/v1/chat/completions"
 MODELS_PATH = "/v1/models"
 PROPS_PATH = "/props"  # llama.cpp server only
+
+
+def schema_response_format(schema: JsonSchema, *, legacy: bool = False) -> dict[str, Any]:
+    """`response_format` for a schema: OpenAI's shape (also llama-server's, vLLM's, LM Studio's),
+    or with `legacy` the older ``json_object`` + ``schema`` shape, the only one llama-cpp-python's
+    server accepts (it answers 422 to the other)."""
+    if legacy:
+        return {"type": "json_object", "schema": schema}
+    title = schema.get("title")
+    # OpenAI requires a name of letters, digits, _ and -.
+    name = re.sub(r"[^A-Za-z0-9_-]", "_", title)[:64] if isinstance(title, str) and title else "reply"
+    return {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": True}}
 
 
 def _arguments_text(call: ToolCall) -> str:
@@ -72,135 +81,17 @@ def to_openai_messages(messages: list[ChatMessage]) -> list[dict[str, Any]]:
     return out
 
 
-@dataclass
-class _PartialCall:
-    id: str | None = None
-    name: str = ""
-    arguments: list[str] = field(default_factory=list)
-
-    def build(self) -> ToolCall:
-        args = parse_tool_arguments("".join(self.arguments))
-        if self.id:
-            return ToolCall(id=self.id, name=self.name, arguments=args)
-        return ToolCall(name=self.name, arguments=args)
-
-
-def _error_from_body(url: str, obj: dict[str, Any]) -> LLMError:
-    """An error object sent inside a 200 stream (llama.cpp does this)."""
-    err = obj.get("error")
-    code = err.get("code") if isinstance(err, dict) else None
-    text = json.dumps(obj)
-    if isinstance(code, int) and 400 <= code < 500:
-        return status_error(code, text, url=url, model=str(obj.get("model", "?")), api="openai")
-    return TransportError(f"{url}: server error mid-reply: {server_error_text(text)}")
-
-
-class _ReplyReader:
-    """Folds completion chunks (or the one non-streamed body) into events."""
-
-    def __init__(self, client: OpenAIClient, url: str) -> None:
-        self._client = client
-        self._url = url
-        self._splitter = ThinkTagSplitter()
-        self._calls: dict[int, _PartialCall] = {}
-        self._usage: dict[str, Any] | None = None
-        self._timings: dict[str, Any] | None = None
-        self._first_token_at: float | None = None
-        self.finish_reason: str | None = None
-
-    def feed(self, obj: dict[str, Any]) -> list[LLMEvent]:
-        if "error" in obj:
-            raise _error_from_body(self._url, obj)
-        choices = obj.get("choices")
-        if not isinstance(choices, list):
-            if "usage" not in obj:
-                raise parse_error(self._url, "OpenAI", json.dumps(obj))
-            choices = []
-        events: list[LLMEvent] = []
-        for choice in choices:
-            if not isinstance(choice, dict):
-                raise parse_error(self._url, "OpenAI", json.dumps(obj))
-            part = choice.get("delta") if "delta" in choice else choice.get("message")
-            if isinstance(part, dict):
-                events.extend(self._part(part))
-            reason = choice.get("finish_reason")
-            if isinstance(reason, str) and reason:
-                self.finish_reason = reason
-        if isinstance(obj.get("usage"), dict):
-            self._usage = obj["usage"]
-        if isinstance(obj.get("timings"), dict):
-            self._timings = obj["timings"]
-        # Any delta counts as "first token": tool-call fragments produce no events until the end.
-        if choices and self._first_token_at is None:
-            self._first_token_at = time.monotonic()
-        return events
-
-    def _part(self, part: dict[str, Any]) -> list[LLMEvent]:
-        events: list[LLMEvent] = []
-        # llama.cpp and vLLM use reasoning_content; some newer servers use reasoning.
-        for key in ("reasoning_content", "reasoning"):
-            value = part.get(key)
-            if isinstance(value, str) and value:
-                events.append(ThinkingDelta(value))
-        content = part.get("content")
-        if isinstance(content, str) and content:
-            events.extend(self._splitter.feed(content))
-        for position, raw in enumerate(part.get("tool_calls") or []):
-            if not isinstance(raw, dict):
-                raise parse_error(self._url, "OpenAI", f"tool call {raw!r}")
-            index = raw.get("index", position)
-            call = self._calls.setdefault(index if isinstance(index, int) else position, _PartialCall())
-            if isinstance(raw.get("id"), str) and raw["id"]:
-                call.id = raw["id"]
-            fn = raw.get("function")
-            if isinstance(fn, dict):
-                name = fn.get("name")
-                # Most servers send the name once; llama-cpp-python repeats it in every fragment.
-                # A fragment equal to the whole name so far is such a repeat, not more of the name.
-                if isinstance(name, str) and name != call.name:
-                    call.name += name
-                args = fn.get("arguments")
-                if isinstance(args, str):
-                    call.arguments.append(args)
-                elif args is not None:  # a few servers send an object instead of a string
-                    call.arguments.append(json.dumps(args))
-        return events
-
-    def finish(self) -> list[LLMEvent]:
-        events: list[LLMEvent] = list(self._splitter.flush())
-        calls = (self._calls[i] for i in sorted(self._calls))
-        events.extend(ToolCallEvent(c.build()) for c in calls if c.name)
-        if self._usage is not None:
-            prompt = self._usage.get("prompt_tokens")
-            completion = self._usage.get("completion_tokens")
-            prompt_n = prompt if isinstance(prompt, int) else 0
-            completion_n = completion if isinstance(completion, int) else 0
-            events.append(Usage(prompt_n, completion_n, tokens_per_s=self._speed(completion_n)))
-            cut = self._client.truncation_for(prompt_n)
-            if cut is not None:
-                events.append(cut)
-        reason = self.finish_reason or "stop"
-        if self._calls and reason == "stop":
-            reason = "tool_calls"
-        events.append(Done(reason))
-        return events
-
-    def _speed(self, completion_tokens: int) -> float | None:
-        reported = (self._timings or {}).get("predicted_per_second")
-        if isinstance(reported, int | float) and reported > 0:
-            return float(reported)
-        if self._first_token_at is None or completion_tokens <= 1:
-            return None
-        elapsed = time.monotonic() - self._first_token_at
-        # Tokens after the first one, over the time they took: decode speed without prefill.
-        return (completion_tokens - 1) / elapsed if elapsed > 0.05 else None
-
-
 class OpenAIClient(HttpClientBase):
     """:class:`ModelClient` for OpenAI-compatible servers."""
 
     api = "openai"
     protocol_name = "OpenAI"
+
+    def __init__(self, settings: LLMSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        super().__init__(settings, transport=transport)
+        # Models whose server refused the json_schema shape of response_format but took the
+        # json_object + schema one (llama-cpp-python).
+        self._schema_as_object: set[str] = set()
 
     @staticmethod
     def _normalize_base_url(url: str) -> str:
@@ -215,6 +106,9 @@ class OpenAIClient(HttpClientBase):
         model: str | None = None,
         num_predict: int | None = None,
         think: bool | None = None,
+        temperature: float | None = None,
+        seed: int | None = None,
+        response_schema: JsonSchema | None = None,
         stream: bool = True,
     ) -> dict[str, Any]:
         """The exact JSON body sent to `/v1/chat/completions`."""
@@ -223,12 +117,17 @@ class OpenAIClient(HttpClientBase):
             "messages": to_openai_messages(messages),
             "stream": stream,
             "max_tokens": num_predict if num_predict is not None else self.settings.num_predict,
-            "temperature": self.settings.temperature,
+            "temperature": self.settings.temperature if temperature is None else temperature,
         }
+        if seed is not None:
+            body["seed"] = seed
         if stream:
             body["stream_options"] = {"include_usage": True}
         if tools:
             body["tools"] = tools
+        if response_schema is not None:
+            legacy = body["model"] in self._schema_as_object
+            body["response_format"] = schema_response_format(response_schema, legacy=legacy)
         if (self.settings.think if think is None else think) is False:
             # Understood by qwen3 templates on llama.cpp and vLLM; only sent to turn thinking off,
             # so servers that reject unknown fields still work with the default.
@@ -243,11 +142,23 @@ class OpenAIClient(HttpClientBase):
         model: str | None = None,
         num_predict: int | None = None,
         think: bool | None = None,
+        temperature: float | None = None,
+        seed: int | None = None,
+        response_schema: JsonSchema | None = None,
     ) -> AsyncGenerator[LLMEvent, None]:
-        body = self.build_request(messages, tools, model=model, num_predict=num_predict, think=think)
+        body = self.build_request(
+            messages,
+            tools,
+            model=model,
+            num_predict=num_predict,
+            think=think,
+            temperature=temperature,
+            seed=seed,
+            response_schema=response_schema,
+        )
         url = self.url(CHAT_PATH)
-        response = await self._send("POST", CHAT_PATH, body=body, model=body["model"], stream=True)
-        reader = _ReplyReader(self, url)
+        response = await self._open(body, stream=True)
+        reader = ReplyReader(self, url)
         if response.headers.get("content-type", "").startswith("application/json"):
             # Some servers ignore "stream" and answer with one JSON body.
             with self._wire(CHAT_PATH):
@@ -262,7 +173,7 @@ class OpenAIClient(HttpClientBase):
             return
         async with aclosing(self._lines(response, CHAT_PATH)) as lines:
             async for line in lines:
-                data = _sse_data(line)
+                data = sse_data(line)
                 if data is None:
                     continue
                 if data.strip() == "[DONE]":
@@ -285,26 +196,67 @@ class OpenAIClient(HttpClientBase):
         model: str | None = None,
         num_predict: int | None = None,
         think: bool | None = None,
+        temperature: float | None = None,
+        seed: int | None = None,
+        response_schema: JsonSchema | None = None,
         stream: bool = True,
     ) -> ChatResult:
         """The whole reply; streams by default so the read timeout bounds silence, not length."""
         result = ChatResult()
         if stream:
-            events = self.stream_chat(messages, tools, model=model, num_predict=num_predict, think=think)
+            events = self.stream_chat(
+                messages,
+                tools,
+                model=model,
+                num_predict=num_predict,
+                think=think,
+                temperature=temperature,
+                seed=seed,
+                response_schema=response_schema,
+            )
             async with aclosing(events) as it:
                 async for event in it:
                     apply_event(result, event)
             return result
         body = self.build_request(
-            messages, tools, model=model, num_predict=num_predict, think=think, stream=False
+            messages,
+            tools,
+            model=model,
+            num_predict=num_predict,
+            think=think,
+            temperature=temperature,
+            seed=seed,
+            response_schema=response_schema,
+            stream=False,
         )
-        data = await self._json("POST", CHAT_PATH, body=body, model=body["model"])
+        response = await self._open(body, stream=False)
+        try:
+            data = response.json()
+        except ValueError:
+            raise parse_error(self.url(CHAT_PATH), "OpenAI", response.text) from None
         if not isinstance(data, dict):
             raise parse_error(self.url(CHAT_PATH), "OpenAI", str(data))
-        reader = _ReplyReader(self, self.url(CHAT_PATH))
+        reader = ReplyReader(self, self.url(CHAT_PATH))
         for event in [*reader.feed(data), *reader.finish()]:
             apply_event(result, event)
         return result
+
+    async def _open(self, body: dict[str, Any], *, stream: bool) -> httpx.Response:
+        model = str(body["model"])
+        try:
+            return await self._send("POST", CHAT_PATH, body=body, model=model, stream=stream)
+        except ModelError as e:
+            fmt = body.get("response_format")
+            if not (isinstance(fmt, dict) and fmt.get("type") == "json_schema" and e.status in (400, 422)):
+                raise
+            schema = fmt["json_schema"]["schema"]
+            retry = {**body, "response_format": schema_response_format(schema, legacy=True)}
+            try:
+                response = await self._send("POST", CHAT_PATH, body=retry, model=model, stream=stream)
+            except ModelError:
+                raise e from None  # the refusal was about something else: report the first answer
+            self._schema_as_object.add(model)
+            return response
 
     async def _model_entries(self) -> list[dict[str, Any]]:
         data = await self._json("GET", MODELS_PATH)
@@ -351,13 +303,3 @@ class OpenAIClient(HttpClientBase):
             if isinstance(value, int) and value > 0:
                 return value
         return None
-
-
-def _sse_data(line: str) -> str | None:
-    """The payload of a `data:` line; None for comments and other SSE fields."""
-    if line.startswith("data:"):
-        return line[5:].removeprefix(" ")
-    if line.startswith((":", "event:", "id:", "retry:")):
-        return None
-    # Neither SSE nor blank: maybe a JSON error object written without framing.
-    return line

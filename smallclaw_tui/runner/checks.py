@@ -7,9 +7,11 @@ import re
 from dataclasses import dataclass
 
 from smallclaw_tui.models import Check, CommandSucceedsCheck, FileContainsCheck, FileExistsCheck
+from smallclaw_tui.runner import safe_regex
 from smallclaw_tui.runner.intent import names_path
 from smallclaw_tui.tools.base import ToolContext
 from smallclaw_tui.tools.policy import is_allowed
+from smallclaw_tui.tools.sandbox import sandbox_status
 from smallclaw_tui.tools.shell import run_command
 from smallclaw_tui.tools.workspace import WorkspaceEscape, resolve_in_workspace
 
@@ -30,10 +32,12 @@ async def run_check(check: Check, ctx: ToolContext) -> CheckOutcome:
         allowed = is_allowed(
             cmd, ctx.settings.shell_allowlist, workspace=ctx.workspace, allow_redirects=False
         )
-        if not (allowed or cmd in ctx.approved_commands):
+        # The same rule as run_shell: the policy lets a command through only into a working sandbox.
+        sandbox = await sandbox_status(ctx.settings)
+        if not ((allowed and sandbox.ok) or cmd in ctx.approved_commands):
             return CheckOutcome(check, False, f"check command needs approval: {cmd}", needs_approval=cmd)
         code, output = await run_command(
-            cmd, ctx.workspace, timeout_s=ctx.settings.shell_timeout_s, max_chars=600
+            cmd, ctx.workspace, timeout_s=ctx.settings.shell_timeout_s, max_chars=600, sandbox=sandbox.sandbox
         )
         if code is None:
             return CheckOutcome(check, False, f"`{cmd}` timed out")
@@ -54,10 +58,10 @@ async def run_check(check: Check, ctx: ToolContext) -> CheckOutcome:
     except OSError as e:
         return CheckOutcome(check, False, f"cannot read {check.path}: {e.strerror}")
     if check.regex:
-        try:
-            ok = re.search(check.text, text, re.M) is not None
-        except re.error as e:
-            return CheckOutcome(check, False, f"bad regex /{check.text}/: {e}")
+        found = await safe_regex.search(check.text, text)  # a model's pattern may backtrack forever
+        if found.error is not None:
+            return CheckOutcome(check, False, found.error)
+        ok = found.matched
     else:
         ok = check.text in text
     return CheckOutcome(check, ok, f"{check.path} {'contains' if ok else 'does not contain'} {check.text!r}")

@@ -7,8 +7,8 @@ start reports as "outcome unknown".
 
 from __future__ import annotations
 
+import asyncio
 import json
-import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -29,9 +29,6 @@ from smallclaw_tui.agent.session import ChatSession, TurnResult
 from smallclaw_tui.llm.base import LLMError, ModelClient, TransportError
 from smallclaw_tui.models import (
     ChatMessage,
-    Check,
-    CommandSucceedsCheck,
-    FileContainsCheck,
     JournalEntry,
     JournalType,
     PendingApproval,
@@ -44,7 +41,8 @@ from smallclaw_tui.models import (
 )
 from smallclaw_tui.runner import planner, prompts, verifier
 from smallclaw_tui.runner.backoff import delays
-from smallclaw_tui.runner.checks import implied_checks, implied_text_checks, quoted_texts, run_checks
+from smallclaw_tui.runner.checkpoints import Checkpoints
+from smallclaw_tui.runner.checks import run_checks
 from smallclaw_tui.runner.control import TaskControl
 from smallclaw_tui.runner.delivery import completion_message, deliver_to_origin, needs_you_message
 from smallclaw_tui.runner.deps import RunnerDeps
@@ -64,26 +62,21 @@ from smallclaw_tui.runner.events import (
     Verification,
 )
 from smallclaw_tui.runner.gate import GatedClient, ModelGate
-from smallclaw_tui.runner.intent import Intent, intent, mentions, names_path
 from smallclaw_tui.runner.peek import peek
 from smallclaw_tui.runner.prompts import TASK_SYSTEM, fallback_summary, step_prompt, summary_prompt
+from smallclaw_tui.runner.recheck import EndCheck
+from smallclaw_tui.runner.rules import FileChange, StepFacts, judge_step
 from smallclaw_tui.runner.writes import (
-    kept,
-    norm_path,
-    overlaps,
-    same_key_changed,
     targets,
     write_record,
-    writes,
 )
+from smallclaw_tui.textsafe import redact_url
 from smallclaw_tui.tools.base import ToolContext
 from smallclaw_tui.tools.policy import is_allowed
 
 UNREACHABLE_PREFIX = "model server unreachable"
 _T = TypeVar("_T")
 _ACTIVITY_EVERY_S = 0.25
-_COUNTING = re.compile(r"\b(?:count|counts|number of|how many|total|sum)\b", re.I)
-_NUMBER = re.compile(r"(?<![\w.])\d+(?![\w.])")
 _ACTIVITY_KEEP = 300  # characters of streamed text kept for the activity line
 
 
@@ -124,6 +117,8 @@ class _Executor:
             approved_commands=set(task.approved_commands),
         )
         self.activity = _Activity()
+        self.checkpoints = Checkpoints(self.s.data_dir, self.s.workspace, task.id)
+        self.end = EndCheck(task, self.s.workspace, self.tool_ctx)
         self.guard = LoopGuard.from_dict(self.s.agent, task.resume_context.guard or None)
         self.session = self._make_session()
 
@@ -159,6 +154,11 @@ class _Executor:
     async def needs_assistance(self, reason: str, *, pending: str | None = None) -> None:
         if pending is not None:
             self.task.pending_approval = PendingApproval(command=pending)
+        else:
+            # The task stops in the middle of a step: its half-done writes would sit in the
+            # user's files with nothing to show they are unfinished. A wait for approval is not
+            # an end: the step goes on from where it is once the user answers.
+            await self._restore_attempt("the step did not finish")
         self.task.transition(TaskStatus.NEEDS_ASSISTANCE, reason=reason)
         await self.journal(JournalType.PAUSE, f"needs assistance: {reason}")
         await self.save()
@@ -178,6 +178,7 @@ class _Executor:
     async def _honour_requests(self) -> None:
         c = self.control
         if c.cancel_requested:
+            await self._restore_attempt("the task was cancelled")
             self.task.transition(TaskStatus.CANCELLED, reason=c.cancel_note or "cancelled by the user")
             await self.journal(
                 JournalType.NOTE, "cancelled" + (f": {c.cancel_note}" if c.cancel_note else "")
@@ -251,78 +252,24 @@ class _Executor:
         await self.save()
 
     async def _rule_outcomes(self, step: PlanStep) -> list[tuple[bool, str]]:
-        """What the step's own words require beyond its checks, as (passed, detail):
-
-        - a step that only adds ("add", "append", "insert") keeps every line its files held
-          before it (Qwen2.5-Coder-1.5B "added" a header to a CSV by overwriting the rows);
-        - a step that writes nothing and quotes a text ("find the files that contain 'TODO'")
-          has a successful tool result that shows that text.
-        """
-        out: list[tuple[bool, str]] = []
+        """What the rules in :mod:`smallclaw_tui.runner.rules` find about this try, as (passed, detail)."""
         entries = self._journal_of(step)
-        if intent(step.description) is Intent.ADD:
-            befores = [
-                (str(path), before)
-                for e in entries
-                if e.type == JournalType.TOOL_CALL and isinstance(e.detail.get("befores"), dict)
-                for path, before in e.detail["befores"].items()
-                if isinstance(before, str)
-            ]
-            for path, before in befores:
-                now = await peek(self.s.workspace, path) or ""
-                if kept(before, now):
-                    out.append((True, f"{path} still holds all it held before this step"))
-                    continue
-                lost = [ln for ln in before.splitlines() if ln.strip() and ln.strip() not in now]
-                what = repr(lost[0].strip()) if lost else "the order of its lines"
-                out.append((False, f"{path} lost {what}; this step should only add to it"))
-        if _COUNTING.search(step.description):
-            out += self._numbers_from_results(step, entries)
-        if not self._written_by(step.index):
-            # A search that found nothing echoes the pattern ("no matches for 'TODO'"): no proof.
-            shown = " ".join(
-                e.content.casefold()
-                for e in entries
-                if e.type == JournalType.TOOL_RESULT
-                and e.detail.get("ok") is True
-                and not e.content.startswith("[search_files] no matches for")
-            )
-            for text in quoted_texts(step.description):
-                found = text.casefold() in shown
-                out.append((found, f"{'a' if found else 'no'} tool result of this step shows {text!r}"))
-        return out
-
-    def _numbers_from_results(self, step: PlanStep, entries: list[JournalEntry]) -> list[tuple[bool, str]]:
-        """A counting step writes numbers that some tool found ("Record the row count in rows.txt"
-        → `wc -l` said 3). Qwen2.5-Coder-1.5B wrote "1 2 3 4 5" without running anything."""
-        seen = " ".join(
-            e.content
-            for e in self.task.journal
-            if e.type == JournalType.TOOL_RESULT
-            and e.detail.get("ok") is True
-            and not e.content.startswith(("[write_file]", "[edit_file]"))  # their byte counts prove nothing
-        )
-        known = set(_NUMBER.findall(seen)) | set(_NUMBER.findall(self.task.prompt + " " + step.description))
-        out: list[tuple[bool, str]] = []
         this_try = max((i for i, e in enumerate(entries) if e.type == JournalType.RETRY), default=-1) + 1
-        for e in entries[this_try:]:
-            if e.type != JournalType.TOOL_RESULT:
-                continue
-            typed = e.detail.get("command")  # run_shell: only numbers typed into the command
-            for path, text in writes(e):
-                invented = [n for n in _NUMBER.findall(text) if n not in known]
-                if isinstance(typed, str):
-                    # `wc -l a > b` wrote what wc counted; `echo 68 > b` wrote what the model typed.
-                    invented = [n for n in invented if n in _NUMBER.findall(typed)]
-                if invented:
-                    why = f"the number {invented[0]} in {path} comes from no tool result"
-                    out.append((False, why + "; run a tool that counts"))
-        return out
+        changes = await asyncio.to_thread(self.checkpoints.attempt_changes)
+        facts = StepFacts(
+            task=self.task,
+            step=step,
+            workspace=self.s.workspace,
+            entries=entries,
+            this_try=entries[this_try:],
+            changes=[FileChange(path, before, after) for path, before, after in changes],
+        )
+        return [(f.passed, f.detail) for f in await judge_step(facts)]
 
     async def _written_now(self, step: PlanStep, limit: int = 3) -> list[tuple[str, str | None]]:
         """The files the step wrote (at most `limit`), as they are now."""
         out: list[tuple[str, str | None]] = []
-        for path in sorted(self._written_by(step.index))[:limit]:
+        for path in sorted(self.end.written_by(step.index))[:limit]:
             out.append((path, await peek(self.s.workspace, path)))
         return out
 
@@ -444,25 +391,13 @@ class _Executor:
                     pairs.append((calls.pop(call_id, ""), e.content, ok))
         return verifier.result_lines(pairs)
 
-    def _checks_for(self, step: PlanStep) -> list[Check]:
-        """The step's own checks (or the files its words say it produces), plus the texts it quotes
-        in the one file it named and wrote — the part of a step that weak checks leave open."""
-        checks: list[Check] = list(step.checks) or list(implied_checks(step.description))
-        quoted = implied_text_checks(
-            step.description,
-            self._written_by(step.index),
-            last_only=intent(step.description) is Intent.CHANGE,
-        )
-        checks += [c for c in quoted if c not in checks]
-        return checks
-
     async def _verify(self, step: PlanStep, claim: str) -> None:
         mode = self.s.runner.verification
         if mode == "off":
             await self._advance(step, "accepted without verification (verification is off)")
             return
         check_lines: list[verifier.Evidence] = []
-        checks = self._checks_for(step) if mode == "checks_evidence" else []
+        checks = self.end.checks_for(step) if mode == "checks_evidence" else []
         rules = await self._rule_outcomes(step) if mode == "checks_evidence" else []
         if checks or rules:
             outcomes = await run_checks(checks, self.tool_ctx)
@@ -535,6 +470,7 @@ class _Executor:
         rc.verifier_feedback = ""
         rc.step_rounds = 0
         rc.user_notes = []
+        await asyncio.to_thread(self.checkpoints.end_attempt)
         # The next step still open (after a reopened step, the later ones may already be done).
         task.current_step = next(
             (s.index for s in task.plan if s.index > step.index and s.status != StepStatus.DONE),
@@ -547,130 +483,22 @@ class _Executor:
             # The loop announces each step as it activates it; the end has no step to activate.
             self.deps.bus.publish(StepAdvanced(task.id, task.current_step, "all steps done"))
 
-    def _written_by(self, step_index: int) -> set[str]:
-        return {
-            path
-            for e in self.task.journal
-            if e.step == step_index and e.type == JournalType.TOOL_RESULT
-            for path, _text in writes(e)
-        }
-
-    async def _superseded(self, step: PlanStep, check: Check) -> str | None:
-        """The later step meant to change what `check` reads, if any: its check is history now.
-
-        A check describes the state right after its step; "write draft" then "change draft to
-        final" is the plan working, not an undo. A later step counts as meaning to only when it
-        wrote the file, names it in its description, and its words allow what the check lost: a
-        step that only adds keeps every text an earlier step put there, and a step that changes
-        parts excuses only what it changed (see `_changed_on_purpose`).
-        """
-        reads = (
-            {norm_path(check.path)}
-            if not isinstance(check, CommandSucceedsCheck)
-            else {norm_path(w) for w in check.command.split()}
-        )
-        for later in self.task.plan[step.index + 1 :]:
-            named = {p for p in self._written_by(later.index) & reads if names_path(later.description, p)}
-            if not named:
-                continue
-            # A command may compare the whole file: any change a later step was meant to make counts.
-            if isinstance(check, CommandSucceedsCheck) or await self._changed_on_purpose(
-                [later], check.path, check.text if isinstance(check, FileContainsCheck) else None
-            ):
-                return f"step {later.index + 1} changed {', '.join(sorted(named))}"
-        return None
-
-    def _replaced_in(self, step_index: int, path: str) -> list[str]:
-        return [
-            str(e.detail["replaced"])
-            for e in self.task.journal
-            if e.step == step_index
-            and e.type == JournalType.TOOL_RESULT
-            and isinstance(e.detail.get("replaced"), str)
-            and norm_path(str(e.detail.get("wrote") or "")) == path
-        ]
-
-    async def _changed_on_purpose(self, later: list[PlanStep], path: str, text: str | None) -> bool:
-        """Did one of these later steps, which wrote the file, mean to change `text` in it (or, with
-        no text, the file's existence)? A step that replaces the file means anything; one that only
-        adds means nothing; one that changes parts means what it names ("change 'draft' to
-        'final'"), what its edits replaced, or a value under the same key (`port = 8000`)."""
-        now: str | None = None
-        for s in later:
-            if not names_path(s.description, path):
-                continue
-            how = intent(s.description, path)
-            if how is Intent.REPLACE:
-                return True
-            if how is not Intent.CHANGE:
-                continue
-            if text is None:
-                if mentions(s.description, path):  # "rename a.txt to b.txt"
-                    return True
-                continue
-            if mentions(s.description, text):
-                return True
-            if any(overlaps(text, r) for r in self._replaced_in(s.index, path)):
-                return True
-            if now is None:
-                now = await peek(self.s.workspace, path) or ""
-            if same_key_changed(text, now):
-                return True
-        return False
-
-    async def _lostwrites(self, step: PlanStep) -> list[str]:
-        """What the step wrote that is gone at the end, unless a later step that names the file
-        was meant to change it (by the same rule as `_superseded`)."""
-        last: dict[str, str] = {}
-        for e in self.task.journal:
-            if e.step == step.index and e.type == JournalType.TOOL_RESULT:
-                last.update(writes(e))
-        lost: list[str] = []
-        for path, text in last.items():
-            later = [s for s in self.task.plan[step.index + 1 :] if path in self._written_by(s.index)]
-            if not later:
-                continue
-            now = await peek(self.s.workspace, path)
-            if now is None:
-                if not await self._changed_on_purpose(later, path, None):
-                    lost.append(f"{path} is gone")
-                continue
-            for ln in text.splitlines()[:20]:
-                if ln.strip() and ln not in now and not await self._changed_on_purpose(later, path, ln):
-                    lost.append(f"{path} no longer contains {ln!r}")
-                    break
-        return lost
-
-    async def _final_recheck(self) -> bool:
-        """Before calling the task complete, run earlier steps' checks again: a later round may have
-        undone a step by accident (a forgetful model redoing old work). A broken check pauses the
-        task with the reason; it does not reopen the step, since redoing it on top of later work
-        would do more damage. Returns False when completion may go ahead."""
+    async def _final_recheck(self) -> None:
+        """Before calling the task complete, run earlier steps' checks again and check the goal's
+        own requirements (:class:`~smallclaw_tui.runner.recheck.EndCheck`). A broken result pauses
+        the task with the reason; it does not reopen the step, since redoing it on top of later
+        work would do more damage."""
         if self.s.runner.verification != "checks_evidence":
-            return False
-        for step in self.task.plan:
-            checks = [c for c in self._checks_for(step) if await self._superseded(step, c) is None]
-            outcomes = await run_checks(checks, self.tool_ctx)
-            broken = [o.detail for o in outcomes if not o.passed and not o.needs_approval]
-            # What the step wrote counts too, checks or not: a check that only asks for the file
-            # to exist does not see a later "add" that overwrote it (Qwen2.5-Coder-1.5B did). A
-            # file a failed check already names is not reported twice.
-            failed = {
-                norm_path(o.check.path)
-                for o in outcomes
-                if not o.passed and not isinstance(o.check, CommandSucceedsCheck)
-            }
-            lost = await self._lostwrites(step)
-            broken += [why for why in lost if why.split(" ", 1)[0] not in failed]
-            if not broken:
-                continue
-            why = "; ".join(broken)
-            await self.journal(JournalType.VERIFY, f"final re-check of step {step.index + 1} FAILED: {why}")
+            return
+        broken = await self.end.broken_step()
+        if broken is not None:
+            index, why = broken
+            await self.journal(JournalType.VERIFY, f"final re-check of step {index + 1} FAILED: {why}")
             await self.needs_assistance(
-                f"step {step.index + 1}'s result no longer holds at the end ({why}); "
+                f"step {index + 1}'s result no longer holds at the end ({why}); "
                 "a later step changed it. Check the files, then resume or cancel"
             )
-        unmet = await self._goal_unmet()
+        unmet = await self.end.goal_unmet()
         if unmet:
             why = "; ".join(unmet)
             await self.journal(JournalType.VERIFY, f"final check of the goal FAILED: {why}")
@@ -678,36 +506,6 @@ class _Executor:
                 f"every step was verified, but the goal is not met ({why}); "
                 "the plan may have missed part of it. Add a step or resume with a note"
             )
-        return False
-
-    async def _goal_unmet(self) -> list[str]:
-        """What the goal's own words require at the end, beyond the plan: the files it says to
-        produce exist, and a file it says to add to still holds what it held before the task. A
-        planner that drops half the goal, or rewords "add" as "write", is caught here (seen with
-        Qwen2.5-Coder-1.5B: a one-step plan that only searched; "Write the header line" for "Add")."""
-        goal = self.task.prompt
-        written = {p for step in self.task.plan for p in self._written_by(step.index)}
-        outcomes = await run_checks(list(implied_checks(goal)), self.tool_ctx)
-        unmet = [
-            o.detail
-            for o in outcomes
-            if not o.passed
-            and not o.needs_approval
-            # "a greetings folder with hello.txt": the goal did not say where hello.txt goes.
-            and not any(w.endswith("/" + o.check.path) for w in written if hasattr(o.check, "path"))
-        ]
-        firsts: dict[str, str | None] = {}
-        for e in self.task.journal:
-            befores = e.detail.get("befores") if e.type == JournalType.TOOL_CALL else None
-            for path, before in (befores or {}).items() if isinstance(befores, dict) else ():
-                firsts.setdefault(str(path), before if isinstance(before, str) else None)
-        for path, before in firsts.items():
-            if before is None or not names_path(goal, path) or intent(goal, path) is not Intent.ADD:
-                continue
-            now = await peek(self.s.workspace, path) or ""
-            if not kept(before, now):
-                unmet.append(f"the goal adds to {path}, but it no longer holds what it held before")
-        return unmet
 
     async def _reject(self, step: PlanStep, reason: str) -> None:
         rs, rc = self.s.runner, self.task.resume_context
@@ -718,8 +516,16 @@ class _Executor:
             await self.needs_assistance(
                 f"step {step.index + 1} was not verified after {step.attempts} attempts: {reason}"
             )
+        # The next try starts from the files as they were before this one: built on a wrong try,
+        # it would inherit the damage (a wiped file stays wiped) and be judged against it.
+        await self._restore_attempt("the try was not accepted")
         await self.journal(JournalType.RETRY, f"step {step.index + 1} not accepted ({reason}); trying again")
         await self.save()
+
+    async def _restore_attempt(self, why: str) -> None:
+        done = await asyncio.to_thread(self.checkpoints.restore_attempt)
+        if done:
+            await self.journal(JournalType.NOTE, f"{why}; undid its writes: " + "; ".join(done), restored=done)
 
     # --- completion -----------------------------------------------------------------------------
 
@@ -765,9 +571,8 @@ class _Executor:
             except TransportError as e:
                 self.deps.bus.publish(ServerState("unreachable", str(e)))
                 if attempt >= len(waits):
-                    raise _Unreachable(
-                        f"{UNREACHABLE_PREFIX} at {self.s.llm.base_url} after {attempt + 1} tries: {e}"
-                    ) from e
+                    where = redact_url(self.s.llm.base_url)
+                    raise _Unreachable(f"{UNREACHABLE_PREFIX} at {where} after {attempt + 1} tries: {e}") from e
                 wait = waits[attempt]
                 attempt += 1
                 await self.journal(JournalType.RETRY, f"transport error, retry {attempt} in {wait:.1f}s: {e}")
@@ -796,6 +601,9 @@ class _Executor:
             self.deps.bus.publish(ToolCallStarted(task.id, event.call))
         elif isinstance(event, ToolFinished):
             rc.in_flight_tool_call = None
+            written = targets(event.call.name, event.call.arguments)
+            if written:
+                await asyncio.to_thread(self.checkpoints.after_write, written)
             out = event.result.output
             await self.journal(
                 JournalType.TOOL_RESULT,
@@ -852,7 +660,10 @@ class _Executor:
             for path in (e.detail.get("befores") or {})
         }
         befores: dict[str, str | None] = {}
-        for path in targets(name, args):
+        paths = targets(name, args)
+        if paths:
+            await asyncio.to_thread(self.checkpoints.before_write, paths, step)
+        for path in paths:
             if path not in seen and path not in befores:
                 befores[path] = await peek(self.s.workspace, path, limit=4000)
         return {"befores": befores} if befores else {}

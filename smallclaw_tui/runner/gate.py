@@ -11,7 +11,7 @@ import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from smallclaw_tui.llm.base import ChatResult, LLMEvent, ModelClient, ModelInfo, ToolSpec
+from smallclaw_tui.llm.base import ChatResult, JsonSchema, LLMEvent, ModelClient, ModelInfo, ToolSpec
 from smallclaw_tui.models import ChatMessage
 
 
@@ -94,10 +94,20 @@ class GatedClient:
         model: str | None = None,
         num_predict: int | None = None,
         think: bool | None = None,
+        temperature: float | None = None,
+        seed: int | None = None,
+        response_schema: JsonSchema | None = None,
     ) -> AsyncIterator[LLMEvent]:
         async with self.gate.hold(self.priority):
             async for event in self.inner.stream_chat(
-                messages, tools, model=model, num_predict=num_predict, think=think
+                messages,
+                tools,
+                model=model,
+                num_predict=num_predict,
+                think=think,
+                temperature=temperature,
+                seed=seed,
+                response_schema=response_schema,
             ):
                 yield event
 
@@ -109,9 +119,21 @@ class GatedClient:
         model: str | None = None,
         num_predict: int | None = None,
         think: bool | None = None,
+        temperature: float | None = None,
+        seed: int | None = None,
+        response_schema: JsonSchema | None = None,
     ) -> ChatResult:
         async with self.gate.hold(self.priority):
-            return await self.inner.chat(messages, tools, model=model, num_predict=num_predict, think=think)
+            return await self.inner.chat(
+                messages,
+                tools,
+                model=model,
+                num_predict=num_predict,
+                think=think,
+                temperature=temperature,
+                seed=seed,
+                response_schema=response_schema,
+            )
 
     async def list_models(self) -> list[str]:
         return await self.inner.list_models()

@@ -22,6 +22,7 @@ from smallclaw_tui.models import (
     TaskStatus,
     utcnow,
 )
+from smallclaw_tui.runner.checkpoints import Checkpoints, UndoOutcome, prune
 from smallclaw_tui.runner.control import TaskControl
 from smallclaw_tui.runner.deps import RunnerDeps
 from smallclaw_tui.runner.events import (
@@ -33,6 +34,7 @@ from smallclaw_tui.runner.events import (
     TaskUpdated,
 )
 from smallclaw_tui.runner.execute import UNREACHABLE_PREFIX, execute_task
+from smallclaw_tui.runner.undo import undo_files
 from smallclaw_tui.store.control import ControlInbox, ControlRequest
 from smallclaw_tui.store.quarantine import QuarantineReport
 
@@ -54,7 +56,9 @@ class BackgroundTaskRunner:
         self._idle = asyncio.Event()
         self._stopping = False
         self._loop_task: asyncio.Task[None] | None = None
-        self._known_ids: set[str] = set()
+        # Task file names already looked at; a file that was quarantined is gone, so its name is
+        # dropped again and a new file by that name is read.
+        self._seen_files: set[str] = set()
 
     # --- life cycle -----------------------------------------------------------------------------
 
@@ -65,7 +69,7 @@ class BackgroundTaskRunner:
         self.problems = result.problems
         for task in result.tasks:
             self.tasks[task.id] = task
-        self._known_ids = set(self.tasks)
+        self._seen_files = {self.store.task_path(task_id).name for task_id in self.tasks}
         await self._recover_after_crash()
         self._loop_task = asyncio.create_task(self._schedule_loop(), name="smallclaw-runner")
 
@@ -198,27 +202,57 @@ class BackgroundTaskRunner:
             task = self.tasks[task_id]
             if task.status == TaskStatus.RUNNING:
                 task.transition(TaskStatus.FAILED, reason=f"internal error: {e}")
-                await self._commit(
-                    task, [JournalEntry(type=JournalType.ERROR, content=f"internal error: {e!r}")]
-                )
+                entries = [JournalEntry(type=JournalType.ERROR, content=f"internal error: {e!r}")]
+                restored = await asyncio.to_thread(self._checkpoints(task_id).restore_attempt)
+                if restored:
+                    entries.append(
+                        JournalEntry(
+                            type=JournalType.NOTE,
+                            content="the step did not finish; undid its writes: " + "; ".join(restored),
+                        )
+                    )
+                await self._commit(task, entries)
                 self.bus.publish(TaskFailed(task_id, task.pause_reason or f"internal error: {e}"))
         finally:
             self._running.pop(task_id, None)
             self._controls.pop(task_id, None)
             self._wake.set()
+            await self._prune_checkpoints()
+
+    def _checkpoints(self, task_id: str) -> Checkpoints:
+        s = self.deps.settings
+        return Checkpoints(s.data_dir, s.workspace, task_id)
+
+    async def _prune_checkpoints(self) -> None:
+        """Keep the checkpoint store under its cap; never the checkpoints of a task that may
+        still write (or be resumed and then fail a try that must be restored)."""
+        live = {t.id for t in self.tasks.values() if not t.status.is_final}
+        cap = self.deps.settings.runner.snapshot_max_mb * 1024 * 1024
+        gone = await asyncio.to_thread(prune, self.deps.settings.data_dir, cap, live)
+        if gone:
+            log.info("checkpoints pruned to stay under %s MB: %s", self.deps.settings.runner.snapshot_max_mb, gone)
 
     async def _discover_new_tasks(self) -> None:
-        """Pick up tasks added by another process (`smallclaw task add` while we run)."""
-        ids = set(self.store.task_ids())
-        new = ids - self._known_ids
-        self._known_ids |= new
-        for task_id in sorted(new):
-            try:
-                task = await self.store.load(task_id, with_journal=False)
-            except LookupError as e:
-                log.warning("%s", e)
-                continue
-            self.tasks[task_id] = task
+        """Pick up tasks added by another process (`smallclaw task add` while we run).
+
+        New files go through the same checks as at start: one that lies about its id (a copy of a
+        task under another name) is quarantined, never run as a second copy of that task.
+        """
+        fresh = [p for p in self.store.task_files() if p.name not in self._seen_files]
+        if not fresh:
+            return
+        self._seen_files.update(p.name for p in fresh)
+        result = await self.store.load_files(fresh)
+        for report in result.problems:
+            self._seen_files.discard(report.original.name)
+            self.problems.append(report)
+            log.warning("quarantined %s", report)
+        for note in result.notes:
+            log.warning("%s", note)
+        for task in result.tasks:
+            if task.id in self.tasks:
+                continue  # ours already; the live object is the truth
+            self.tasks[task.id] = task
             self.bus.publish(TaskCreated(task))
 
     async def _auto_resume(self) -> None:
@@ -269,7 +303,7 @@ class BackgroundTaskRunner:
     ) -> Task:
         task = taskops.build_task(prompt, title=title, steps=steps, origin=origin)
         await self.store.create(task)
-        self._known_ids.add(task.id)
+        self._seen_files.add(self.store.task_path(task.id).name)
         self.tasks[task.id] = task
         self.bus.publish(TaskCreated(task))
         self._wake.set()
@@ -307,6 +341,13 @@ class BackgroundTaskRunner:
         task = self.get(task_id)
         await self._commit(task, taskops.deny(task, note))
         self._wake.set()
+
+    async def undo(self, task_id: str) -> UndoOutcome:
+        """Restore every file the task changed (see :mod:`smallclaw_tui.runner.undo`)."""
+        task = self.get(task_id)
+        outcome, entry = await undo_files(self.deps.settings.data_dir, self.deps.settings.workspace, task)
+        await self._commit(task, [entry])
+        return outcome
 
     # --- helpers --------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 from dataclasses import dataclass
@@ -20,7 +21,17 @@ class QuarantineReport:
 
     def __str__(self) -> str:
         how = "copied" if self.copied else "moved"
-        return f"{self.original.name}: {self.reason} ({how} to {self.moved_to})"
+        name = repr(self.original.name)[1:-1]  # a name with a newline still makes one line
+        return f"{name}: {self.reason} ({how} to {self.moved_to})"
+
+
+def _parked_name(name: str) -> str:
+    """The original name, unless it is too long or too odd to carry a time stamp and a suffix here
+    (a task file named after a 240-character id); the reason file keeps the original path."""
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name)
+    if len(safe) > 100:
+        safe = safe[:80] + "-" + hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return safe
 
 
 def _reason_file(target: Path) -> Path:
@@ -36,10 +47,11 @@ def _write_reason(target: Path, original: Path, reason: str) -> None:
 def quarantine_file(path: Path, quarantine_dir: Path, reason: str, *, copy: bool = False) -> QuarantineReport:
     quarantine_dir.mkdir(parents=True, exist_ok=True)
     stamp = utcnow().strftime("%Y%m%dT%H%M%S")
-    target = quarantine_dir / f"{path.name}.{stamp}"
+    name = _parked_name(path.name)
+    target = quarantine_dir / f"{name}.{stamp}"
     n = 1
     while target.exists():
-        target = quarantine_dir / f"{path.name}.{stamp}.{n}"
+        target = quarantine_dir / f"{name}.{stamp}.{n}"
         n += 1
     if copy:
         shutil.copy2(path, target)
@@ -59,7 +71,7 @@ def quarantine_once(
     written first and the copy last, by rename, so a crash in between leaves no copy and the next
     call makes it; a copy that exists is always complete.
     """
-    target = quarantine_dir / f"{original.name}.{key}"
+    target = quarantine_dir / f"{_parked_name(original.name)}.{key}"
     if target.exists():
         return None
     quarantine_dir.mkdir(parents=True, exist_ok=True)

@@ -19,8 +19,11 @@ from pydantic import ValidationError
 
 from smallclaw_tui.models import JournalEntry, JournalType, Task, utcnow
 from smallclaw_tui.store.atomic import atomic_write_text
+from smallclaw_tui.store.ids import is_plain_id, require_plain_id, shown_id, shown_name
 from smallclaw_tui.store.journal import append_entries, read_journal
 from smallclaw_tui.store.quarantine import QuarantineReport, quarantine_file, quarantine_once
+
+__all__ = ["AmbiguousTaskId", "LoadResult", "TaskNotFound", "TaskStore", "dump_task", "is_plain_id"]
 
 _TASK_SUFFIX = ".json"
 _JOURNAL_SUFFIX = ".journal.jsonl"
@@ -50,7 +53,9 @@ def _reason_for(raw: bytes, err: Exception) -> str:
     if isinstance(err, UnicodeDecodeError):
         return "not UTF-8 text (garbage bytes)"
     if isinstance(err, json.JSONDecodeError):
-        return f"not valid JSON ({err.msg} at line {err.lineno} column {err.colno}; truncated?)"
+        # Some messages already end in "at" ("Unterminated string starting at").
+        at = "" if err.msg.endswith(" at") else " at"
+        return f"not valid JSON ({err.msg}{at} line {err.lineno} column {err.colno}; truncated?)"
     if isinstance(err, ValidationError):
         first = err.errors()[0]
         loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
@@ -58,15 +63,37 @@ def _reason_for(raw: bytes, err: Exception) -> str:
     return f"unreadable: {err}"
 
 
+def _id_problem(path: Path, task_id: str) -> str | None:
+    """Why this file cannot be trusted as the task it says it is, or None.
+
+    The runner keys everything by id and builds the save path from it: a file named otherwise
+    (a copy, `copy.json` holding `abc`) would be read from one file and saved to another, and an
+    id like `../../x` would be saved outside `tasks/`.
+    """
+    if not is_plain_id(task_id):
+        return f"holds task id {shown_id(task_id)}, which is not a plain task id"
+    stem = path.name[: -len(_TASK_SUFFIX)]
+    if stem != task_id:
+        return (
+            f"{shown_name(path.name)} holds task id {task_id!r}; a task file must be named after "
+            f"its id ({task_id}{_TASK_SUFFIX}), so this looks like a copy"
+        )
+    return None
+
+
 def dump_task(task: Task) -> str:
     return task.model_dump_json(indent=2, exclude={"journal"})
 
 
 class TaskStore:
-    def __init__(self, data_dir: Path) -> None:
+    """`quarantine=False` is for read-only commands (`task list`, `task show`): an unreadable file
+    is only reported and stays in place. The runner, which owns the folder, moves it aside."""
+
+    def __init__(self, data_dir: Path, *, quarantine: bool = True) -> None:
         self.data_dir = data_dir
         self.tasks_dir = data_dir / "tasks"
         self.quarantine_dir = data_dir / "quarantine"
+        self.quarantine = quarantine
         self._locks: dict[str, asyncio.Lock] = {}
 
     def ensure(self) -> None:
@@ -79,12 +106,13 @@ class TaskStore:
             ) from None
 
     def task_path(self, task_id: str) -> Path:
-        return self.tasks_dir / f"{task_id}{_TASK_SUFFIX}"
+        return self.tasks_dir / f"{require_plain_id(task_id)}{_TASK_SUFFIX}"
 
     def journal_path(self, task_id: str) -> Path:
-        return self.tasks_dir / f"{task_id}{_JOURNAL_SUFFIX}"
+        return self.tasks_dir / f"{require_plain_id(task_id)}{_JOURNAL_SUFFIX}"
 
-    def _task_files(self) -> list[Path]:
+    def task_files(self) -> list[Path]:
+        """Every `*.json` in `tasks/`, good or bad: what a load looks at."""
         if not self.tasks_dir.is_dir():
             return []
         return sorted(
@@ -94,7 +122,9 @@ class TaskStore:
         )
 
     def task_ids(self) -> list[str]:
-        return [p.name[: -len(_TASK_SUFFIX)] for p in self._task_files()]
+        """The ids that files are named after (a badly named file has none)."""
+        stems = (p.name[: -len(_TASK_SUFFIX)] for p in self.task_files())
+        return [s for s in stems if is_plain_id(s)]
 
     # --- reading --------------------------------------------------------------------------------
 
@@ -120,12 +150,23 @@ class TaskStore:
                     raise ValueError("empty")
                 task = Task.model_validate(json.loads(raw.decode("utf-8")))
             except (ValueError, ValidationError) as err:
-                reason = _reason_for(raw, err)
-                result.problems.append(await asyncio.to_thread(self._quarantine_task, path, reason))
+                await self._set_aside(path, _reason_for(raw, err), result)
+                return None
+            id_problem = _id_problem(path, task.id)
+            if id_problem is not None:
+                await self._set_aside(path, id_problem, result)
                 return None
             if with_journal:
                 await self._attach_journal(task, result)
             return task
+
+    async def _set_aside(self, path: Path, reason: str, result: LoadResult) -> None:
+        if self.quarantine:
+            result.problems.append(await asyncio.to_thread(self._quarantine_task, path, reason))
+        else:
+            result.notes.append(
+                f"{shown_name(path.name)}: {reason} (left in place; the runner moves it to quarantine)"
+            )
 
     def _quarantine_task(self, path: Path, reason: str) -> QuarantineReport:
         report = quarantine_file(path, self.quarantine_dir, reason)
@@ -139,7 +180,11 @@ class TaskStore:
         task.journal = read.entries
         if read.error:
             result.notes.append(f"task {task.id}: journal cannot be read: {read.error} (shown empty)")
-        if read.bad_lines:
+        if read.bad_lines and not self.quarantine:
+            result.notes.append(
+                f"task {task.id}: journal lines {read.bad_lines[:5]} are not valid entries (skipped)"
+            )
+        elif read.bad_lines:
             # Keep every good line in place; park a copy of the damaged file for a human to look at,
             # once per damage: later loads of the same journal only mention it.
             report = await asyncio.to_thread(
@@ -170,11 +215,13 @@ class TaskStore:
 
     async def load_all(self, *, with_journal: bool = False) -> LoadResult:
         """Load every task concurrently. Bad files are quarantined and reported; the rest load."""
+        return await self.load_files(self.task_files(), with_journal=with_journal)
+
+    async def load_files(self, paths: list[Path], *, with_journal: bool = False) -> LoadResult:
+        """Load these task files (from :meth:`task_files`), as :meth:`load_all` does."""
         result = LoadResult()
         sem = asyncio.Semaphore(_LOAD_CONCURRENCY)
-        loaded = await asyncio.gather(
-            *(self._read_one(p, sem, with_journal, result) for p in self._task_files())
-        )
+        loaded = await asyncio.gather(*(self._read_one(p, sem, with_journal, result) for p in paths))
         result.tasks = sorted((t for t in loaded if t is not None), key=lambda t: (t.created_at, t.id))
         return result
 

@@ -43,6 +43,7 @@ from smallclaw_tui.runner.events import (
 )
 from smallclaw_tui.runner.execute import UNREACHABLE_PREFIX
 from smallclaw_tui.runner.runner import BackgroundTaskRunner
+from smallclaw_tui.store.ids import is_plain_id
 from smallclaw_tui.store.journal import read_journal
 from smallclaw_tui.store.quarantine import QuarantineReport
 from smallclaw_tui.telegram.commands import Commands, Incoming
@@ -132,7 +133,7 @@ class TelegramAdapter:
         data_dir = runner.store.data_dir
         self.outbox_store = OutboxStore(data_dir / "outbox", runner.store.quarantine_dir)
         self._outbox = Outbox(self._send, self._record, self.tuning, store=self.outbox_store, rng=self._rng)
-        self._commands = Commands(runner)
+        self._commands = Commands(runner, settings.max_message_chars)
         self._me: User | None = None
         self._offset: int | None = None
         self._sub: Subscription | None = None
@@ -268,6 +269,8 @@ class TelegramAdapter:
 
     async def _recorded_outcomes(self, task_id: str) -> set[str]:
         """Outbox ids whose final outcome (delivered or failed) is in `task_id`'s journal."""
+        if not is_plain_id(task_id):
+            return set()  # a command's answer (no task), or an id from an outbox file no task has
         read = await read_journal(self.runner.store.journal_path(task_id))
         return {
             str(e.detail["outbox_id"])
@@ -303,8 +306,8 @@ class TelegramAdapter:
             same = UNREACHABLE_PREFIX if reason.startswith(UNREACHABLE_PREFIX) else reason
             # Journaled with each delivery (dedupe across restarts): a digest, not the whole reason.
             key = "needs:" + _digest(f"{same}\x00{event.pending_command or ''}")
-            task = self.runner.tasks.get(event.task_id)
-            text = needs_assistance_text(task, event.task_id, reason, event.pending_command)
+            task, limit = self.runner.tasks.get(event.task_id), self.settings.max_message_chars
+            text = needs_assistance_text(task, event.task_id, reason, event.pending_command, limit=limit)
             await self._notify(event.task_id, "needs_assistance", key, _clipped(text))
         elif isinstance(event, TaskFailed):
             task = self.runner.tasks.get(event.task_id)

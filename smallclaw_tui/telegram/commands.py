@@ -12,7 +12,16 @@ from dataclasses import dataclass
 from smallclaw_tui.models import ChannelKind, Origin, TaskStatus
 from smallclaw_tui.runner.runner import BackgroundTaskRunner
 from smallclaw_tui.taskops import TaskOpError
-from smallclaw_tui.telegram.text import HELP_TEXT, clean, clip, task_detail_text, task_list_text
+from smallclaw_tui.telegram.text import (
+    HELP_TEXT,
+    approvable_here,
+    approve_elsewhere_text,
+    approved_text,
+    clean,
+    clip,
+    task_detail_text,
+    task_list_text,
+)
 
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,64})(?:@([A-Za-z0-9_]{1,64}))?(?:\s+(.*))?$", re.S)
 
@@ -45,8 +54,9 @@ def _split_id(args: str) -> tuple[str, str | None]:
 
 
 class Commands:
-    def __init__(self, runner: BackgroundTaskRunner) -> None:
+    def __init__(self, runner: BackgroundTaskRunner, max_message_chars: int = 4096) -> None:
         self.runner = runner
+        self.max_message_chars = max_message_chars
 
     async def answer(self, msg: Incoming, *, bot_username: str | None = None) -> str | None:
         """The reply to send back, or None to stay silent."""
@@ -117,8 +127,10 @@ class Commands:
             return f"Resumed task {task.id}" + (" with your note." if note else ".")
         if name == "approve":
             pending = task.pending_approval.command if task.pending_approval else None
+            if pending is not None and not approvable_here(task.id, pending, self.max_message_chars):
+                return approve_elsewhere_text(task.id, pending)
             await r.approve(task.id, note)
-            return f"Approved for task {task.id}: {clip(clean(pending or ''), 300)}\nIt continues."
+            return approved_text(task.id, pending or "")
         if name == "deny":
             await r.deny(task.id, note)
             return f"Refused the command; task {task.id} will look for another way."

@@ -139,7 +139,8 @@ def _reason_for(raw: bytes, err: Exception) -> str:
     if isinstance(err, UnicodeDecodeError):
         return "not UTF-8 text (garbage bytes)"
     if isinstance(err, json.JSONDecodeError):
-        return f"not valid JSON ({err.msg} at line {err.lineno} column {err.colno}; truncated?)"
+        at = "" if err.msg.endswith(" at") else " at"  # "Unterminated string starting at"
+        return f"not valid JSON ({err.msg}{at} line {err.lineno} column {err.colno}; truncated?)"
     if isinstance(err, ValidationError):
         first = err.errors()[0]
         loc = ".".join(str(p) for p in first["loc"]) or "(top level)"

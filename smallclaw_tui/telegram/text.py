@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from smallclaw_tui.models import Task, TaskStatus
+from smallclaw_tui.textsafe import shown_command
 
 # C0/C1 controls other than newline and tab: Telegram shows them as boxes at best.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -98,18 +99,47 @@ def completion_text(task: Task | None, task_id: str, summary: str, *, budget: in
     return f"{head}\n\n{body}"
 
 
-def needs_assistance_text(task: Task | None, task_id: str, reason: str, pending_command: str | None) -> str:
+def approved_text(task_id: str, command: str) -> str:
+    return f"Approved for task {task_id}: {shown_command(command)}\nIt continues."
+
+
+def approvable_here(task_id: str, command: str, limit: int) -> bool:
+    """Whether the answer to /approve can show `command` whole in one message of `limit` units.
+
+    Only a command the owner can read whole may be approved from the phone: a clipped one could
+    hide its dangerous end, and one split over messages is easily misread.
+    """
+    return utf16_len(approved_text(task_id, command)) <= limit
+
+
+def approve_elsewhere_text(task_id: str, command: str) -> str:
+    return (
+        f"The command task {task_id} waits on is too long to show whole in one Telegram message "
+        f"({len(command)} characters), so it can not be approved from here. Read it and approve it "
+        f"in the app (a) or with: smallclaw task approve {task_id}. /deny {task_id} refuses it."
+    )
+
+
+def needs_assistance_text(
+    task: Task | None, task_id: str, reason: str, pending_command: str | None, *, limit: int = 4096
+) -> str:
+    """`limit` is the length of one message: a command that does not fit is not shown at all."""
+    fits = not pending_command or approvable_here(task_id, pending_command, limit)
+    if pending_command and not fits:
+        reason = reason.replace(pending_command, "(the command, too long to show here)")
     lines = [
         f"⚠️ Task {task_id} {NEEDS_YOU_MARK}: {clip(_title(task, task_id), 200)}",
         "",
-        f"Why: {clip(clean(reason).strip() or 'paused', 1500)}",
+        f"Why: {clip(shown_command(reason).strip() or 'paused', 1500)}",
     ]
-    if pending_command:
+    if pending_command and fits:
         lines += [
             "",
-            f"It wants to run: {clip(clean(pending_command), 1000)}",
+            f"It wants to run: {shown_command(pending_command)}",
             f"Allow it with /approve {task_id}, or /deny {task_id} to refuse.",
         ]
+    elif pending_command:
+        lines += ["", approve_elsewhere_text(task_id, pending_command)]
     lines += [
         "",
         "Reply to this message to resume the task with your reply as a note "
@@ -162,7 +192,7 @@ def task_detail_text(task: Task) -> str:
     lines = [
         f"Task {task.id}: {clip(clean(task.title), 200)}",
         f"Status: {task.status.value}"
-        + (f" — {clip(clean(task.pause_reason), 500)}" if task.pause_reason else ""),
+        + (f" — {clip(shown_command(task.pause_reason), 500)}" if task.pause_reason else ""),
         f"Rounds: {task.rounds}",
     ]
     if task.plan:
@@ -172,7 +202,7 @@ def task_detail_text(task: Task) -> str:
             mark = marks.get(step.status.value, "·")
             lines.append(f"  {mark} {step.index + 1}. {clip(clean(step.description), 120)}")
     if task.pending_approval is not None:
-        lines.append(f"Waiting for approval: {clip(clean(task.pending_approval.command), 500)}")
+        lines.append(f"Waiting for approval: {clip(shown_command(task.pending_approval.command), 500)}")
     if task.final_summary:
         lines += ["", clip(clean(task.final_summary), 1500)]
     return "\n".join(lines)

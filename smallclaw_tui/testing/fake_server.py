@@ -13,6 +13,10 @@ what to send and how to misbehave (errors, slow tokens, a connection cut mid-str
 Endpoints: Ollama ``/api/chat`` (NDJSON stream or one JSON body), ``/api/tags``, ``/api/show``,
 ``/api/version``, ``/``; OpenAI ``/v1/chat/completions`` (SSE or one JSON body), ``/v1/models``;
 llama.cpp ``/props``. Nothing sleeps unless a reply asks for it.
+
+A reply schema (Ollama ``format``, OpenAI ``response_format``) is honoured by default: the reply
+comes back as JSON valid under it; ``schema_support`` simulates servers that ignore or refuse it
+(:mod:`~smallclaw_tui.testing.fake_schema`).
 """
 
 from __future__ import annotations
@@ -20,185 +24,51 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import socket
 import struct
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal, Self, cast
+from typing import Any, Self, cast
 
 from smallclaw_tui.config import LLMSettings
+from smallclaw_tui.testing.fake_frames import OllamaFrames, OpenAIFrames, now_iso
+from smallclaw_tui.testing.fake_schema import SchemaSupport, constrained, refusal
+from smallclaw_tui.testing.fake_script import (
+    Api,
+    ChatRequest,
+    FakeToolCall,
+    Handler,
+    RecordedRequest,
+    Reply,
+    ReplyLike,
+    ScriptedHandler,
+    Step,
+    as_reply,
+    echo_handler,
+)
 
-Api = Literal["ollama", "openai"]
-
-
-# --- what a handler sees and returns ----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ChatRequest:
-    """One chat request as the server parsed it (either protocol)."""
-
-    api: Api
-    model: str
-    messages: list[dict[str, Any]]
-    tools: list[dict[str, Any]]
-    # Ollama: body["options"]. OpenAI: the body minus model/messages/tools/stream.
-    options: dict[str, Any]
-    stream: bool
-    think: bool | None
-    body: dict[str, Any]
-    index: int  # 0 for the first chat request this server got (across restarts)
-
-    @property
-    def tool_names(self) -> list[str]:
-        names: list[str] = []
-        for tool in self.tools:
-            fn = tool.get("function", tool)
-            if isinstance(fn, dict) and isinstance(fn.get("name"), str):
-                names.append(fn["name"])
-        return names
-
-    @property
-    def last_message(self) -> dict[str, Any]:
-        return self.messages[-1] if self.messages else {}
-
-    def texts(self, role: str) -> list[str]:
-        """Contents of the messages with `role` ("system", "user", "assistant", "tool")."""
-        return [str(m.get("content") or "") for m in self.messages if m.get("role") == role]
-
-    @property
-    def last_user_text(self) -> str:
-        users = self.texts("user")
-        return users[-1] if users else ""
-
-    @property
-    def system_text(self) -> str:
-        return "\n".join(self.texts("system"))
-
-    @property
-    def tool_results(self) -> list[str]:
-        return self.texts("tool")
-
-
-@dataclass(frozen=True, slots=True)
-class FakeToolCall:
-    """A native tool call in a reply. A str `arguments` is sent verbatim (broken JSON on purpose)."""
-
-    name: str
-    arguments: dict[str, Any] | str = field(default_factory=dict)
-    id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """What the server sends back for one chat request, and how.
-
-    Streaming order: thinking chunks, text chunks, tool calls, then the final done/usage line.
-    Token counts default to a rough estimate (characters / 4).
-    """
-
-    text: str = ""
-    thinking: str = ""
-    tool_calls: Sequence[FakeToolCall] = ()
-    # Put thinking inline as <think>…</think> in the content instead of the protocol's own field.
-    think_tags: bool = False
-    chunk_size: int = 8  # characters per streamed chunk
-    chunk_count: int | None = None  # or: split text (and thinking) into this many chunks
-    prompt_eval_count: int | None = None
-    eval_count: int | None = None
-    tokens_per_s: float = 50.0  # sets Ollama eval_duration and llama.cpp timings
-    load_s: float = 0.0
-    done_reason: str | None = None  # default: "stop" ("tool_calls" on OpenAI with tool calls)
-    status: int = 200
-    error: str | None = None  # error text sent with a status >= 400
-    error_mid_stream: str | None = None  # after the content chunks, an error object; no done
-    cut_after_chunks: int | None = None  # close the socket after this many chunks, no final done
-    cut_with_reset: bool = False  # when cutting: send a TCP reset instead of a clean close
-    delay_first_s: float = 0.0  # before anything is sent (a slow first token / loading model)
-    delay_between_s: float = 0.0  # between streamed chunks
-    raw_body: str | None = None  # sent verbatim with `status` (for "not the protocol" tests)
-    # OpenAI streaming: repeat the call's id and name in every fragment, as llama-cpp-python's
-    # server does, instead of only in the first one.
-    repeat_tool_head: bool = False
-
-    @classmethod
-    def tool(
-        cls, name: str, arguments: dict[str, Any] | str | None = None, *, text: str = "", **kw: Any
-    ) -> Reply:
-        """A reply with one native tool call."""
-        return cls(text=text, tool_calls=(FakeToolCall(name, {} if arguments is None else arguments),), **kw)
-
-    @classmethod
-    def fail(cls, status: int, error: str = "fake server error") -> Reply:
-        return cls(status=status, error=error)
-
-
-ReplyLike = Reply | str
-Handler = Callable[[ChatRequest], ReplyLike]
-Step = ReplyLike | Callable[[ChatRequest], ReplyLike]
-
-
-def as_reply(value: ReplyLike) -> Reply:
-    return Reply(text=value) if isinstance(value, str) else value
-
-
-class ScriptedHandler:
-    """Plays replies in order; a step may be a Reply, a str (plain text) or a callable.
-
-    Past the end of the script every request gets a clear error (`exhausted_status`, 400 by
-    default, so clients fail at once instead of retrying) and :attr:`exhausted` turns True.
-    """
-
-    def __init__(self, steps: Iterable[Step] = (), *, exhausted_status: int = 400) -> None:
-        self._steps: list[Step] = list(steps)
-        self._lock = threading.Lock()
-        self._next = 0
-        self.exhausted_status = exhausted_status
-        self.exhausted = False
-
-    def extend(self, *steps: Step) -> None:
-        with self._lock:
-            self._steps.extend(steps)
-
-    @property
-    def calls(self) -> int:
-        """Requests answered from the script so far."""
-        return self._next
-
-    @property
-    def remaining(self) -> int:
-        return len(self._steps) - self._next
-
-    def __call__(self, request: ChatRequest) -> Reply:
-        with self._lock:
-            if self._next >= len(self._steps):
-                self.exhausted = True
-                return Reply.fail(
-                    self.exhausted_status,
-                    f"fake server: script exhausted after {len(self._steps)} replies "
-                    f"(chat request #{request.index + 1})",
-                )
-            step = self._steps[self._next]
-            self._next += 1
-        return as_reply(step(request) if callable(step) else step)
-
-
-def echo_handler(request: ChatRequest) -> Reply:
-    """Default handler: answers "ok"."""
-    return Reply(text="ok")
-
-
-@dataclass(frozen=True, slots=True)
-class RecordedRequest:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any  # parsed JSON, or the text when it is not JSON, or None when empty
+__all__ = [
+    "Api",
+    "ChatRequest",
+    "FakeModelServer",
+    "FakeToolCall",
+    "Handler",
+    "RecordedRequest",
+    "Reply",
+    "ReplyLike",
+    "SchemaSupport",
+    "ScriptedHandler",
+    "Step",
+    "as_reply",
+    "echo_handler",
+    "free_port",
+    "main",
+    "unreachable_url",
+]
 
 
 # --- helpers for "nothing listens there" ------------------------------------------------------------
@@ -233,21 +103,6 @@ class _HTTPServer(ThreadingHTTPServer):
 
 class _Abort(Exception):
     """Stop answering this request now (the connection is gone or was cut on purpose)."""
-
-
-def _now_iso() -> str:
-    return "2025-01-01T00:00:00Z"
-
-
-def _split(text: str, reply: Reply) -> list[str]:
-    if not text:
-        return []
-    size = math.ceil(len(text) / reply.chunk_count) if reply.chunk_count else max(1, reply.chunk_size)
-    return [text[i : i + size] for i in range(0, len(text), size)]
-
-
-def _args_text(call: FakeToolCall) -> str:
-    return call.arguments if isinstance(call.arguments, str) else json.dumps(call.arguments)
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -392,8 +247,19 @@ class _RequestHandler(BaseHTTPRequestHandler):
             if request.think is True and "thinking" not in owner.capabilities:
                 self._error(api, 400, f'"{request.model}" does not support thinking')
                 return
+            if request.tools and "tools" not in owner.capabilities:
+                self._error(api, 400, f"registry.ollama.ai/library/{request.model} does not support tools")
+                return
+        refused = refusal(request, owner.schema_support, owner.openai_response_formats)
+        if refused is not None:
+            status, message = refused
+            if status == 422:  # FastAPI's shape, as llama-cpp-python's server sends it
+                self._json(status, {"detail": json.loads(message)})
+            else:
+                self._error(api, status, message)
+            return
         try:
-            reply = as_reply(owner.handler(request))
+            reply = constrained(as_reply(owner.handler(request)), request, owner.schema_support)
         except Exception as e:
             owner._record_error(traceback.format_exc())
             self._error(api, 500, f"fake server: handler raised {type(e).__name__}: {e}")
@@ -406,7 +272,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             kind = "application/x-ndjson" if api == "ollama" else "text/event-stream"
             self._send(reply.status, reply.raw_body.encode(), kind if request.stream else "application/json")
             return
-        frames = _OllamaFrames(request, reply) if api == "ollama" else _OpenAIFrames(request, reply)
+        frames = OllamaFrames(request, reply) if api == "ollama" else OpenAIFrames(request, reply)
         if request.stream:
             self._stream(
                 frames.stream(), reply, "application/x-ndjson" if api == "ollama" else "text/event-stream"
@@ -453,187 +319,7 @@ def _parse_body(raw: bytes) -> Any:
 
 
 def _tag_entry(name: str) -> dict[str, Any]:
-    return {"name": name, "model": name, "modified_at": _now_iso(), "size": 2_600_000_000, "digest": "0" * 64}
-
-
-def _estimate_tokens(text: str) -> int:
-    return max(1, len(text) // 4)
-
-
-class _Frames:
-    def __init__(self, request: ChatRequest, reply: Reply) -> None:
-        self.request = request
-        self.reply = reply
-        self.prompt_tokens = (
-            reply.prompt_eval_count
-            if reply.prompt_eval_count is not None
-            else _estimate_tokens(json.dumps(request.messages) + json.dumps(request.tools))
-        )
-        produced = reply.text + reply.thinking + "".join(_args_text(c) for c in reply.tool_calls)
-        self.completion_tokens = (
-            reply.eval_count if reply.eval_count is not None else _estimate_tokens(produced)
-        )
-
-    @property
-    def content(self) -> str:
-        if self.reply.think_tags and self.reply.thinking:
-            return f"<think>{self.reply.thinking}</think>\n\n{self.reply.text}"
-        return self.reply.text
-
-    @property
-    def separate_thinking(self) -> str:
-        return "" if self.reply.think_tags else self.reply.thinking
-
-
-class _OllamaFrames(_Frames):
-    def _chunk(self, message: dict[str, Any], **extra: Any) -> str:
-        obj = {"model": self.request.model, "created_at": _now_iso(), "message": message, **extra}
-        return json.dumps(obj) + "\n"
-
-    def _tool_calls(self) -> list[dict[str, Any]]:
-        calls: list[dict[str, Any]] = []
-        for i, c in enumerate(self.reply.tool_calls):
-            call: dict[str, Any] = {"function": {"index": i, "name": c.name, "arguments": c.arguments}}
-            if c.id:
-                call["id"] = c.id
-            calls.append(call)
-        return calls
-
-    def _final_fields(self) -> dict[str, Any]:
-        eval_ns = int(self.completion_tokens / max(self.reply.tokens_per_s, 1e-6) * 1e9)
-        load_ns = int(self.reply.load_s * 1e9)
-        return {
-            "done": True,
-            "done_reason": self.reply.done_reason or "stop",
-            "total_duration": load_ns + eval_ns,
-            "load_duration": load_ns,
-            "prompt_eval_count": self.prompt_tokens,
-            "prompt_eval_duration": 1_000_000,
-            "eval_count": self.completion_tokens,
-            "eval_duration": eval_ns,
-        }
-
-    def stream(self) -> list[str]:
-        frames = [
-            self._chunk({"role": "assistant", "content": "", "thinking": t}, done=False)
-            for t in _split(self.separate_thinking, self.reply)
-        ]
-        frames += [
-            self._chunk({"role": "assistant", "content": t}, done=False)
-            for t in _split(self.content, self.reply)
-        ]
-        if self.reply.tool_calls:
-            frames.append(
-                self._chunk(
-                    {"role": "assistant", "content": "", "tool_calls": self._tool_calls()}, done=False
-                )
-            )
-        if self.reply.error_mid_stream is not None:
-            frames.append(json.dumps({"error": self.reply.error_mid_stream}) + "\n")
-            return frames
-        frames.append(self._chunk({"role": "assistant", "content": ""}, **self._final_fields()))
-        return frames
-
-    def whole(self) -> dict[str, Any]:
-        message: dict[str, Any] = {"role": "assistant", "content": self.content}
-        if self.separate_thinking:
-            message["thinking"] = self.separate_thinking
-        if self.reply.tool_calls:
-            message["tool_calls"] = self._tool_calls()
-        return {
-            "model": self.request.model,
-            "created_at": _now_iso(),
-            "message": message,
-            **self._final_fields(),
-        }
-
-
-class _OpenAIFrames(_Frames):
-    def _chunk(self, delta: dict[str, Any], finish_reason: str | None = None) -> str:
-        obj = {
-            "id": "chatcmpl-fake",
-            "object": "chat.completion.chunk",
-            "created": 0,
-            "model": self.request.model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
-        }
-        return f"data: {json.dumps(obj)}\n\n"
-
-    def _call_id(self, i: int, call: FakeToolCall) -> str:
-        return call.id or f"call_fake_{self.request.index}_{i}"
-
-    def _finish_reason(self) -> str:
-        return self.reply.done_reason or ("tool_calls" if self.reply.tool_calls else "stop")
-
-    def _usage(self) -> dict[str, Any]:
-        return {
-            "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens,
-            "total_tokens": self.prompt_tokens + self.completion_tokens,
-        }
-
-    def _timings(self) -> dict[str, Any]:
-        # llama.cpp's extension; the client prefers it over timing the stream itself.
-        return {"predicted_per_second": self.reply.tokens_per_s, "prompt_n": self.prompt_tokens}
-
-    def stream(self) -> list[str]:
-        frames = [self._chunk({"reasoning_content": t}) for t in _split(self.separate_thinking, self.reply)]
-        frames += [self._chunk({"content": t}) for t in _split(self.content, self.reply)]
-        for i, call in enumerate(self.reply.tool_calls):
-            head = {
-                "index": i,
-                "id": self._call_id(i, call),
-                "type": "function",
-                "function": {"name": call.name, "arguments": ""},
-            }
-            frames.append(self._chunk({"tool_calls": [head]}))
-            for frag in _split(_args_text(call), self.reply):
-                part: dict[str, Any] = {"index": i, "function": {"arguments": frag}}
-                if self.reply.repeat_tool_head:
-                    part = {**head, "function": {"name": call.name, "arguments": frag}}
-                frames.append(self._chunk({"tool_calls": [part]}))
-        if self.reply.error_mid_stream is not None:
-            err = {"error": {"code": 500, "message": self.reply.error_mid_stream, "type": "server_error"}}
-            frames.append(f"data: {json.dumps(err)}\n\n")
-            return frames
-        frames.append(self._chunk({}, self._finish_reason()))
-        stream_options = self.request.body.get("stream_options")
-        if isinstance(stream_options, dict) and stream_options.get("include_usage"):
-            usage = {
-                "id": "chatcmpl-fake",
-                "object": "chat.completion.chunk",
-                "created": 0,
-                "model": self.request.model,
-                "choices": [],
-                "usage": self._usage(),
-                "timings": self._timings(),
-            }
-            frames.append(f"data: {json.dumps(usage)}\n\n")
-        frames.append("data: [DONE]\n\n")
-        return frames
-
-    def whole(self) -> dict[str, Any]:
-        message: dict[str, Any] = {"role": "assistant", "content": self.content or None}
-        if self.separate_thinking:
-            message["reasoning_content"] = self.separate_thinking
-        if self.reply.tool_calls:
-            message["tool_calls"] = [
-                {
-                    "id": self._call_id(i, c),
-                    "type": "function",
-                    "function": {"name": c.name, "arguments": _args_text(c)},
-                }
-                for i, c in enumerate(self.reply.tool_calls)
-            ]
-        return {
-            "id": "chatcmpl-fake",
-            "object": "chat.completion",
-            "created": 0,
-            "model": self.request.model,
-            "choices": [{"index": 0, "message": message, "finish_reason": self._finish_reason()}],
-            "usage": self._usage(),
-            "timings": self._timings(),
-        }
+    return {"name": name, "model": name, "modified_at": now_iso(), "size": 2_600_000_000, "digest": "0" * 64}
 
 
 class FakeModelServer:
@@ -654,6 +340,8 @@ class FakeModelServer:
         parameter_size: str = "4.0B",
         quantization: str = "Q4_K_M",
         strict_models: bool = True,
+        schema_support: SchemaSupport = "honour",
+        openai_response_formats: tuple[str, ...] = ("json_schema", "json_object"),
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -666,6 +354,9 @@ class FakeModelServer:
         self.quantization = quantization
         # Ollama answers 404 for a model it does not have; OpenAI servers here accept any name.
         self.strict_models = strict_models
+        # What a reply schema gets (see fake_schema); both may be changed while the server runs.
+        self.schema_support: SchemaSupport = schema_support
+        self.openai_response_formats = openai_response_formats
         self.host = host
         self._port = port
         self._lock = threading.Lock()

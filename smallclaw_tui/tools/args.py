@@ -11,14 +11,19 @@ argument   also accepted as
 =========  ==============================================================
 path       file_path, filepath, filename, file, dir, directory
 content    text, contents
-old        old_text, old_string
-new        new_text, new_string
+text       content, contents
+old        old_text, old_string, old_str
+new        new_text, new_string, new_str
+anchor     after, after_text, marker
+all        replace_all
 pattern    query
 command    cmd
 =========  ==============================================================
 
 An alias only applies to a tool that has the canonical argument and does not itself use the alias
-as a name. Giving the same argument twice (under its name and an alias) is an error, not a guess.
+as a name (so `text` means `content` for write_file and `content` means `text` for append_file).
+Giving the same argument twice (under its name and an alias) is an error, not a guess. A boolean
+may come as the string "true" or "false": small models quote them.
 """
 
 from __future__ import annotations
@@ -32,8 +37,11 @@ ParamType = Literal["string", "integer", "boolean"]
 ALIASES: dict[str, tuple[str, ...]] = {
     "path": ("file_path", "filepath", "filename", "file", "dir", "directory"),
     "content": ("text", "contents"),
-    "old": ("old_text", "old_string"),
-    "new": ("new_text", "new_string"),
+    "text": ("content", "contents"),
+    "old": ("old_text", "old_string", "old_str"),
+    "new": ("new_text", "new_string", "new_str"),
+    "anchor": ("after", "after_text", "marker"),
+    "all": ("replace_all",),
     "pattern": ("query",),
     "command": ("cmd",),
 }
@@ -99,6 +107,8 @@ def check_arguments(tool: str, params: tuple[Param, ...], raw: Mapping[str, Any]
             else:
                 out[p.name] = p.default
             continue
+        if p.type == "boolean" and isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            value = value.strip().lower() == "true"
         if not _has_type(value, p.type):
             shown = _JSON_TYPE.get(type(value), type(value).__name__)
             who = f"'{p.name}'" if used == p.name else f"'{p.name}' (given as '{used}')"

@@ -1,4 +1,5 @@
-"""The file tools: read, write, edit, list and search files inside the workspace.
+"""The file tools: read, write, list and search files inside the workspace (the edit tools are in
+:mod:`smallclaw_tui.tools.edits`).
 
 Each result is one short, plain statement of what happened (with the workspace-relative path), so
 the verifier can quote it as evidence. Disk work runs in a thread: the UI never waits on the disk.
@@ -15,7 +16,8 @@ from typing import Any
 from smallclaw_tui.config import DATA_DIR_NAME
 from smallclaw_tui.tools.args import Param
 from smallclaw_tui.tools.base import Tool, ToolContext, ToolError, ToolResult
-from smallclaw_tui.tools.text import decode_text, looks_binary
+from smallclaw_tui.tools.fileio import check_parents, open_for_write, read_fd, write_fd
+from smallclaw_tui.tools.text import decode_text, escape_surrogates, looks_binary
 from smallclaw_tui.tools.workspace import (
     display_path,
     is_app_settings,
@@ -45,7 +47,7 @@ def _refuse_settings(ctx: ToolContext, target: Path) -> None:
         )
 
 
-def _existing(ctx: ToolContext, target: Path, *, want_dir: bool) -> str:
+def existing(ctx: ToolContext, target: Path, *, want_dir: bool) -> str:
     shown = display_path(ctx.workspace, target)
     if not target.exists():
         hint = "" if want_dir else "; use list_dir to see which files exist"
@@ -66,7 +68,7 @@ def _existing(ctx: ToolContext, target: Path, *, want_dir: bool) -> str:
 def _read_file(ctx: ToolContext, path: str) -> ToolResult:
     target = resolve_in_workspace(ctx.workspace, path)
     _refuse_settings(ctx, target)
-    shown = _existing(ctx, target, want_dir=False)
+    shown = existing(ctx, target, want_dir=False)
     size = target.stat().st_size
     with target.open("rb") as f:
         data = f.read(ctx.settings.read_max_bytes)
@@ -94,85 +96,32 @@ async def read_file(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
 # --- write_file -------------------------------------------------------------------------------------
 
 
-def _write_file(ctx: ToolContext, path: str, content: str) -> ToolResult:
+def _write_file(ctx: ToolContext, path: str, content: str, overwrite: bool) -> ToolResult:
     target = resolve_writable(ctx.workspace, path)
     shown = display_path(ctx.workspace, target)
-    if target.is_dir():
-        raise ToolError(f"{shown} is a folder; give a file path such as {shown}/notes.txt")
-    blocker = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
-    if blocker is not None:
-        raise ToolError(f"{display_path(ctx.workspace, blocker)} is a file, so it cannot hold {shown}")
+    check_parents(ctx.workspace, target, shown)
     target.parent.mkdir(parents=True, exist_ok=True)
     data = content.encode("utf-8")
     # Bytes, not text mode: the content is written exactly as given, no newline translation.
-    with target.open("wb") as f:
-        f.write(data)
-    return ToolResult(True, f"wrote {len(data)} bytes to {shown}")
+    with open_for_write(target, shown, "replace" if os.path.lexists(target) else "new") as fd:
+        old_size = os.fstat(fd).st_size
+        if old_size:
+            if old_size == len(data) and read_fd(fd) == data:
+                # A model redoing a step: say the file is as asked, so it still reads as evidence.
+                return ToolResult(True, f"already applied: {shown} already holds this content (nothing changed)")
+            if not overwrite:
+                # Small models rewrite a whole file to add one line, and drop the rest on the way.
+                raise ToolError(
+                    f"{shown} already exists ({old_size} bytes). To change part of it use append_file, "
+                    "replace_text or insert_after; to replace all of it, call write_file with overwrite: true"
+                )
+        write_fd(fd, data)
+    replaced = f" (replaced the old {old_size} bytes)" if old_size else ""
+    return ToolResult(True, f"wrote {len(data)} bytes to {shown}{replaced}")
 
 
 async def write_file(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-    return await asyncio.to_thread(_write_file, ctx, args["path"], args["content"])
-
-
-# --- edit_file --------------------------------------------------------------------------------------
-
-
-def _squash(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _edit_file(ctx: ToolContext, path: str, old: str, new: str) -> ToolResult:
-    target = resolve_writable(ctx.workspace, path)
-    shown = _existing(ctx, target, want_dir=False)
-    if not old:
-        raise ToolError("'old' is empty; give the exact text to replace, copied from read_file")
-    data = target.read_bytes()
-    if looks_binary(data):
-        raise ToolError(f"{shown} is a binary file; edit_file only changes text files")
-    # surrogateescape: bytes that are not UTF-8 survive the round trip unchanged.
-    text = data.decode("utf-8", errors="surrogateescape")
-    count = text.count(old)
-    if count == 0 and "\r\n" in text and "\n" in old:
-        # The file uses Windows line ends; a model never types them.
-        crlf_old = old.replace("\r\n", "\n").replace("\n", "\r\n")
-        if text.count(crlf_old):
-            old, new = crlf_old, new.replace("\r\n", "\n").replace("\n", "\r\n")
-            count = text.count(old)
-    if old in new and text.count(new) == 1 and count == 1:
-        # The same edit again (a model redoing a step it was told to retry): applying it would
-        # only duplicate what it added. Say it is there, so the answer still reads as evidence.
-        return ToolResult(True, f"already applied: {shown} already contains the new text (nothing changed)")
-    if count == 0:
-        hint = (
-            " (it is there with different spaces or line breaks)"
-            if _squash(old) and _squash(old) in _squash(text)
-            else ""
-        )
-        raise ToolError(
-            f"'old' text not found in {shown}{hint}; read_file it and copy the exact text, "
-            "including spaces and line breaks"
-        )
-    if count > 1:
-        raise ToolError(
-            f"'old' text found {count} times in {shown}; it must match exactly once. "
-            "Include more of the surrounding lines in 'old' to pick one"
-        )
-    if old == new:
-        raise ToolError("'old' and 'new' are the same; nothing to change")
-    at = text.index(old)
-    result = (text[:at] + new + text[at + len(old) :]).encode("utf-8", errors="surrogateescape")
-    with target.open("wb") as f:
-        f.write(result)
-    line = text.count("\n", 0, at) + 1
-    return ToolResult(
-        True,
-        f"edited {shown} at line {line}: replaced {len(old)} chars with {len(new)} chars "
-        f"(file is now {len(result)} bytes)",
-    )
-
-
-async def edit_file(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-    return await asyncio.to_thread(_edit_file, ctx, args["path"], args["old"], args["new"])
+    return await asyncio.to_thread(_write_file, ctx, args["path"], args["content"], args["overwrite"])
 
 
 # --- list_dir ---------------------------------------------------------------------------------------
@@ -180,7 +129,7 @@ async def edit_file(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
 
 def _list_dir(ctx: ToolContext, path: str) -> ToolResult:
     target = resolve_in_workspace(ctx.workspace, path)
-    shown = _existing(ctx, target, want_dir=True)
+    shown = existing(ctx, target, want_dir=True)
     at_root = target == ctx.workspace.resolve()
     dirs: list[str] = []
     files: list[str] = []
@@ -189,14 +138,15 @@ def _list_dir(ctx: ToolContext, path: str) -> ToolResult:
             # The app's own data is not the user's work; it stays reachable by naming it.
             if at_root and entry.name == DATA_DIR_NAME:
                 continue
+            name = escape_surrogates(entry.name)  # a name that is not UTF-8 must not crash the journal
             if entry.is_dir():
-                dirs.append(entry.name + "/")
+                dirs.append(name + "/")
             else:
                 try:
                     size = f" ({entry.stat().st_size} bytes)"
                 except OSError:  # a dangling symlink
                     size = " (broken link)"
-                files.append(entry.name + size)
+                files.append(name + size)
     label = "." if shown == "." else shown + "/"
     if not dirs and not files:
         return ToolResult(True, f"{label} is empty")
@@ -294,35 +244,31 @@ async def search_files(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
     return await asyncio.to_thread(_search_files, ctx, args["pattern"], args["path"])
 
 
-_PATH = "File path relative to the workspace."
+PATH_PARAM = Param("path", "File path relative to the workspace.")
 
-FILE_TOOLS: tuple[Tool, ...] = (
-    Tool("read_file", "Read a text file.", (Param("path", _PATH),), read_file),
-    Tool(
-        "write_file",
-        "Create or overwrite a file with the given content.",
-        (Param("path", _PATH), Param("content", "The full file text.")),
-        write_file,
+READ_FILE = Tool("read_file", "Read a text file.", (PATH_PARAM,), read_file)
+WRITE_FILE = Tool(
+    "write_file",
+    "Create a file. Refuses an existing file unless overwrite is true.",
+    (
+        PATH_PARAM,
+        Param("content", "The full file text."),
+        Param("overwrite", "true replaces an existing file.", type="boolean", required=False, default=False),
     ),
-    Tool(
-        "edit_file",
-        "Replace text in a file. 'old' must match the file exactly, once.",
-        (Param("path", _PATH), Param("old", "Exact text to replace."), Param("new", "Replacement text.")),
-        edit_file,
+    write_file,
+)
+LIST_DIR = Tool(
+    "list_dir",
+    "List a folder. Folders end with /.",
+    (Param("path", "Folder relative to the workspace.", required=False, default="."),),
+    list_dir,
+)
+SEARCH_FILES = Tool(
+    "search_files",
+    "Find lines containing some text (not case-sensitive).",
+    (
+        Param("pattern", "Text to find."),
+        Param("path", "Folder or file to search.", required=False, default="."),
     ),
-    Tool(
-        "list_dir",
-        "List a folder. Folders end with /.",
-        (Param("path", "Folder relative to the workspace.", required=False, default="."),),
-        list_dir,
-    ),
-    Tool(
-        "search_files",
-        "Find lines containing some text (not case-sensitive).",
-        (
-            Param("pattern", "Text to find."),
-            Param("path", "Folder or file to search.", required=False, default="."),
-        ),
-        search_files,
-    ),
+    search_files,
 )

@@ -15,9 +15,10 @@ from smallclaw_tui.llm.base import ToolSpec
 from smallclaw_tui.models import ToolCall
 from smallclaw_tui.tools.args import ArgumentError, check_arguments
 from smallclaw_tui.tools.base import Tool, ToolContext, ToolError, ToolResult
-from smallclaw_tui.tools.files import FILE_TOOLS
+from smallclaw_tui.tools.edits import APPEND_FILE, EDIT_FILE, INSERT_AFTER, REPLACE_TEXT
+from smallclaw_tui.tools.files import LIST_DIR, READ_FILE, SEARCH_FILES, WRITE_FILE
 from smallclaw_tui.tools.shell_tool import RUN_SHELL
-from smallclaw_tui.tools.text import clip
+from smallclaw_tui.tools.text import clip, escape_surrogates
 from smallclaw_tui.tools.web import WEB_FETCH
 from smallclaw_tui.tools.workspace import WorkspaceEscape
 
@@ -45,7 +46,9 @@ class ToolRegistry:
     async def execute(self, call: ToolCall, ctx: ToolContext) -> ToolResult:
         result = await self._execute(call, ctx)
         # A last bound for every tool; the tools clip their own output with better notes first.
-        result.output = clip(result.output, ctx.settings.output_max_chars)
+        # A file name that is not UTF-8 can reach any message (an OSError's path, a folder name):
+        # escaped here, the result always encodes, so journals and the model's JSON never break.
+        result.output = clip(escape_surrogates(result.output), ctx.settings.output_max_chars)
         return result
 
     async def _execute(self, call: ToolCall, ctx: ToolContext) -> ToolResult:
@@ -73,5 +76,19 @@ def _where(error: OSError, ctx: ToolContext) -> str:
 
 
 def default_registry() -> ToolRegistry:
-    """The standard tools, in the order the model sees them."""
-    return ToolRegistry([*FILE_TOOLS, RUN_SHELL, WEB_FETCH])
+    """The standard tools, in the order the model sees them: looking first, then writing (a whole
+    file, then its end, then part of it), then the rest."""
+    return ToolRegistry(
+        [
+            READ_FILE,
+            LIST_DIR,
+            SEARCH_FILES,
+            WRITE_FILE,
+            APPEND_FILE,
+            REPLACE_TEXT,
+            INSERT_AFTER,
+            EDIT_FILE,
+            RUN_SHELL,
+            WEB_FETCH,
+        ]
+    )

@@ -1,12 +1,15 @@
 """Running one shell command line: bounded in time and in output, never left behind.
 
-The command runs in its own process group, so on a timeout (or when the caller is cancelled) the
-whole group is killed, including anything it started in the background. Output is captured as a
-bounded head and tail, so a command that prints gigabytes costs a few kilobytes of memory.
+With a :class:`~smallclaw_tui.tools.sandbox.Sandbox`, the command runs inside it (the normal case)
+with the sandbox's own environment. Without one (no working bubblewrap, and the user approved this
+exact command) it runs as a plain ``sh -c`` with our environment minus the app's own settings and
+anything that looks secret (:func:`child_env`): whatever it prints lands in journals and sessions,
+and a model can be talked into printing its environment.
 
-The command gets our environment minus the app's own settings and anything that looks secret
-(:func:`child_env`): whatever it prints lands in journals and sessions, and a model can be talked
-into printing its environment.
+Either way the process we start leads its own process group, so on a timeout (or when the caller
+is cancelled) the whole group is killed, including anything it started in the background; killing
+bwrap also ends its PID namespace. Output is captured as a bounded head and tail, so a command that
+prints gigabytes costs a few kilobytes of memory.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
+from smallclaw_tui.tools.sandbox import SAFE_PATH, Sandbox, mount_points
 from smallclaw_tui.tools.text import clip, decode_text, strip_ansi
 
 # After the shell exits, how long a background job may keep our pipe open before we stop reading.
@@ -106,24 +110,39 @@ class _Protocol(asyncio.SubprocessProtocol):
             self.finished.set_result(None)
 
 
-async def run_command(command: str, cwd: Path, *, timeout_s: float, max_chars: int) -> tuple[int | None, str]:
-    """Run `command` through the shell in `cwd` with stdin from /dev/null and :func:`child_env`.
+async def run_command(
+    command: str, cwd: Path, *, timeout_s: float, max_chars: int, sandbox: Sandbox | None = None
+) -> tuple[int | None, str]:
+    """Run `command` through the shell in `cwd` with stdin from /dev/null, in `sandbox` if given
+    (else unconfined, with :func:`child_env`).
 
     Returns (exit code, combined stdout+stderr clipped to `max_chars`); the exit code is None when
     the command ran past `timeout_s` and was killed. A negative code is the signal that ended it.
     """
+    if sandbox is None:
+        return await _run(["/bin/sh", "-c", command], cwd, child_env(os.environ), timeout_s, max_chars)
+    workspace = cwd.resolve()
+    async with mount_points(workspace):
+        # bwrap itself needs no environment; the command's is given inside the argv.
+        argv = sandbox.argv(command, workspace)
+        return await _run(argv, workspace, {"PATH": SAFE_PATH}, timeout_s, max_chars)
+
+
+async def _run(
+    argv: list[str], cwd: Path, env: dict[str, str], timeout_s: float, max_chars: int
+) -> tuple[int | None, str]:
     loop = asyncio.get_running_loop()
     # Four bytes per character is the UTF-8 worst case, so each end holds at least max_chars.
     capture = _Capture(keep=max(max_chars, 1) * 4)
-    transport, protocol = await loop.subprocess_shell(
+    transport, protocol = await loop.subprocess_exec(
         lambda: _Protocol(capture, loop),
-        command,
+        *argv,
         cwd=cwd,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        env=child_env(os.environ),
+        env=env,
     )
     timed_out = False
     try:

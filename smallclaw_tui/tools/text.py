@@ -57,3 +57,30 @@ def decode_text(data: bytes, encoding: str = "utf-8") -> str:
 def strip_ansi(text: str) -> str:
     """Drop terminal escape sequences: they cost tokens and mean nothing to the model."""
     return _ANSI.sub("", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def escape_surrogates(text: str) -> str:
+    """`text` with every lone surrogate written out, so it always encodes to UTF-8.
+
+    A file name that is not UTF-8 arrives from the OS with its bad bytes as surrogates
+    (`caf\\udce9.txt`); left in, it crashes the first JSON encode or journal write it meets. Each
+    becomes the byte it stands for, `\\xe9` (the name :func:`unescape_name` reads back), or
+    `\\udXXX` for a surrogate that stands for no byte.
+    """
+    return _SURROGATE.sub(_escape_surrogate, text) if _SURROGATE.search(text) else text
+
+
+def _escape_surrogate(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+_ESCAPED_BYTE = re.compile(r"\\x([89a-fA-F][0-9a-fA-F])")
+
+
+def unescape_name(text: str) -> str:
+    """The OS form of a name shown by :func:`escape_surrogates` (`caf\\xe9.txt` → `caf\\udce9.txt`)."""
+    return _ESCAPED_BYTE.sub(lambda m: chr(0xDC00 + int(m.group(1), 16)), text)

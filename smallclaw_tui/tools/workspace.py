@@ -10,6 +10,12 @@ import os
 from pathlib import Path
 
 from smallclaw_tui.config import DATA_DIR_NAME
+from smallclaw_tui.tools.text import escape_surrogates, unescape_name
+
+# Git's own data: a write there can run code (`core.fsmonitor`, hooks) the next time anyone runs
+# git. A worktree or submodule has a `.git` file naming the real folder, so any part named
+# `.git` counts, at any depth.
+GIT_DIR_NAME = ".git"
 
 
 class WorkspaceEscape(ValueError):
@@ -33,6 +39,7 @@ def resolve_in_workspace(workspace: Path, path: str) -> Path:
     candidate = Path(text)
     if not candidate.is_absolute():
         candidate = root / candidate
+    candidate = _shown_name(candidate)
     try:
         resolved = candidate.resolve()
     except (OSError, RuntimeError) as e:  # a symlink loop (RuntimeError before Python 3.13)
@@ -47,15 +54,39 @@ def resolve_in_workspace(workspace: Path, path: str) -> Path:
     )
 
 
+def _shown_name(candidate: Path) -> Path:
+    """The file a model means when it copies a name as the tools showed it (`caf\\xe9.txt` for a
+    name that is not UTF-8). A file really named with a backslash wins when both exist."""
+    text = str(candidate)
+    real = Path(unescape_name(text))
+    if real == candidate or os.path.lexists(candidate):
+        return candidate
+    if os.path.lexists(real) or (os.path.isdir(real.parent) and not os.path.isdir(candidate.parent)):
+        return real
+    return candidate
+
+
 def resolve_writable(workspace: Path, path: str) -> Path:
-    """Like :func:`resolve_in_workspace`, and also refuse the app's own data folder."""
+    """Like :func:`resolve_in_workspace`, and also refuse the app's own data folder and git's."""
     resolved = resolve_in_workspace(workspace, path)
     if is_app_data(workspace, resolved):
         raise WorkspaceEscape(
             f"path {path!r} is inside {DATA_DIR_NAME}/, where the app keeps its own data; "
             "tools may not change it"
         )
+    if is_git_data(workspace, resolved):
+        raise WorkspaceEscape(
+            f"path {path!r} is inside {GIT_DIR_NAME}/, where git keeps its own data; "
+            "tools may not change it"
+        )
     return resolved
+
+
+def is_git_data(workspace: Path, resolved: Path) -> bool:
+    """Inside (or itself) a `.git` folder or file, at any depth; case-insensitive like the rule
+    for the app's data."""
+    rel = resolved.relative_to(workspace.resolve())
+    return any(part.casefold() == GIT_DIR_NAME for part in rel.parts)
 
 
 def is_app_data(workspace: Path, resolved: Path) -> bool:
@@ -77,4 +108,4 @@ def is_app_settings(workspace: Path, resolved: Path) -> bool:
 def display_path(workspace: Path, resolved: Path) -> str:
     """The workspace-relative form used in results, so the model sees the paths it would write."""
     rel = resolved.relative_to(workspace.resolve())
-    return rel.as_posix() if rel.parts else "."
+    return escape_surrogates(rel.as_posix()) if rel.parts else "."

@@ -14,7 +14,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from smallclaw_tui.config import Settings
-from smallclaw_tui.llm.base import ChatResult, LLMEvent, ModelInfo, TextDelta, ThinkingDelta, ToolSpec, Usage
+from smallclaw_tui.llm.base import (
+    ChatResult,
+    JsonSchema,
+    LLMEvent,
+    ModelInfo,
+    TextDelta,
+    ThinkingDelta,
+    ToolSpec,
+    Usage,
+)
 from smallclaw_tui.models import (
     ChannelKind,
     ChatMessage,
@@ -354,6 +363,9 @@ class DemoClient:
         model: str | None = None,
         num_predict: int | None = None,
         think: bool | None = None,
+        temperature: float | None = None,
+        seed: int | None = None,
+        response_schema: JsonSchema | None = None,
     ) -> AsyncIterator[LLMEvent]:
         for text in self.thinking:
             yield ThinkingDelta(text)
@@ -372,6 +384,9 @@ class DemoClient:
         model: str | None = None,
         num_predict: int | None = None,
         think: bool | None = None,
+        temperature: float | None = None,
+        seed: int | None = None,
+        response_schema: JsonSchema | None = None,
     ) -> ChatResult:
         return ChatResult(text="".join(self.chunks))
 

@@ -318,7 +318,7 @@ async def test_a_refused_write_copies_nothing_from_outside_or_the_app_data_into_
 ) -> None:
     (workspace.parent / "secret.txt").write_text("AWS_SECRET=abc123\n")
     (workspace / ".localclaw").mkdir(exist_ok=True)
-    (workspace / ".localclaw" / "config.toml").write_text('[telegram]\ntoken = "999:tg-secret"\n')
+    (workspace / ".localclaw" / "config.toml").write_text('[llm]\napi_key = "999:tg-secret"\n')
 
     def act(req: ChatRequest) -> Reply:
         if "config.toml" in str(req.messages):

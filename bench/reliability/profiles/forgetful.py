@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.reliability.catalog import STEPS
 from bench.reliability.profiles.honest import Honest
 from bench.reliability.request import StepView
 from bench.reliability.spec import Step
-from bench.reliability.suite import STEPS
 from smallclaw_tui.testing.fake_server import Reply
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 
+from bench.reliability.catalog import BY_GOAL, STEPS
 from bench.reliability.profiles.base import Policy, tool, verdict
 from bench.reliability.request import StepView, VerifierView, goal_of
 from bench.reliability.spec import Call, Step
-from bench.reliability.suite import BY_GOAL, STEPS
 from smallclaw_tui.testing.fake_server import ChatRequest, Reply
 
 _NOT_FOUND = "'old' text not found"

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 
+from bench.reliability.catalog import STEPS
 from bench.reliability.profiles.base import tool, verdict
 from bench.reliability.profiles.honest import Honest
 from bench.reliability.request import StepView, VerifierView
-from bench.reliability.suite import STEPS
 from smallclaw_tui.testing.fake_server import Reply
 
 _PATHISH = re.compile(r"[\w./-]+\.\w+")

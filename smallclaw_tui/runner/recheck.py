@@ -1,0 +1,189 @@
+"""What must still hold when every step is done: each step's checks (unless a later step was
+meant to change what they read), what each step wrote (unless a later step was meant to change
+it), and what the goal's own words require. A forgetful small model redoing old work undoes an
+earlier step by accident; this is where that is caught, before "complete".
+
+Which later step "meant" to change a file is still read from the steps' words
+(:mod:`smallclaw_tui.runner.intent`), measured on the reliability suite (bench/real/TUNING.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from smallclaw_tui.models import (
+    Check,
+    CommandSucceedsCheck,
+    FileContainsCheck,
+    JournalType,
+    PlanStep,
+    Task,
+)
+from smallclaw_tui.runner.checks import implied_checks, implied_text_checks, run_checks
+from smallclaw_tui.runner.intent import Intent, intent, mentions, names_path
+from smallclaw_tui.runner.peek import peek
+from smallclaw_tui.runner.writes import kept, norm_path, overlaps, same_key_changed, writes
+from smallclaw_tui.tools.base import ToolContext
+
+
+class EndCheck:
+    def __init__(self, task: Task, workspace: Path, tool_ctx: ToolContext) -> None:
+        self.task = task
+        self.workspace = workspace
+        self.tool_ctx = tool_ctx
+
+    async def broken_step(self) -> tuple[int, str] | None:
+        """The first step whose result no longer holds, and why."""
+        for step in self.task.plan:
+            checks = [c for c in self.checks_for(step) if await self.superseded(step, c) is None]
+            outcomes = await run_checks(checks, self.tool_ctx)
+            broken = [o.detail for o in outcomes if not o.passed and not o.needs_approval]
+            # What the step wrote counts too, checks or not: a check that only asks for the file
+            # to exist does not see a later "add" that overwrote it (Qwen2.5-Coder-1.5B did). A
+            # file a failed check already names is not reported twice.
+            failed = {
+                norm_path(o.check.path)
+                for o in outcomes
+                if not o.passed and not isinstance(o.check, CommandSucceedsCheck)
+            }
+            lost = await self.lostwrites(step)
+            broken += [why for why in lost if why.split(" ", 1)[0] not in failed]
+            if broken:
+                return step.index, "; ".join(broken)
+        return None
+
+    def checks_for(self, step: PlanStep) -> list[Check]:
+        """The step's own checks (or the files its words say it produces), plus the texts it quotes
+        in the one file it named and wrote — the part of a step that weak checks leave open."""
+        checks: list[Check] = list(step.checks) or list(implied_checks(step.description))
+        quoted = implied_text_checks(
+            step.description,
+            self.written_by(step.index),
+            last_only=intent(step.description) is Intent.CHANGE,
+        )
+        checks += [c for c in quoted if c not in checks]
+        return checks
+
+    def written_by(self, step_index: int) -> set[str]:
+        return {
+            path
+            for e in self.task.journal
+            if e.step == step_index and e.type == JournalType.TOOL_RESULT
+            for path, _text in writes(e)
+        }
+
+    async def superseded(self, step: PlanStep, check: Check) -> str | None:
+        """The later step meant to change what `check` reads, if any: its check is history now.
+
+        A check describes the state right after its step; "write draft" then "change draft to
+        final" is the plan working, not an undo. A later step counts as meaning to only when it
+        wrote the file, names it in its description, and its words allow what the check lost: a
+        step that only adds keeps every text an earlier step put there, and a step that changes
+        parts excuses only what it changed (see `_changed_on_purpose`).
+        """
+        reads = (
+            {norm_path(check.path)}
+            if not isinstance(check, CommandSucceedsCheck)
+            else {norm_path(w) for w in check.command.split()}
+        )
+        for later in self.task.plan[step.index + 1 :]:
+            named = {p for p in self.written_by(later.index) & reads if names_path(later.description, p)}
+            if not named:
+                continue
+            # A command may compare the whole file: any change a later step was meant to make counts.
+            if isinstance(check, CommandSucceedsCheck) or await self.changed_on_purpose(
+                [later], check.path, check.text if isinstance(check, FileContainsCheck) else None
+            ):
+                return f"step {later.index + 1} changed {', '.join(sorted(named))}"
+        return None
+
+    def replaced_in(self, step_index: int, path: str) -> list[str]:
+        return [
+            str(e.detail["replaced"])
+            for e in self.task.journal
+            if e.step == step_index
+            and e.type == JournalType.TOOL_RESULT
+            and isinstance(e.detail.get("replaced"), str)
+            and norm_path(str(e.detail.get("wrote") or "")) == path
+        ]
+
+    async def changed_on_purpose(self, later: list[PlanStep], path: str, text: str | None) -> bool:
+        """Did one of these later steps, which wrote the file, mean to change `text` in it (or, with
+        no text, the file's existence)? A step that replaces the file means anything; one that only
+        adds means nothing; one that changes parts means what it names ("change 'draft' to
+        'final'"), what its edits replaced, or a value under the same key (`port = 8000`)."""
+        now: str | None = None
+        for s in later:
+            if not names_path(s.description, path):
+                continue
+            how = intent(s.description, path)
+            if how is Intent.REPLACE:
+                return True
+            if how is not Intent.CHANGE:
+                continue
+            if text is None:
+                if mentions(s.description, path):  # "rename a.txt to b.txt"
+                    return True
+                continue
+            if mentions(s.description, text):
+                return True
+            if any(overlaps(text, r) for r in self.replaced_in(s.index, path)):
+                return True
+            if now is None:
+                now = await peek(self.workspace, path) or ""
+            if same_key_changed(text, now):
+                return True
+        return False
+
+    async def lostwrites(self, step: PlanStep) -> list[str]:
+        """What the step wrote that is gone at the end, unless a later step that names the file
+        was meant to change it (by the same rule as `_superseded`)."""
+        last: dict[str, str] = {}
+        for e in self.task.journal:
+            if e.step == step.index and e.type == JournalType.TOOL_RESULT:
+                last.update(writes(e))
+        lost: list[str] = []
+        for path, text in last.items():
+            later = [s for s in self.task.plan[step.index + 1 :] if path in self.written_by(s.index)]
+            if not later:
+                continue
+            now = await peek(self.workspace, path)
+            if now is None:
+                if not await self.changed_on_purpose(later, path, None):
+                    lost.append(f"{path} is gone")
+                continue
+            for ln in text.splitlines()[:20]:
+                if ln.strip() and ln not in now and not await self.changed_on_purpose(later, path, ln):
+                    lost.append(f"{path} no longer contains {ln!r}")
+                    break
+        return lost
+
+    async def goal_unmet(self) -> list[str]:
+        """What the goal's own words require at the end, beyond the plan: the files it says to
+        produce exist, and a file it says to add to still holds what it held before the task. A
+        planner that drops half the goal, or rewords "add" as "write", is caught here (seen with
+        Qwen2.5-Coder-1.5B: a one-step plan that only searched; "Write the header line" for "Add")."""
+        goal = self.task.prompt
+        written = {p for step in self.task.plan for p in self.written_by(step.index)}
+        outcomes = await run_checks(list(implied_checks(goal)), self.tool_ctx)
+        unmet = [
+            o.detail
+            for o in outcomes
+            if not o.passed
+            and not o.needs_approval
+            # "a greetings folder with hello.txt": the goal did not say where hello.txt goes.
+            and not any(w.endswith("/" + o.check.path) for w in written if hasattr(o.check, "path"))
+        ]
+        firsts: dict[str, str | None] = {}
+        for e in self.task.journal:
+            befores = e.detail.get("befores") if e.type == JournalType.TOOL_CALL else None
+            for path, before in (befores or {}).items() if isinstance(befores, dict) else ():
+                firsts.setdefault(str(path), before if isinstance(before, str) else None)
+        for path, before in firsts.items():
+            if before is None or not names_path(goal, path) or intent(goal, path) is not Intent.ADD:
+                continue
+            now = await peek(self.workspace, path) or ""
+            if not kept(before, now):
+                unmet.append(f"the goal adds to {path}, but it no longer holds what it held before")
+        return unmet
+
