@@ -135,6 +135,12 @@ class RunnerSettings(BaseModel):
     control_poll_s: float = Field(default=0.5, gt=0)
     # Checkpoints of finished tasks (what `task undo` restores) are pruned, oldest first, past this.
     snapshot_max_mb: int = Field(default=200, ge=1)
+    # A try after a rejected one is sampled, not repeated: at temperature 0 the same prompt gives
+    # the same mistake. Its seed is `seed` + 1000 × step + try, recorded in the journal.
+    retry_temperature: float = Field(default=0.7, ge=0, le=2)
+    seed: int = 0
+    # How much of each file a step names its prompt shows (characters).
+    prompt_file_chars: int = Field(default=2000, ge=0)
 
 
 class TelegramSettings(BaseModel):

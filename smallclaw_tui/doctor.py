@@ -1,4 +1,5 @@
-"""`smallclaw doctor`: is the model server there, is the model there, can it call a tool, how fast.
+"""`smallclaw doctor`: is the model server there, is the model there, can it call a tool, which
+tool mode the server honours, how fast.
 
 Each check says what it saw and, when it fails, what to do in plain words. When the server cannot
 be reached the first check says so in one line and the others are skipped: their failures would
@@ -11,27 +12,24 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from smallclaw_tui.agent.mode_probe import (
+    ECHO_TOOL,
+    ModeProbe,
+    probe_native,
+    probe_schema,
+    remember,
+    resolve_tool_mode,
+)
 from smallclaw_tui.config import LLMSettings, Settings
-from smallclaw_tui.llm.base import ChatResult, LLMError, ModelClient, ToolSpec
+from smallclaw_tui.llm.base import ChatResult, LLMError, ModelClient
 from smallclaw_tui.llm.errors import one_line
 from smallclaw_tui.llm.factory import make_client
-from smallclaw_tui.models import ChatMessage, Role
 from smallclaw_tui.textsafe import redact_url
 
-SLOW_TOKENS_PER_S = 2.0
+__all__ = ["ECHO_TOOL", "DoctorCheck", "DoctorReport", "format_report", "run_doctor", "text_tool_call"]
 
-ECHO_TOOL: ToolSpec = {
-    "type": "function",
-    "function": {
-        "name": "echo",
-        "description": "Repeat the given text back.",
-        "parameters": {
-            "type": "object",
-            "properties": {"text": {"type": "string", "description": "text to repeat"}},
-            "required": ["text"],
-        },
-    },
-}
+SLOW_TOKENS_PER_S = 2.0
+LATER_CHECKS = ("context", "tool call", "tool mode", "speed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +110,7 @@ async def _run(llm: LLMSettings, client: ModelClient) -> DoctorReport:
                 fix=f"start {server_name}, or set llm.base_url (SMALLCLAW_LLM__BASE_URL) to where it runs",
             )
         )
-        for name in ("model", "context", "tool call", "speed"):
+        for name in ("model", *LATER_CHECKS):
             add(_skip(name, "server unreachable"))
         return report
     add(DoctorCheck("server", ok=True, detail=f"{redact_url(client.base_url)} answers ({len(names)} models)"))
@@ -134,13 +132,16 @@ async def _run(llm: LLMSettings, client: ModelClient) -> DoctorReport:
         have = ", ".join(names[:8]) or "none"
         fix = f"run `ollama pull {model}`" if llm.api == "ollama" else f"load {model} on the server"
         add(DoctorCheck("model", ok=False, detail=f"{model} is not on the server (it has: {have})", fix=fix))
-        for name in ("context", "tool call", "speed"):
+        for name in LATER_CHECKS:
             add(_skip(name, f"model {model} missing"))
         return report
 
     add(await _context_check(llm, client))
-    result, check = await _tool_check(llm, client)
-    add(check)
+    result, native = await probe_native(client)
+    probe = ModeProbe(native, await probe_schema(client), result)
+    remember(client.base_url, client.model, probe)
+    add(_tool_check(llm, probe))
+    add(_mode_check(llm, probe, client))
     add(_speed_check(result) if result is not None else _skip("speed", "no reply to time"))
     return report
 
@@ -169,36 +170,54 @@ async def _context_check(llm: LLMSettings, client: ModelClient) -> DoctorCheck:
     return DoctorCheck("context", ok=True, detail=f"num_ctx {llm.num_ctx} (model allows up to {limit})")
 
 
-async def _tool_check(llm: LLMSettings, client: ModelClient) -> tuple[ChatResult | None, DoctorCheck]:
-    messages = [
-        ChatMessage(role=Role.SYSTEM, content="You call tools when asked. Answer briefly."),
-        ChatMessage(role=Role.USER, content='Call the echo tool with text "ping".'),
-    ]
-    try:
-        # Thinking off: this checks tool calling, and thinking would only make it slow.
-        result = await client.chat(messages, [ECHO_TOOL], num_predict=256, think=False)
-    except LLMError as e:
-        hint = "the model may still be loading: run doctor again" if e.retryable else "see the message"
-        return None, DoctorCheck("tool call", ok=False, detail=str(e), fix=hint)
-    for call in result.tool_calls:
-        args = json.dumps(call.arguments, ensure_ascii=False)
-        return result, DoctorCheck("tool call", ok=True, detail=f"native tool call {call.name}({args})")
+def _tool_check(llm: LLMSettings, probe: ModeProbe) -> DoctorCheck:
+    result = probe.native_reply
+    if result is None:
+        # The probe's request failed; a retryable failure (loading model) reads "no data for …".
+        hint = "the model may still be loading: run doctor again" if "no data" in probe.native.detail else ""
+        return DoctorCheck("tool call", ok=False, detail=probe.native.detail, fix=hint or "see the message")
+    if probe.native.ok:
+        return DoctorCheck("tool call", ok=True, detail=probe.native.detail)
     written = text_tool_call(result.text)
     if written is not None:
-        return result, DoctorCheck(
+        return DoctorCheck(
             "tool call",
             ok=True,
             detail=f"the model wrote the call as text ({written['name']}); it works, less reliably",
             fix="native tool calls are more reliable: use a model/template with tool support",
         )
     said = one_line(result.text, 80) or "(nothing)"
+    if probe.schema.ok and llm.tool_mode in ("auto", "schema"):
+        return DoctorCheck(
+            "tool call",
+            ok=True,
+            detail=f"no native tool call (the model replied: {said}); schema mode works instead",
+            fix="native tool calls need a model/template with tool support",
+        )
     if llm.model.startswith("qwen3"):
         fix = f"{llm.model} usually calls tools: check that the server's chat template supports them"
     else:
         fix = f"{llm.model} may not support tools; try qwen3:4b"
-    return result, DoctorCheck(
-        "tool call", ok=False, detail=f"no tool call; the model replied: {said}", fix=fix
-    )
+    return DoctorCheck("tool call", ok=False, detail=f"no tool call; the model replied: {said}", fix=fix)
+
+
+def _mode_check(llm: LLMSettings, probe: ModeProbe, client: ModelClient) -> DoctorCheck:
+    """Which modes work, and the one the app will use (the setting, or auto's pick)."""
+    modes = "  ".join(f"{m} {'✓' if probe.works(m) else '✗'}" for m in ("native", "schema", "text"))
+    using = resolve_tool_mode(llm.tool_mode, client.base_url, client.model)
+    why = "auto's pick" if llm.tool_mode == "auto" else "llm.tool_mode"
+    detail = f"{modes}; using {using} ({why})"
+    if not probe.works(using):
+        failed = probe.schema if using == "schema" else probe.native
+        return DoctorCheck(
+            "tool mode",
+            ok=False,
+            detail=detail,
+            fix=f"the server does not honour {using} ({one_line(failed.detail, 160)}); "
+            "set llm.tool_mode to auto",
+        )
+    hint = "" if probe.schema.ok else f"schema mode: {one_line(probe.schema.detail, 160)}"
+    return DoctorCheck("tool mode", ok=True, detail=detail, fix=hint)
 
 
 def _speed_check(result: ChatResult) -> DoctorCheck:

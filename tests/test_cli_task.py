@@ -395,7 +395,7 @@ def test_approve_requeues_the_task_and_remembers_the_command(
     shown = run(capsys, "task", "show", tid)[1]
     assert "make test" in shown and f"smallclaw task approve {tid}" in shown
     code, out, err = run(capsys, "task", "approve", tid, "--note", "go ahead")
-    assert (code, out.strip(), err) == (0, f"{tid} queued", "")
+    assert (code, out.splitlines(), err) == (0, ["approved: make test", f"{tid} queued"], "")
     task = json.loads(run(capsys, "task", "show", tid, "--json")[1])
     assert task["pending_approval"] is None and task["approved_commands"] == ["make test"]
     assert task["resume_context"]["user_notes"] == ["go ahead"]

@@ -20,14 +20,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 
+from smallclaw_tui.agent.action_schema import action_schema
 from smallclaw_tui.agent.budget import TokenEstimator, clip_tool_result, fit_messages
 from smallclaw_tui.agent.events import (
     AssistantReply,
-    ContextInfo,
     LoopNotice,
     Nudged,
     StopReason,
@@ -38,17 +36,21 @@ from smallclaw_tui.agent.events import (
     TurnEvent,
     TurnFinished,
     TurnStarted,
-    UsageInfo,
 )
 from smallclaw_tui.agent.loop_guard import Action, LoopGuard
-from smallclaw_tui.agent.toolparse import canonical_tool_name, parse_reply, repair_arguments, split_thinking
-from smallclaw_tui.config import AgentSettings
-from smallclaw_tui.llm.base import ChatResult, ModelClient, TextDelta, ThinkingDelta, ToolSpec
-from smallclaw_tui.llm.stream import RAW_ARGUMENTS_KEY, apply_event
+from smallclaw_tui.agent.mode_probe import resolve_tool_mode
+from smallclaw_tui.agent.replies import read_reply
+from smallclaw_tui.agent.tool_prompt import plain_history, system_prompt_for
+from smallclaw_tui.agent.turn import RequestShape, Sampling, TurnResult, account, bad_arguments
+from smallclaw_tui.config import AgentSettings, ToolMode, ToolModeSetting
+from smallclaw_tui.llm.base import ChatResult, ModelClient, TextDelta, ThinkingDelta
+from smallclaw_tui.llm.stream import apply_event
 from smallclaw_tui.models import ChatMessage, ChatSessionRecord, Role, ToolCall
 from smallclaw_tui.store.sessions import SessionStore
 from smallclaw_tui.tools.base import ToolContext, ToolResult
 from smallclaw_tui.tools.registry import ToolRegistry
+
+__all__ = ["DEFAULT_SYSTEM_PROMPT", "ChatSession", "EventCallback", "TurnResult"]
 
 EventCallback = Callable[[TurnEvent], Awaitable[None] | None]
 
@@ -59,33 +61,6 @@ DEFAULT_SYSTEM_PROMPT = (
     "Call a tool when you need facts; never guess a file's content or a command's output.\n"
     "When the work is done, answer in a few plain sentences saying what you did."
 )
-
-
-@dataclass(frozen=True, slots=True)
-class _Sampling:
-    temperature: float | None = None
-    seed: int | None = None
-
-
-@dataclass(slots=True)
-class TurnResult:
-    text: str
-    stop_reason: StopReason
-    stuck_reason: str | None = None
-    pending_command: str | None = None
-    # Every call the model made that ran or was refused by the loop guard, with its result.
-    # Calls skipped because the turn stopped first (stuck, approval) are not listed.
-    tool_calls: list[tuple[ToolCall, ToolResult]] = field(default_factory=list)
-    # Totals over all model calls of the turn, as the server counted them.
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    rounds: int = 0
-    # Most history messages left out of any one request this turn.
-    dropped_messages: int = 0
-    # The server counted some request at num_ctx: the model may not have seen all of it.
-    truncated: bool = False
-    # The model answered without a tool call and was asked once more (``nudge``).
-    nudged: bool = False
 
 
 class ChatSession:
@@ -112,6 +87,7 @@ class ChatSession:
         model: str | None = None,
         num_predict: int | None = None,
         think: bool | None = None,
+        tool_mode: ToolModeSetting = "native",
     ) -> None:
         self.key = key
         self.client = client
@@ -126,6 +102,7 @@ class ChatSession:
         self.model = model
         self.num_predict = num_predict
         self.think = think
+        self.tool_mode = tool_mode
         self._shared_guard = guard
         self._turn_guard = guard or LoopGuard(settings)
         self._messages: list[ChatMessage] = []
@@ -144,6 +121,11 @@ class ChatSession:
         """The history ends where the model owes a reply (a turn was cut short by an error):
         ``run_turn(None)`` picks it up."""
         return bool(self._messages) and self._messages[-1].role in (Role.USER, Role.TOOL)
+
+    @property
+    def effective_tool_mode(self) -> ToolMode:
+        """The mode the next turn uses (``auto`` resolved by the probe cache, native until probed)."""
+        return resolve_tool_mode(self.tool_mode, self.client.base_url, self.model or self.client.model)
 
     @property
     def guard(self) -> LoopGuard:
@@ -195,7 +177,7 @@ class ChatSession:
                     send_history=send_history,
                     record_as=record_as,
                     nudge=nudge,
-                    sampling=_Sampling(temperature, seed),
+                    sampling=Sampling(temperature, seed),
                 )
             except BaseException:
                 self._close_dangling_calls("not run: the turn was interrupted")
@@ -215,7 +197,7 @@ class ChatSession:
         send_history: bool,
         record_as: str | None,
         nudge: str | None,
-        sampling: _Sampling,
+        sampling: Sampling,
     ) -> TurnResult:
         if self._shared_guard is None:
             self._turn_guard = LoopGuard(self.settings)
@@ -231,29 +213,37 @@ class ChatSession:
             sent_user = self._long_prompt[1]
         await self._emit(TurnStarted(self.key, user_text))
 
-        specs = self.tools.specs()
+        shape = self._shape()
         names = self.tools.names()
         result = TurnResult(text="", stop_reason="round_cap")
         for round_no in range(1, self.settings.max_tool_rounds + 1):
             result.rounds = round_no
             outgoing = self._outgoing(user_index, send_history, sent_user)
-            to_send, dropped = fit_messages(
-                self.system_prompt,
+            # Fitted in the native shape, whose turn boundaries the budget understands.
+            fitted, dropped = fit_messages(
+                shape.system,
                 outgoing,
-                specs,
+                shape.tools,
                 self.num_ctx,
                 self.settings.reply_budget_tokens,
                 estimator=self.estimator,
             )
+            to_send = plain_history(fitted, shape.mode)
             result.dropped_messages = max(result.dropped_messages, dropped)
-            reply = await self._ask(to_send, specs, round_no, sampling)
-            await self._account(reply, to_send, specs, dropped, result)
+            reply = await self._ask(to_send, shape, round_no, sampling)
+            for event in account(
+                self.key, reply, to_send, shape.tools, dropped, result, self.estimator, self.num_ctx
+            ):
+                await self._emit(event)
 
-            calls, visible, thinking, from_text = self._calls_in(reply, names)
+            read = read_reply(reply, names, shape.mode)
+            calls, visible = read.calls, read.visible
             self._messages.append(
-                ChatMessage(role=Role.ASSISTANT, content=visible, thinking=thinking or None, tool_calls=calls)
+                ChatMessage(
+                    role=Role.ASSISTANT, content=visible, thinking=read.thinking or None, tool_calls=calls
+                )
             )
-            await self._emit(AssistantReply(self.key, visible, round_no, tuple(calls), from_text))
+            await self._emit(AssistantReply(self.key, visible, round_no, tuple(calls), read.from_text))
             if visible:
                 result.text = visible
             if not calls:
@@ -275,6 +265,13 @@ class ChatSession:
         )
         return result
 
+    def _shape(self) -> RequestShape:
+        mode = self.effective_tool_mode
+        specs = self.tools.specs()
+        schema = action_schema(specs) if mode == "schema" else None
+        tools = specs if mode == "native" else []
+        return RequestShape(mode, system_prompt_for(mode, self.system_prompt, specs), tools, schema)
+
     def _outgoing(
         self, user_index: int | None, send_history: bool, sent_user: str | None
     ) -> list[ChatMessage]:
@@ -287,17 +284,20 @@ class ChatSession:
         return [m.model_copy(update={"thinking": None}) if m.thinking else m for m in msgs]
 
     async def _ask(
-        self, messages: list[ChatMessage], specs: list[ToolSpec], round_no: int, sampling: _Sampling
+        self, messages: list[ChatMessage], shape: RequestShape, round_no: int, sampling: Sampling
     ) -> ChatResult:
         reply = ChatResult()
         stream = self.client.stream_chat(
             messages,
-            specs or None,
+            shape.tools or None,
             model=self.model,
             num_predict=self.num_predict,
+            # Sent as configured in every mode: thinking off can break schema output on some
+            # servers (Qwen3 on Ollama), and a broken reply is still read as text.
             think=self.think,
             temperature=sampling.temperature,
             seed=sampling.seed,
+            response_schema=shape.schema,
         )
         try:
             async for event in stream:
@@ -312,49 +312,6 @@ class ChatSession:
             if aclose is not None:
                 await aclose()
         return reply
-
-    async def _account(
-        self,
-        reply: ChatResult,
-        sent: list[ChatMessage],
-        specs: list[ToolSpec],
-        dropped: int,
-        result: TurnResult,
-    ) -> None:
-        estimated = self.estimator.prompt(sent, specs)
-        usage = reply.usage
-        # A count far below the estimate is Ollama reporting only the uncached part of the prompt:
-        # it is not the context in use, so the estimate stands in for it.
-        measured = usage is not None and self.estimator.plausible(estimated, usage.prompt_tokens)
-        if usage is not None:
-            result.prompt_tokens += usage.prompt_tokens
-            result.completion_tokens += usage.completion_tokens
-            await self._emit(
-                UsageInfo(
-                    self.key, usage.prompt_tokens, usage.completion_tokens, usage.tokens_per_s, usage.load_s
-                )
-            )
-        truncated = reply.truncated is not None
-        result.truncated = result.truncated or truncated
-        prompt_tokens = estimated
-        if usage is not None and truncated:
-            # The server filled the whole window; its count is the truth about context use...
-            prompt_tokens, measured = usage.prompt_tokens, True
-        elif usage is not None and measured:
-            # ...but says nothing about the tokenizer, so only uncapped counts are learnt from.
-            self.estimator.correct(estimated, usage.prompt_tokens)
-            prompt_tokens = usage.prompt_tokens
-        await self._emit(ContextInfo(self.key, prompt_tokens, self.num_ctx, truncated, dropped, measured))
-
-    def _calls_in(self, reply: ChatResult, names: list[str]) -> tuple[list[ToolCall], str, str, bool]:
-        """(calls, visible text, thinking, whether the calls were written as text)."""
-        if reply.tool_calls:
-            visible, inline_thinking = split_thinking(reply.text)
-            calls = [_repaired(_renamed(c, names)) for c in reply.tool_calls]
-            return calls, visible.strip(), _join(reply.thinking, inline_thinking), False
-        parsed = parse_reply(reply.text, names)
-        calls = [_repaired(c) for c in parsed.calls]
-        return calls, parsed.text, _join(reply.thinking, parsed.thinking), bool(calls)
 
     async def _run_calls(
         self, calls: list[ToolCall], guard: LoopGuard, round_no: int, result: TurnResult
@@ -401,19 +358,8 @@ class ChatSession:
         return None
 
     async def _execute(self, call: ToolCall) -> ToolResult:
-        raw = call.arguments.get(RAW_ARGUMENTS_KEY)
-        if isinstance(raw, str) and len(call.arguments) == 1:
-            tool = self.tools.get(call.name)
-            example = (
-                json.dumps({p.name: "..." for p in tool.params}) if tool is not None else '{"name": "value"}'
-            )
-            shown = raw if len(raw) <= 200 else raw[:199] + "…"
-            return ToolResult(
-                False,
-                f"bad arguments for {call.name}: not a JSON object: {shown}. "
-                f"Send the arguments as one JSON object, like {example}",
-            )
-        return await self.tools.execute(call, self.tool_ctx)
+        refused = bad_arguments(call, self.tools)
+        return refused if refused is not None else await self.tools.execute(call, self.tool_ctx)
 
     async def _tool_message(self, call: ToolCall, result: ToolResult, sent: str, round_no: int) -> None:
         self._messages.append(ChatMessage(role=Role.TOOL, content=sent, tool_call_id=call.id, name=call.name))
@@ -450,27 +396,6 @@ class ChatSession:
         outcome = self.on_event(event)
         if inspect.isawaitable(outcome):
             await outcome
-
-
-def _repaired(call: ToolCall) -> ToolCall:
-    """Native or parsed arguments that came as a broken JSON string, repaired when possible."""
-    raw = call.arguments.get(RAW_ARGUMENTS_KEY)
-    if not isinstance(raw, str) or len(call.arguments) != 1:
-        return call
-    fixed = repair_arguments(raw)
-    return call if fixed is None else call.model_copy(update={"arguments": fixed})
-
-
-def _renamed(call: ToolCall, names: list[str]) -> ToolCall:
-    """A native call to ``Read_File`` or ``functions.read_file`` meant ``read_file``."""
-    if call.name in names:
-        return call
-    known = canonical_tool_name(call.name, names)
-    return call if known is None else call.model_copy(update={"name": known})
-
-
-def _join(*parts: str) -> str:
-    return "\n".join(p.strip() for p in parts if p and p.strip())
 
 
 def _last_user_index(messages: list[ChatMessage]) -> int | None:

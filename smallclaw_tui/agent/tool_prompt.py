@@ -43,8 +43,8 @@ def describe_tools(specs: Sequence[ToolSpec]) -> str:
         fn = spec.get("function", spec)
         if not isinstance(fn, dict) or not isinstance(fn.get("name"), str):
             continue
-        params = fn.get("parameters") if isinstance(fn.get("parameters"), dict) else {}
-        props: dict[str, Any] = params.get("properties") if isinstance(params.get("properties"), dict) else {}
+        params = _dict(fn.get("parameters"))
+        props = _dict(params.get("properties"))
         required = set(params.get("required") or [])
         args = ", ".join(p if p in required else f"{p}?" for p in props)
         notes = [
@@ -55,6 +55,10 @@ def describe_tools(specs: Sequence[ToolSpec]) -> str:
         description = str(fn.get("description") or "").strip()
         lines.append(" ".join(part for part in (f"- {fn['name']}({args}):", description, *notes) if part))
     return "\n".join(lines)
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def system_prompt_for(mode: ToolMode, base: str, specs: Sequence[ToolSpec]) -> str:

@@ -13,7 +13,7 @@ from smallclaw_tui.config import Settings
 from smallclaw_tui.llm.base import LLMError
 from smallclaw_tui.llm.factory import make_client
 from smallclaw_tui.store.sessions import BadSessionKey, SessionStore, check_key
-from smallclaw_tui.textsafe import one_line, printable
+from smallclaw_tui.textsafe import one_line, printable, shown_command
 from smallclaw_tui.tools.base import ApprovalDecision, ToolContext
 from smallclaw_tui.tools.registry import default_registry
 
@@ -36,17 +36,20 @@ class _Printer:
                 self.thinking = False
             print(printable(event.text), end="", flush=True)
         elif isinstance(event, ToolStarted):
-            args = ", ".join(f"{k}={one_line(str(v), 40)}" for k, v in event.call.arguments.items())
+            # Shown the moment before the y/N question about the same command: hide nothing in it.
+            arguments = event.call.arguments.items()
+            args = ", ".join(f"{k}={one_line(shown_command(str(v)), 40)}" for k, v in arguments)
             print(f"\n→ {event.call.name}({args})", file=sys.stderr, flush=True)
         elif isinstance(event, ToolFinished):
             mark = "ok" if event.result.ok else "error"
-            print(f"  {mark}: {one_line(event.result.output, 120)}", file=sys.stderr, flush=True)
+            output = one_line(shown_command(event.result.output), 120)
+            print(f"  {mark}: {output}", file=sys.stderr, flush=True)
 
 
 async def _ask_user(command: str) -> ApprovalDecision:
     if not sys.stdin.isatty():
         return ApprovalDecision.PENDING
-    answer = await asyncio.to_thread(input, f"\nRun `{printable(command)}`? [y/N] ")
+    answer = await asyncio.to_thread(input, f"\nRun `{shown_command(command)}`? [y/N] ")
     return ApprovalDecision.APPROVED if answer.strip().lower() in ("y", "yes") else ApprovalDecision.DENIED
 
 
@@ -74,7 +77,8 @@ async def _turn(session: ChatSession, text: str) -> None:
     if result.stop_reason == "stuck":
         print(f"(stopped: {result.stuck_reason})", file=sys.stderr)
     elif result.stop_reason == "approval":
-        print(f"(waiting for approval to run: {printable(result.pending_command or '')})", file=sys.stderr)
+        command = shown_command(result.pending_command or "")
+        print(f"(waiting for approval to run: {command})", file=sys.stderr)
     elif result.stop_reason == "round_cap":
         print("(stopped: too many tool rounds in one turn)", file=sys.stderr)
 

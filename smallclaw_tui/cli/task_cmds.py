@@ -29,7 +29,7 @@ from smallclaw_tui.models import (
 from smallclaw_tui.store.control import ControlInbox, ControlRequest
 from smallclaw_tui.store.lock import WorkspaceLock, WorkspaceLocked
 from smallclaw_tui.store.tasks import AmbiguousTaskId, LoadResult, TaskNotFound, TaskStore
-from smallclaw_tui.textsafe import one_line, printable
+from smallclaw_tui.textsafe import one_line, printable, shown_command
 
 _check_adapter: TypeAdapter[Check] = TypeAdapter(Check)
 
@@ -194,7 +194,7 @@ def format_task(task: Task) -> str:
         f"{printable(task.title)}",
         f"  id:      {task.id}",
         f"  status:  {task.status.value}"
-        + (f" — {printable(task.pause_reason)}" if task.pause_reason else ""),
+        + (f" — {shown_command(task.pause_reason)}" if task.pause_reason else ""),
         f"  rounds:  {task.rounds}",
         f"  created: {task.created_at.isoformat(timespec='seconds')}",
         "",
@@ -204,7 +204,7 @@ def format_task(task: Task) -> str:
     if task.pending_approval:
         lines += [
             "",
-            f"Waiting for approval: {printable(task.pending_approval.command)}",
+            f"Waiting for approval: {shown_command(task.pending_approval.command)}",
             f"  approve with: smallclaw task approve {task.id}",
         ]
     lines += ["", "Plan:" if task.plan else "Plan: (planned when the runner picks it up)"]
@@ -217,7 +217,7 @@ def format_task(task: Task) -> str:
         lines += ["", "Summary:", *("  " + printable(x) for x in task.final_summary.splitlines())]
     lines += ["", f"Journal ({len(task.journal)} entries):"]
     for e in task.journal:
-        lines.append(f"  {e.t.strftime('%H:%M:%S')} {e.type.value:<11} {printable(e.content)}")
+        lines.append(f"  {e.t.strftime('%H:%M:%S')} {e.type.value:<11} {shown_command(e.content)}")
     return "\n".join(lines)
 
 
@@ -260,6 +260,11 @@ def _apply(op: _Op, task: Task, note: str | None) -> list[JournalEntry]:
         raise CLIError(str(e)) from None
 
 
+def _say_approved(action: str, task: Task, verb: str) -> None:
+    if action == "approve" and task.pending_approval is not None:
+        print(f"{verb}: {shown_command(task.pending_approval.command)}")
+
+
 async def _control(args: argparse.Namespace, store: TaskStore) -> int:
     action = args.task_command
     task = await _find(store, args.id, with_journal=False)
@@ -272,12 +277,14 @@ async def _control(args: argparse.Namespace, store: TaskStore) -> int:
     except WorkspaceLocked:
         # A runner owns the tasks now: hand it the request instead of writing under it.
         ControlInbox(store.data_dir).send(ControlRequest(task.id, action, args.note))
+        _say_approved(action, task, "approving")
         print(f"{action} of {task.id} sent to the running runner")
         return 0
     try:
         # Read again now that the lock is ours: a runner that exited after the first read saved
         # its result meanwhile, and saving the older copy would put that result back.
         task = await _find(store, task.id, with_journal=False)
+        _say_approved(action, task, "approved")  # what is waiting now, which may not be what was shown
         entries = _apply(op, task, args.note)
         await store.save(task)
         await store.append_journal(task, *entries)

@@ -264,7 +264,10 @@ class Checkpoints:
         if not m["baseline"]:
             return UndoOutcome(
                 False,
-                ["nothing to undo: the task changed no files, was undone already, or its checkpoint was pruned"],
+                [
+                    "nothing to undo: the task changed no files, was undone already, "
+                    "or its checkpoint was pruned"
+                ],
             )
         differ: list[str] = []
         todo: list[tuple[Path, str | None]] = []

@@ -62,11 +62,13 @@ from smallclaw_tui.runner.events import (
     Verification,
 )
 from smallclaw_tui.runner.gate import GatedClient, ModelGate
+from smallclaw_tui.runner.intent import paths_in
 from smallclaw_tui.runner.peek import peek
 from smallclaw_tui.runner.prompts import TASK_SYSTEM, fallback_summary, step_prompt, summary_prompt
 from smallclaw_tui.runner.recheck import EndCheck
 from smallclaw_tui.runner.rules import FileChange, StepFacts, judge_step
 from smallclaw_tui.runner.writes import (
+    norm_path,
     targets,
     write_record,
 )
@@ -292,10 +294,15 @@ class _Executor:
         task.rounds += 1
         rc.step_rounds += 1
         rc.step_index = task.current_step
+        sampling = self._sampling(step)
         await self.journal(
-            JournalType.ROUND, f"round {task.rounds} (step {step.index + 1}, try {rc.step_rounds})"
+            JournalType.ROUND,
+            f"round {task.rounds} (step {step.index + 1}, try {rc.step_rounds})",
+            **({"temperature": sampling[0], "seed": sampling[1]} if sampling[0] is not None else {}),
         )
-        prompt = step_prompt(task)
+        prompt = step_prompt(
+            task, files=await self._step_files(step), file_chars=self.s.runner.prompt_file_chars
+        )
         self.activity.buffer = ""  # a new round: the activity line starts over
         await self.journal(JournalType.PROMPT, prompt)
         await self.save()
@@ -310,10 +317,20 @@ class _Executor:
             # A retry continues the interrupted turn: the model sees the calls it already made and
             # their results, instead of the stale prompt that would make it do them again.
             nonlocal started
+            temperature, seed = sampling
             if started and self.session.mid_turn:
-                return await self.session.run_turn(None, send_history=False)
+                return await self.session.run_turn(
+                    None, send_history=False, temperature=temperature, seed=seed
+                )
             started = True
-            return await self.session.run_turn(prompt, send_history=False, record_as=record, nudge=ask_again)
+            return await self.session.run_turn(
+                prompt,
+                send_history=False,
+                record_as=record,
+                nudge=ask_again,
+                temperature=temperature,
+                seed=seed,
+            )
 
         try:
             result = await self._with_retries(attempt)
@@ -325,6 +342,26 @@ class _Executor:
         if result.text:
             await self.journal(JournalType.MODEL, result.text[:4000])
         await self._after_turn(step, result)
+
+    def _sampling(self, step: PlanStep) -> tuple[float | None, int | None]:
+        """(temperature, seed) for this round. The first try samples as configured; a try after a
+        rejected one samples at `retry_temperature` with a seed fixed by the task, step and try, so
+        the run can be reproduced: at temperature 0 the same prompt repeats the same mistake."""
+        rs = self.s.runner
+        if step.attempts == 0 or rs.retry_temperature <= 0:
+            return None, None
+        return rs.retry_temperature, rs.seed + 1000 * step.index + step.attempts
+
+    async def _step_files(self, step: PlanStep) -> list[tuple[str, str | None]]:
+        """The files the step names (declared by the plan, else path-shaped words in its text),
+        with their current text: a model that sees the file copies its anchors instead of
+        guessing them, and appends to what is there instead of rewriting it."""
+        named = step.files or [p for p in paths_in(step.description) if not p.endswith("/")]
+        out: list[tuple[str, str | None]] = []
+        for path in named[:3]:
+            limit = self.s.runner.prompt_file_chars
+            out.append((norm_path(path), await peek(self.s.workspace, path, limit=limit)))
+        return out
 
     async def _after_turn(self, step: PlanStep, result: TurnResult) -> None:
         if result.stop_reason == "stuck":
@@ -525,7 +562,8 @@ class _Executor:
     async def _restore_attempt(self, why: str) -> None:
         done = await asyncio.to_thread(self.checkpoints.restore_attempt)
         if done:
-            await self.journal(JournalType.NOTE, f"{why}; undid its writes: " + "; ".join(done), restored=done)
+            text = f"{why}; undid its writes: " + "; ".join(done)
+            await self.journal(JournalType.NOTE, text, restored=done)
 
     # --- completion -----------------------------------------------------------------------------
 

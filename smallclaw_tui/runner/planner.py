@@ -30,24 +30,32 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError, field_valid
 
 from smallclaw_tui.llm.base import ModelClient
 from smallclaw_tui.models import (
+    WRITING_KINDS,
     ChatMessage,
     Check,
     CommandSucceedsCheck,
     FileContainsCheck,
     PlanStep,
     Role,
+    StepKind,
 )
 from smallclaw_tui.runner.intent import names_path, paths_in
+from smallclaw_tui.runner.writes import norm_path
+
+# A file path as a plan may name it: relative, no `..`, something after the last slash.
+_FILE = re.compile(r"(?!/)(?!.*(?:^|/)\.\.(?:/|$))[\w.\- /]*[\w.\-]")
 
 MIN_STEPS = 2
 MAX_STEPS = 8
 
 SYSTEM = (
     "You plan work for a small assistant that can read, write and edit files, list folders, search "
-    "text and run shell commands in one workspace. Split the goal into 2 to 8 short, concrete steps; "
-    "each step does one thing and names its file (writing a file makes its folder: no steps that "
-    "only make folders). For each step add checks that prove it is done, "
-    "using only file names and text that the goal gives:\n"
+    "text and run shell commands in one workspace. Split the goal into 1 to 8 short, concrete steps. "
+    "Each step is one action on the files it names (writing a file makes its folder):\n"
+    "action: create (a new file), append (add at the end of a file), edit (change part of a file), "
+    "replace (rewrite a whole file), read (look at files), run (run a shell command).\n"
+    "For each step add checks that prove it is done, using only file names and text that the goal "
+    "gives:\n"
     '{"kind": "file_exists", "path": "..."}, {"kind": "file_contains", "path": "...", "text": "..."}, '
     '{"kind": "command_succeeds", "command": "..."} (a command that only looks, like grep -q).\n'
     "Reply with JSON only, in the same shape as before."
@@ -59,11 +67,15 @@ EXAMPLE_FILE = "greet.txt"
 EXAMPLE_PLAN: dict[str, Any] = {
     "steps": [
         {
+            "action": "create",
+            "files": ["greet.txt"],
             "description": "Write greet.txt with the line 'hi'",
             "checks": [{"kind": "file_contains", "path": "greet.txt", "text": "hi"}],
         },
         {
-            "description": "Add the line 'bye' to greet.txt",
+            "action": "append",
+            "files": ["greet.txt"],
+            "description": "Add the line 'bye' at the end of greet.txt",
             "checks": [{"kind": "file_contains", "path": "greet.txt", "text": "bye"}],
         },
     ]
@@ -74,6 +86,9 @@ class _Step(BaseModel):
     description: str = Field(min_length=3, max_length=400)
     # Read one by one in trusted_plan: one check the runner does not know drops that check only.
     checks: list[Any] = Field(default_factory=list)
+    # What the step does to its files; an action the runner does not know leaves the kind open.
+    action: Any = None
+    files: Any = None
 
     @field_validator("description")
     @classmethod
@@ -260,8 +275,39 @@ def trusted_plan(
                 checks.append(c)
             else:
                 dropped.append(f"check {c.describe()!r} of step {len(kept) + 1}: {doubt}")
-        kept.append(PlanStep(index=len(kept), description=s.description, checks=checks))
-    return kept, dropped
+        kind, files = _kind_and_files(s)
+        step = PlanStep(index=len(kept), description=s.description, checks=checks, kind=kind, files=files)
+        kept.append(step)
+    return _without_needless_reads(kept, dropped), dropped
+
+
+def _kind_and_files(s: _Step) -> tuple[StepKind | None, list[str]]:
+    kind = None
+    if isinstance(s.action, str):
+        try:
+            kind = StepKind(s.action.strip().casefold())
+        except ValueError:
+            kind = None
+    raw = s.files if isinstance(s.files, list) else [s.files] if isinstance(s.files, str) else []
+    files = [norm_path(f) for f in raw if isinstance(f, str) and _FILE.fullmatch(norm_path(f))]
+    if kind in WRITING_KINDS and not files:
+        # A writing step that names no file cannot be held to changing one; the files its text
+        # names (path-shaped words) stand in.
+        files = [p for p in paths_in(s.description) if not p.endswith("/")]
+    return kind, list(dict.fromkeys(files))
+
+
+def _without_needless_reads(steps: list[PlanStep], dropped: list[str]) -> list[PlanStep]:
+    """A read step whose files a later step writes is dropped: the later step's prompt shows
+    those files anyway (the 1.5B planned "Open README.md in a text editor" before editing it)."""
+    out: list[PlanStep] = []
+    for i, s in enumerate(steps):
+        later = {f for t in steps[i + 1 :] if t.kind in WRITING_KINDS for f in t.files}
+        if s.kind is StepKind.READ and s.files and set(s.files) <= later and not s.checks:
+            dropped.append(f"step {s.description!r}: only reads files a later step shows and changes")
+            continue
+        out.append(s.model_copy(update={"index": len(out)}))
+    return out
 
 
 async def make_plan(
@@ -295,7 +341,10 @@ async def make_plan(
             # A one-step answer is asked again once for 2 to 8 steps; given twice, it stands: a
             # goal small enough for one step is not a reason to call the user (Qwen2.5-Coder-0.5B
             # answered one step for 10 of 10 planned goals).
-            if len(steps) >= MIN_STEPS or (attempt == 1 and steps):
+            # One concrete action stands at once: asking again costs a whole planner call (90 s
+            # on the 1.5B) for a goal one step can do.
+            concrete = len(steps) == 1 and steps[0].kind in WRITING_KINDS and bool(steps[0].files)
+            if len(steps) >= MIN_STEPS or concrete or (attempt == 1 and steps):
                 return PlanOutcome(steps, raws, dropped=dropped)
             why = f"; dropped {'; '.join(dropped)}" if dropped else ""
             raise ValueError(f"{len(steps)} usable step(s), want {MIN_STEPS} to {MAX_STEPS}{why}")
@@ -306,7 +355,7 @@ async def make_plan(
             ChatMessage(
                 role=Role.USER,
                 content=f"That plan is not usable ({error}). Reply with JSON only: "
-                f'{{"steps": [{{"description": "...", "checks": []}}]}} '
+                f'{{"steps": [{{"action": "...", "files": ["..."], "description": "...", "checks": []}}]}} '
                 f"with {MIN_STEPS} to {MAX_STEPS} steps for the goal: {goal}",
             ),
         ]

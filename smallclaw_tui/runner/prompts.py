@@ -21,20 +21,33 @@ _MARK = {
 
 
 def _tool_lines(entries: list[JournalEntry], max_chars: int) -> list[str]:
-    """The most recent tool results, newest last, within a character budget."""
+    """The most recent tool results, newest last, within a character budget. Line breaks are kept:
+    a model that copies file text from a result into an edit needs them exactly."""
     lines: list[str] = []
     used = 0
     for e in reversed(entries):
         if e.type != JournalType.TOOL_RESULT:
             continue
-        text = " ".join(e.content.split())
-        if len(text) > 300:
-            text = text[:300] + f" … [{len(text) - 300} chars cut]"
+        text = e.content.strip()
+        if len(text) > 600:
+            text = text[:600] + f"\n… [{len(text) - 600} chars cut]"
         if used + len(text) > max_chars:
             break
         lines.append(f"- {text}")
         used += len(text)
     return list(reversed(lines))
+
+
+def file_block(path: str, text: str | None, max_chars: int) -> list[str]:
+    """A file's current text for the prompt, whole lines only, or a line saying it is missing."""
+    if text is None:
+        return [f"{path} does not exist yet."]
+    if not text:
+        return [f"{path} is empty."]
+    shown = text
+    if len(text) > max_chars:
+        shown = text[:max_chars].rsplit("\n", 1)[0] + f"\n… [{len(text) - max_chars} more chars]"
+    return [f"{path} now holds:", "<<<", shown.rstrip("\n"), ">>>"]
 
 
 def _since_last_retry(entries: list[JournalEntry]) -> list[JournalEntry]:
@@ -59,7 +72,16 @@ def nudge(task: Task) -> str:
     )
 
 
-def step_prompt(task: Task, *, recent_chars: int = 1500) -> str:
+def step_prompt(
+    task: Task,
+    *,
+    recent_chars: int = 1500,
+    files: list[tuple[str, str | None]] | None = None,
+    file_chars: int = 2000,
+) -> str:
+    """The prompt of one round of the current step. `files`: the files the step names, with their
+    current text (None: missing), shown whole within `file_chars` each so that an edit can copy
+    its anchor from there instead of guessing it."""
     step = task.active_step
     assert step is not None
     n, total = task.current_step + 1, len(task.plan)
@@ -86,15 +108,16 @@ def step_prompt(task: Task, *, recent_chars: int = 1500) -> str:
             f"Warning: the runner stopped while {c.name} {c.arguments} was running; its outcome "
             "is unknown. Check the result before repeating it.",
         ]
+    for path, text in files or []:
+        parts += ["", *file_block(path, text, file_chars)]
     entries = [e for e in task.journal if e.step == task.current_step]
-    recent = _tool_lines(entries, recent_chars)
+    # A rejected try's writes were undone: its results describe files that no longer look so.
+    recent = _tool_lines(_since_last_retry(entries), recent_chars)
     if recent:
         parts += ["", "Tool results so far in this step:", *recent]
-    if recent and needs_a_call(task):
-        # After a rejection the old results are still listed; without this the model reads them as
-        # done and says DONE again (Qwen2.5-Coder-1.5B did, every time).
-        parts += ["", f"Those results did not finish step {n}. Call the tool that fixes it now."]
-    elif recent:
+    # After a rejection the old results are not listed (their writes were undone): listed, a
+    # small model read them as done and said DONE again (Qwen2.5-Coder-1.5B did, every time).
+    if recent:
         parts += [
             "",
             f"If these results show step {n} is done, reply DONE: and what you did; "

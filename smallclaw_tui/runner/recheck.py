@@ -17,6 +17,7 @@ from smallclaw_tui.models import (
     FileContainsCheck,
     JournalType,
     PlanStep,
+    StepKind,
     Task,
 )
 from smallclaw_tui.runner.checks import implied_checks, implied_text_checks, run_checks
@@ -24,6 +25,27 @@ from smallclaw_tui.runner.intent import Intent, intent, mentions, names_path
 from smallclaw_tui.runner.peek import peek
 from smallclaw_tui.runner.writes import kept, norm_path, overlaps, same_key_changed, writes
 from smallclaw_tui.tools.base import ToolContext
+
+
+# A declared kind says how much of its files a step may change; words are read only without one.
+_KIND_INTENT = {
+    StepKind.APPEND: Intent.ADD,
+    StepKind.EDIT: Intent.CHANGE,
+    StepKind.REPLACE: Intent.REPLACE,
+    StepKind.CREATE: Intent.REPLACE,
+}
+
+
+def _names(step: PlanStep, path: str) -> bool:
+    if step.files:
+        return norm_path(path) in {norm_path(f) for f in step.files}
+    return names_path(step.description, path)
+
+
+def _how(step: PlanStep, path: str) -> Intent | None:
+    if step.kind is not None:
+        return _KIND_INTENT.get(step.kind)  # read and run steps mean to change no file
+    return intent(step.description, path)
 
 
 class EndCheck:
@@ -87,7 +109,7 @@ class EndCheck:
             else {norm_path(w) for w in check.command.split()}
         )
         for later in self.task.plan[step.index + 1 :]:
-            named = {p for p in self.written_by(later.index) & reads if names_path(later.description, p)}
+            named = {p for p in self.written_by(later.index) & reads if _names(later, p)}
             if not named:
                 continue
             # A command may compare the whole file: any change a later step was meant to make counts.
@@ -114,9 +136,9 @@ class EndCheck:
         'final'"), what its edits replaced, or a value under the same key (`port = 8000`)."""
         now: str | None = None
         for s in later:
-            if not names_path(s.description, path):
+            if not _names(s, path):
                 continue
-            how = intent(s.description, path)
+            how = _how(s, path)
             if how is Intent.REPLACE:
                 return True
             if how is not Intent.CHANGE:

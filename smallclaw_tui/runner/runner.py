@@ -230,7 +230,7 @@ class BackgroundTaskRunner:
         cap = self.deps.settings.runner.snapshot_max_mb * 1024 * 1024
         gone = await asyncio.to_thread(prune, self.deps.settings.data_dir, cap, live)
         if gone:
-            log.info("checkpoints pruned to stay under %s MB: %s", self.deps.settings.runner.snapshot_max_mb, gone)
+            log.info("checkpoints pruned to stay under the cap: %s", gone)
 
     async def _discover_new_tasks(self) -> None:
         """Pick up tasks added by another process (`smallclaw task add` while we run).

@@ -106,7 +106,8 @@ def smallest(schema: Any) -> Any:
     if isinstance(kind, list):
         kind = kind[0] if kind else "object"
     if kind == "object":
-        props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        props = schema.get("properties")
+        props = props if isinstance(props, dict) else {}
         return {name: smallest(props.get(name, {})) for name in schema.get("required") or []}
     if kind == "array":
         return [smallest(schema.get("items", {}))] * int(schema.get("minItems", 0))

@@ -10,7 +10,6 @@ from typing import Any, Literal
 Api = Literal["ollama", "openai"]
 
 
-
 @dataclass(frozen=True, slots=True)
 class ChatRequest:
     """One chat request as the server parsed it (either protocol)."""

@@ -8,7 +8,11 @@ no symlink or glob that lands outside. Option values count (``--file=/etc/passwd
 Some programs of the default allowlist can do more than read through their options: write a file
 (``sort -o``, ``uniq IN OUT``), run a helper (``sort --compress-program``), read file names from a
 file where no check sees them (``--files0-from``), set the clock (``date -s``) or read a whole tree
-(``grep -r .`` would print ``.localclaw/config.toml``). :data:`_RULES` refuses those forms.
+(``grep -r .`` would print ``.localclaw/config.toml``). :data:`_RULES` refuses those forms, and a
+glob first in a word, which could expand to a file named like one of them (``?r`` to ``-r``).
+
+This is a first line, not the boundary: every command runs in the OS sandbox
+(:mod:`smallclaw_tui.tools.sandbox`), which decides what a misread command can reach.
 
 "Refused" here only means "ask the user": the caller sends the command to approval.
 Words are checked as the program receives them (quotes removed). A quoted ``*`` is checked as if
@@ -45,6 +49,8 @@ def arguments_are_safe(words: list[str], workspace: Path | None) -> bool:
     root = workspace.resolve() if workspace is not None else None
     if not all(_confined(text, root) for word in words[1:] for text in _path_texts(word)):
         return False
+    if _glob_may_read_as_option(words[1:]):
+        return False
     rule = _RULES.get(words[0])
     return rule is None or rule(words[1:], root)
 
@@ -56,6 +62,18 @@ def redirect_target_is_safe(target: str, workspace: Path | None) -> bool:
         return False
     root = workspace.resolve() if workspace is not None else None
     return _confined(target, root) and not (root is not None and _is_root(target, root))
+
+
+def _glob_may_read_as_option(args: list[str]) -> bool:
+    """Could a glob expand to a name the program reads as an option? A file named ``-r`` or
+    ``--files0-from=x`` is easy to make, and ``?r`` matches it. Only a leading glob can put a
+    ``-`` first; after ``--`` every word is a name (``cat -- *.txt``), and ``./*.txt`` is safe."""
+    for word in args:
+        if word == "--":
+            return False
+        if word[:1] in ("*", "?", "["):
+            return True
+    return False
 
 
 # --- paths --------------------------------------------------------------------------------------------
@@ -99,11 +117,54 @@ def _confined(text: str, root: Path | None) -> bool:
         return True
     names = [text]
     if globbing:
-        matches = list(islice(glob.iglob(text, root_dir=root), _MAX_GLOB_MATCHES + 1))
+        pattern = _widen_brackets(text)
+        matches = list(islice(glob.iglob(pattern, root_dir=root), _MAX_GLOB_MATCHES + 1))
         if len(matches) > _MAX_GLOB_MATCHES:
             return False
         names += matches
     return all(_resolves_inside(root, name) for name in names)
+
+
+def _widen_brackets(text: str) -> str:
+    """`text` as a Python glob that matches at least what the shell's would.
+
+    Python's glob knows no POSIX classes (``[[:alpha:]]`` matched nothing, so the link it reached
+    went unchecked) and reads ``[^a]`` differently from bash. Each bracket expression becomes
+    ``?``, any one character, which the shell's match is always within; an unclosed ``[`` is
+    literal to the shell and is escaped.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if text[i] != "[":
+            out.append(text[i])
+            i += 1
+            continue
+        end = _bracket_end(text, i)
+        out.append("[[]" if end is None else "?")
+        i = i + 1 if end is None else end + 1
+    return "".join(out)
+
+
+def _bracket_end(text: str, start: int) -> int | None:
+    """The index of the `]` closing the bracket expression at `start`, or None when none does."""
+    j = start + 1
+    if text[j : j + 1] in ("!", "^"):
+        j += 1
+    if text[j : j + 1] == "]":  # a `]` first is a member, not the end
+        j += 1
+    while j < len(text):
+        if text[j] == "/":
+            return None  # a bracket never spans a path separator
+        if text[j] == "[" and text[j + 1 : j + 2] in (":", "=", "."):
+            close = text.find(text[j + 1] + "]", j + 2)
+            if close != -1:
+                j = close + 2
+                continue
+        if text[j] == "]":
+            return j
+        j += 1
+    return None
 
 
 def _names_app_data(text: str) -> bool:
@@ -316,14 +377,31 @@ def _grep_ok(args: list[str], root: Path | None) -> bool:
 
 
 def _diff_ok(args: list[str], root: Path | None) -> bool:
-    # Recursive diff prints the files it compares, so it must not compare the workspace root.
-    # diff has too many options to list; a word that might switch on recursion is taken to.
+    # Recursive diff prints the files it compares, so it must not compare the workspace root; and
+    # it follows links inside the trees, so none may lead out. diff has too many options to list;
+    # a word that might switch on recursion is taken to.
     recursive = any(
         (w.startswith("-") and not w.startswith("--") and "r" in w)
         or (w.startswith("--") and "recursive".startswith(w[2:].split("=", 1)[0] or "-"))
         for w in args
     )
-    return not recursive or not any(_is_root(t, root) for w in args for t in _path_texts(w))
+    if not recursive:
+        return True
+    if any(_is_root(t, root) for w in args for t in _path_texts(w)):
+        return False
+    return root is None or all(_tree_stays_inside(root, w) for w in args if not w.startswith("-"))
+
+
+def _tree_stays_inside(root: Path, name: str) -> bool:
+    """No link anywhere under `root/name` leads out of the workspace (or into its data)."""
+    seen = 0
+    for folder, dirs, files in os.walk(root / name):
+        for entry in (*dirs, *files):
+            seen += 1
+            path = Path(folder, entry)
+            if seen > _MAX_GLOB_MATCHES or (path.is_symlink() and not _resolves_inside(root, str(path))):
+                return False
+    return True
 
 
 _RULES: dict[str, Callable[[list[str], Path | None], bool]] = {

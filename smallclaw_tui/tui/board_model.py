@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from smallclaw_tui.models import Task, TaskStatus
+from smallclaw_tui.textsafe import shown_command
 from smallclaw_tui.tui.text import flat
 
 
@@ -100,7 +101,7 @@ def activity_line(task: Task, live: str | None) -> str:
     if task.status == TaskStatus.RUNNING:
         return flat(live) if live else "working…"
     if task.pending_approval is not None and task.status.needs_user:
-        return "approve: " + flat(task.pending_approval.command)
+        return "approve: " + flat(shown_command(task.pending_approval.command))
     if task.status.needs_user or task.status in (TaskStatus.FAILED, TaskStatus.CANCELLED):
         return flat(task.pause_reason or STATUS_WORD[task.status])
     if task.status == TaskStatus.COMPLETE:

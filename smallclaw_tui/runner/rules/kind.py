@@ -22,9 +22,8 @@ class KindFits:
                 if c.after is not None and c.after.startswith(c.before.rstrip("\n")):
                     out.append(Finding(True, f"{c.path} keeps all it held, with the new text after it"))
                 else:
-                    out.append(
-                        Finding(False, f"{c.path} no longer starts with what it held; an append only adds at the end")
-                    )
+                    why = f"{c.path} no longer starts with what it held; an append only adds at the end"
+                    out.append(Finding(False, why))
         elif kind is StepKind.READ:
             for c in facts.changed():
                 out.append(Finding(False, f"this step only reads, but {c.path} was changed"))

@@ -10,8 +10,8 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
+from smallclaw_tui.textsafe import shown_command
 from smallclaw_tui.tui.screens.base import Dialog
-from smallclaw_tui.tui.text import clean
 
 Answer = Literal["approve", "deny"]
 
@@ -41,7 +41,8 @@ class ApproveScreen(Dialog[Answer]):
         with Vertical(classes="dialog"):
             yield Static(Content("Run this command?"), classes="dialog-title")
             yield Static(self._who, classes="dialog-hint")
-            yield Static(Content(clean(self._command)), id="command")
+            # Tabs expanded: they break Textual's cell counts.
+            yield Static(Content(shown_command(self._command).expandtabs(4)), id="command")
             yield Static(Content("It runs in the workspace with your permissions."), classes="dialog-hint")
             yield Static(Content(f"y approves · n denies · Esc: {self._leave_means}"), classes="dialog-hint")
 

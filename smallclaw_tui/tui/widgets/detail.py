@@ -19,6 +19,7 @@ from textual.widgets import Static
 from textual.worker import Worker
 
 from smallclaw_tui.models import JournalEntry, JournalType, StepStatus, Task, TaskStatus
+from smallclaw_tui.textsafe import shown_command
 from smallclaw_tui.tui.board_model import STATUS_WORD, step_text
 from smallclaw_tui.tui.messages import JournalLoaded
 from smallclaw_tui.tui.text import clean, flat, stamp
@@ -77,7 +78,7 @@ def body_content(task: Task, tz: tzinfo | None, activity: str | None = None) -> 
     if task.pending_approval is not None:
         parts += [
             ("Waiting for approval: ", "bold $warning"),
-            (clean(task.pending_approval.command), "bold"),
+            (shown_command(task.pending_approval.command).expandtabs(4), "bold"),
             ("  (press a to review it)\n", "$text-muted"),
         ]
     if task.pause_reason and task.status != TaskStatus.COMPLETE and not _says_approval(task):

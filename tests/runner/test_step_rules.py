@@ -1,0 +1,119 @@
+"""The step rules judge a try from facts: the declared kind and files, what each file held before
+the try and holds now. Unit tests on the facts, then through the real runner on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from runner_helpers import kind, running, worker
+
+from smallclaw_tui.models import JournalType, PlanStep, StepKind, Task, TaskStatus
+from smallclaw_tui.runner.rules import FileChange, StepFacts, judge_step
+from smallclaw_tui.testing.fake_server import ChatRequest, Reply
+
+CONFIG = json.dumps({"name": "app", "debug": True, "port": 8080, "tags": ["a", "b"]}, indent=2) + "\n"
+
+
+def facts(tmp: Path, step: PlanStep, *changes: FileChange) -> StepFacts:
+    task = Task(title="t", prompt="goal", plan=[step])
+    return StepFacts(task=task, step=step, workspace=tmp, entries=[], this_try=[], changes=list(changes))
+
+
+async def failed(f: StepFacts) -> list[str]:
+    return [x.detail for x in await judge_step(f) if not x.passed]
+
+
+async def test_a_json_file_that_no_longer_parses_fails_whatever_the_words(tmp_path: Path) -> None:
+    step = PlanStep(index=0, description="turn debug off", kind=StepKind.EDIT, files=["config.json"])
+    bad = await failed(facts(tmp_path, step, FileChange("config.json", CONFIG, "'debug: false'")))
+    assert any("config.json no longer parses (JSON" in d for d in bad)
+    # The same change of a file that never parsed is not this step's fault.
+    ok = await failed(facts(tmp_path, step, FileChange("config.json", "{oops", "{oops!")))
+    assert not any("parses" in d for d in ok)
+
+
+async def test_an_append_step_that_replaced_the_file_fails(tmp_path: Path) -> None:
+    step = PlanStep(index=0, description="put eggs on the list", kind=StepKind.APPEND, files=["todo.md"])
+    bad = await failed(facts(tmp_path, step, FileChange("todo.md", "- milk\n", "- eggs\n")))
+    assert bad == ["todo.md no longer starts with what it held; an append only adds at the end"]
+    good = await failed(facts(tmp_path, step, FileChange("todo.md", "- milk", "- milk\n- eggs\n")))
+    assert good == []
+
+
+async def test_a_writing_step_whose_file_did_not_change_fails(tmp_path: Path) -> None:
+    step = PlanStep(index=0, description="fix the typo", kind=StepKind.EDIT, files=["pkg/__init__.py"])
+    assert await failed(facts(tmp_path, step)) == [
+        "pkg/__init__.py was not written in this try; this step must change it"
+    ]
+    same = FileChange("pkg/__init__.py", "x = 1\n", "x = 1\n")
+    assert await failed(facts(tmp_path, step, same)) == [
+        "pkg/__init__.py was written but holds the same text as before"
+    ]
+
+
+async def test_an_edit_that_deletes_most_of_a_file_fails(tmp_path: Path) -> None:
+    before = "".join(f"line {i}: some text that matters\n" for i in range(20))
+    step = PlanStep(index=0, description="x", kind=StepKind.EDIT, files=["notes.txt"])
+    bad = await failed(facts(tmp_path, step, FileChange("notes.txt", before, "line 0\n")))
+    assert len(bad) == 1 and "an edit changes part of a file" in bad[0]
+    # A declared rewrite may shrink the file: that is what replace means.
+    step.kind = StepKind.REPLACE
+    assert await failed(facts(tmp_path, step, FileChange("notes.txt", before, "line 0\n"))) == []
+
+
+async def test_a_read_step_that_writes_fails_and_the_rules_ignore_the_wording(tmp_path: Path) -> None:
+    # The words say "add"; the declared kind says read: the kind is what counts.
+    step = PlanStep(index=0, description="add up the numbers", kind=StepKind.READ, files=["n.txt"])
+    assert await failed(facts(tmp_path, step, FileChange("n.txt", "1\n", "2\n"))) == [
+        "this step only reads, but n.txt was changed"
+    ]
+
+
+async def test_the_runner_restores_and_rejects_a_json_edit_that_breaks_the_file(workspace: Path) -> None:
+    """Seen on fresh goals: config.json replaced by the text 'debug: false' and the task marked
+    complete. Now the try is rejected (the verifier is a yes-man here), and the file restored."""
+    (workspace / "config.json").write_text(CONFIG)
+
+    def lazy(req: ChatRequest) -> Reply:
+        return Reply.tool("write_file", {"path": "config.json", "content": "'debug: false'", "overwrite": True})
+
+    def yes_man(req: ChatRequest) -> Reply:
+        if kind(req) == "verify":
+            return Reply(text="VERDICT: YES\nEVIDENCE: R1: wrote\nREASON: done")
+        return worker(lazy)(req)
+
+    step = PlanStep(index=0, description="turn debug off", kind=StepKind.EDIT, files=["config.json"])
+    async with running(workspace, yes_man, runner__max_step_attempts=2) as (runner, srv, _ev):
+        task = await runner.create_task("turn debug off in config.json, keep the rest", steps=[step])
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        task = runner.tasks[task.id]
+        step_requests = [r for r in srv.chat_requests if kind(r) == "step" and not r.tool_results]
+
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
+    assert "no longer parses" in (task.pause_reason or "")
+    assert (workspace / "config.json").read_text() == CONFIG
+    # The second try was sampled, not repeated: temperature and a recorded seed went to the server.
+    first, second = step_requests[0].options, step_requests[-1].options
+    assert first.get("temperature") != 0.7 and "seed" not in first  # the configured sampling
+    assert second.get("temperature") == 0.7 and isinstance(second.get("seed"), int)
+    rounds = [e for e in task.journal if e.type == JournalType.ROUND]
+    assert rounds[-1].detail == {"temperature": 0.7, "seed": second["seed"]}
+
+
+async def test_the_step_prompt_shows_the_named_files_text_with_its_line_breaks(workspace: Path) -> None:
+    (workspace / "todo.md").write_text("- milk\n- bread\n")
+    prompts: list[str] = []
+
+    def appender(req: ChatRequest) -> Reply:
+        prompts.append(req.last_user_text)
+        return Reply.tool("append_file", {"path": "todo.md", "text": "- eggs"})
+
+    step = PlanStep(index=0, description="put eggs on it", kind=StepKind.APPEND, files=["todo.md"])
+    async with running(workspace, worker(appender)) as (runner, _srv, _ev):
+        task = await runner.create_task("eggs", steps=[step])
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        assert runner.tasks[task.id].status == TaskStatus.COMPLETE, runner.tasks[task.id].pause_reason
+    assert "todo.md now holds:\n<<<\n- milk\n- bread\n>>>" in prompts[0]
+    assert (workspace / "todo.md").read_text() == "- milk\n- bread\n- eggs\n"

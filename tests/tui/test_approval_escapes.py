@@ -1,0 +1,42 @@
+"""A command waiting for approval is drawn with its invisible characters made visible."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tui_helpers import World, app_env, screen_text, until
+
+from smallclaw_tui.models import PlanStep
+from smallclaw_tui.tui.screens.approve import ApproveScreen
+from smallclaw_tui.tui.widgets.board import Board
+
+# Drawn as "... txt.exe" reversed, with a zero-width space no one would see.
+HIDDEN = "touch ok\u202etxt.exe\u200bx\u2066y\u2069"
+SHOWN = "touch ok\\u202etxt.exe\\u200bx\\u2066y\\u2069"
+INVISIBLE = "\u202e\u200b\u2066\u2069"
+
+
+async def test_the_approve_dialog_board_and_detail_show_invisible_characters(workspace: Path) -> None:
+    async with app_env(workspace, World()) as env, env.app.run_test(size=(160, 40)) as pilot:
+        app, runner = env.app, env.runner
+        await until(pilot, lambda: app.runner_ready, "the runner to start")
+        step = PlanStep(index=0, description=f"run `{HIDDEN}`")
+        task = await runner.create_task("make a file", steps=[step])
+        board = app.query_one(Board)
+        await until(pilot, lambda: board.column_of_id(task.id) == "needs", "the approval request")
+        assert runner.tasks[task.id].pending_approval is not None
+        board.select(task.id, focus=True)
+        await pilot.pause()
+        shown = screen_text(app.export_screenshot())
+        print(shown)
+        assert f"approve: {SHOWN}"[:30] in shown  # the card (cut to its width)
+        assert f"Waiting for approval: {SHOWN}" in shown  # the detail pane
+
+        await pilot.press("a")
+        assert isinstance(app.screen, ApproveScreen)
+        command = str(app.screen.query_one("#command").render())
+        assert command == SHOWN
+        assert not any(ch in screen_text(app.export_screenshot()) for ch in INVISIBLE)
+        await pilot.press("y")
+        await until(pilot, lambda: runner.tasks[task.id].pending_approval is None, "the approval")
+        assert runner.tasks[task.id].approved_commands == [HIDDEN]  # shown escaped, approved as it is
