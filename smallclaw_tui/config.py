@@ -139,6 +139,8 @@ class RunnerSettings(BaseModel):
     # the same mistake. Its seed is `seed` + 1000 × step + try, recorded in the journal.
     retry_temperature: float = Field(default=0.7, ge=0, le=2)
     seed: int = 0
+    # At the end, the model judges the diff of everything the task changed against the goal.
+    goal_review: bool = True
     # How much of each file a step names its prompt shows (characters).
     prompt_file_chars: int = Field(default=2000, ge=0)
 

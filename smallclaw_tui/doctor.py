@@ -1,5 +1,5 @@
 """`smallclaw doctor`: is the model server there, is the model there, can it call a tool, which
-tool mode the server honours, how fast.
+tool mode the server honours, how fast; and whether shell commands can run in the sandbox.
 
 Each check says what it saw and, when it fails, what to do in plain words. When the server cannot
 be reached the first check says so in one line and the others are skipped: their failures would
@@ -17,14 +17,13 @@ from smallclaw_tui.agent.mode_probe import (
     ModeProbe,
     probe_native,
     probe_schema,
-    remember,
-    resolve_tool_mode,
 )
-from smallclaw_tui.config import LLMSettings, Settings
+from smallclaw_tui.config import LLMSettings, Settings, ToolSettings
 from smallclaw_tui.llm.base import ChatResult, LLMError, ModelClient
 from smallclaw_tui.llm.errors import one_line
 from smallclaw_tui.llm.factory import make_client
 from smallclaw_tui.textsafe import redact_url
+from smallclaw_tui.tools.sandbox import sandbox_status
 
 __all__ = ["ECHO_TOOL", "DoctorCheck", "DoctorReport", "format_report", "run_doctor", "text_tool_call"]
 
@@ -89,10 +88,29 @@ async def run_doctor(settings: Settings, client: ModelClient | None = None) -> D
     own = client is None
     active = client if client is not None else make_client(settings.llm)
     try:
-        return await _run(settings.llm, active)
+        report = await _run(settings.llm, active)
     finally:
         if own:
             await active.aclose()
+    report.checks.append(await sandbox_check(settings.tools))
+    return report
+
+
+async def sandbox_check(tools: ToolSettings) -> DoctorCheck:
+    """Can shell commands run in the bubblewrap sandbox? Without it every command asks first."""
+    status = await sandbox_status(tools)
+    if status.sandbox is not None:
+        detail = f"shell commands run in bubblewrap ({status.sandbox.bwrap})"
+        return DoctorCheck("sandbox", ok=True, detail=detail)
+    if status.namespaces_refused:
+        fix = (
+            "allow unprivileged user namespaces: `sysctl kernel.unprivileged_userns_clone=1` (Debian), "
+            "or `sysctl kernel.apparmor_restrict_unprivileged_userns=0` (Ubuntu 23.10+)"
+        )
+    else:
+        fix = "install bubblewrap (`apt install bubblewrap` or `dnf install bubblewrap`)"
+    detail = f"{status.reason}; until it works, every shell command asks for approval and runs unconfined"
+    return DoctorCheck("sandbox", ok=False, detail=detail, fix=fix)
 
 
 async def _run(llm: LLMSettings, client: ModelClient) -> DoctorReport:
@@ -138,10 +156,10 @@ async def _run(llm: LLMSettings, client: ModelClient) -> DoctorReport:
 
     add(await _context_check(llm, client))
     result, native = await probe_native(client)
+    # Not remembered for auto: doctor runs in its own process; the app probes for itself.
     probe = ModeProbe(native, await probe_schema(client), result)
-    remember(client.base_url, client.model, probe)
     add(_tool_check(llm, probe))
-    add(_mode_check(llm, probe, client))
+    add(_mode_check(llm, probe))
     add(_speed_check(result) if result is not None else _skip("speed", "no reply to time"))
     return report
 
@@ -173,8 +191,7 @@ async def _context_check(llm: LLMSettings, client: ModelClient) -> DoctorCheck:
 def _tool_check(llm: LLMSettings, probe: ModeProbe) -> DoctorCheck:
     result = probe.native_reply
     if result is None:
-        # The probe's request failed; a retryable failure (loading model) reads "no data for …".
-        hint = "the model may still be loading: run doctor again" if "no data" in probe.native.detail else ""
+        hint = "the model may still be loading: run doctor again" if probe.native.retryable else ""
         return DoctorCheck("tool call", ok=False, detail=probe.native.detail, fix=hint or "see the message")
     if probe.native.ok:
         return DoctorCheck("tool call", ok=True, detail=probe.native.detail)
@@ -201,10 +218,10 @@ def _tool_check(llm: LLMSettings, probe: ModeProbe) -> DoctorCheck:
     return DoctorCheck("tool call", ok=False, detail=f"no tool call; the model replied: {said}", fix=fix)
 
 
-def _mode_check(llm: LLMSettings, probe: ModeProbe, client: ModelClient) -> DoctorCheck:
+def _mode_check(llm: LLMSettings, probe: ModeProbe) -> DoctorCheck:
     """Which modes work, and the one the app will use (the setting, or auto's pick)."""
     modes = "  ".join(f"{m} {'✓' if probe.works(m) else '✗'}" for m in ("native", "schema", "text"))
-    using = resolve_tool_mode(llm.tool_mode, client.base_url, client.model)
+    using = probe.pick if llm.tool_mode == "auto" else llm.tool_mode
     why = "auto's pick" if llm.tool_mode == "auto" else "llm.tool_mode"
     detail = f"{modes}; using {using} ({why})"
     if not probe.works(using):

@@ -218,6 +218,8 @@ class ResumeContext(_Model):
     recap: list[str] = Field(default_factory=list)
     # The loop guard's memory for the current step, so a resumed task keeps noticing repeats.
     guard: dict[str, Any] = Field(default_factory=dict)
+    # The goal review said NO and the user was asked: a resume means they accept the change.
+    goal_reviewed: bool = False
 
 
 class Task(_Model):

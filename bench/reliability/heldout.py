@@ -333,6 +333,7 @@ SHOP = (
 SHOP_RIGHT = SHOP.replace("calc_total", "compute_total")
 TEAM = "alice - design\nbob - backend\ncarol - qa\ndan - ops\n"
 WORDS = "pear\napple\nfig\nbanana\ncherry\n"
+SORTED_WORDS = "apple\nbanana\ncherry\nfig\npear\n"
 SETTINGS_INI = "[net]\nhost = example.org\ntimeout = 3\nretries = 5\n\n[log]\nlevel = info\n"
 APP_YAML = "# shop service\nname: shop\nport: 8080\nworkers: 4\n"
 SALES = (
@@ -501,9 +502,13 @@ HELDOUT: tuple[BenchTask, ...] = (
         (
             Step("Read shop.py to find each use of calc_total", (read("shop.py"),)),
             Step(
-                "Rewrite shop.py with calc_total renamed to compute_total in the def and both calls",
-                (write("shop.py", SHOP_RIGHT),),
-                (has("shop.py", "def compute_total(items):"),),
+                "Rename calc_total to compute_total in shop.py: the def and both calls",
+                (
+                    _edit_at("shop.py", 1, "def calc_total(", "def compute_total("),
+                    _edit_at("shop.py", 6, "total = calc_total(", "total = compute_total("),
+                    _edit_at("shop.py", 11, "print(calc_total(", "print(compute_total("),
+                ),
+                (has("shop.py", "def compute_total("),),
             ),
         ),
         (Holds("shop.py", python_same(SHOP_RIGHT, "calc_total"), "parses; the old program, renamed"),),
@@ -542,12 +547,13 @@ HELDOUT: tuple[BenchTask, ...] = (
         (
             Step("Sort words.txt with sort to see the order", (shell("sort words.txt", "apple"),)),
             Step(
-                "Overwrite words.txt with its lines in alphabetical order",
-                (shell("sort words.txt", "apple"), write_derived("words.txt", _shell_out("apple"))),
+                "Put the lines of words.txt in alphabetical order, in words.txt itself",
+                # One edit of the whole text: works whether or not write_file refuses an existing file.
+                (edit("words.txt", WORDS, SORTED_WORDS),),
                 (succeeds("sort -c words.txt"),),
             ),
         ),
-        (FileIs("words.txt", "apple\nbanana\ncherry\nfig\npear\n"),),
+        (FileIs("words.txt", SORTED_WORDS),),
     ),
     _task(
         "ini-timeout",

@@ -53,6 +53,8 @@ AUTO_PREFERENCE: tuple[ToolMode, ...] = ("native", "schema", "text")
 class ModeCheck:
     ok: bool
     detail: str
+    # The request failed in a way that may pass later (a model still loading).
+    retryable: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +103,7 @@ async def probe_native(
             PROBE_MESSAGES, [ECHO_TOOL], model=model, num_predict=NATIVE_PROBE_TOKENS, think=False
         )
     except LLMError as e:
-        return None, ModeCheck(False, str(e))
+        return None, ModeCheck(False, str(e), e.retryable)
     for call in result.tool_calls:
         args = json.dumps(call.arguments, ensure_ascii=False)
         return result, ModeCheck(True, f"native tool call {call.name}({args})")
@@ -121,7 +123,7 @@ async def probe_schema(client: ModelClient, *, model: str | None = None) -> Mode
             response_schema=schema,
         )
     except LLMError as e:
-        return ModeCheck(False, str(e))
+        return ModeCheck(False, str(e), e.retryable)
     visible, _ = split_thinking(result.text)
     said = one_line(visible, 80) or "(nothing)"
     try:

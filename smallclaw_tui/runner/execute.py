@@ -39,7 +39,7 @@ from smallclaw_tui.models import (
     TaskStatus,
     utcnow,
 )
-from smallclaw_tui.runner import planner, prompts, verifier
+from smallclaw_tui.runner import goal_review, planner, prompts, verifier
 from smallclaw_tui.runner.backoff import delays
 from smallclaw_tui.runner.checkpoints import Checkpoints
 from smallclaw_tui.runner.checks import run_checks
@@ -216,6 +216,7 @@ class _Executor:
                 step = task.active_step
                 if step is None:
                     await self._final_recheck()
+                    await self._goal_review()
                     await self._complete()
                     return
                 if step.status == StepStatus.PENDING:
@@ -544,6 +545,42 @@ class _Executor:
                 "the plan may have missed part of it. Add a step or resume with a note"
             )
 
+    async def _goal_review(self) -> None:
+        """The goal, judged on the diff of everything the task changed (:mod:`.goal_review`)."""
+        rc = self.task.resume_context
+        if not self.s.runner.goal_review or self.s.runner.verification != "checks_evidence":
+            return
+        if rc.goal_reviewed:
+            return  # the review said NO, the user looked and resumed: their call stands
+        diff = await asyncio.to_thread(self.checkpoints.diff)
+        if not diff.strip():
+            await self.journal(JournalType.VERIFY, "goal review: the task changed no file; nothing to review")
+            return
+        try:
+            verdict = await self._with_retries(
+                lambda: goal_review.review(
+                    self.client, goal=self.task.prompt, diff=diff, model=self.s.llm.verifier_model
+                )
+            )
+        except _Unreachable as e:
+            await self.needs_assistance(str(e))
+        except LLMError as e:
+            await self.needs_assistance(f"model error while reviewing the goal: {e}")
+        await self.journal(
+            JournalType.VERIFY,
+            f"goal review {'YES' if verdict.yes else 'NO'}: {verdict.reason}",
+            raw=verdict.raw[:1000],
+            passed=verdict.yes,
+            diff=diff[:4000],
+        )
+        if not verdict.yes:
+            rc.goal_reviewed = True
+            await self.needs_assistance(
+                f"every step passed, but the change may not be what the goal asks ({verdict.reason}). "
+                "Look at the diff; resume to accept it, or `task undo` to put the files back.\n"
+                + goal_review.question_diff(diff)
+            )
+
     async def _reject(self, step: PlanStep, reason: str) -> None:
         rs, rc = self.s.runner, self.task.resume_context
         self.deps.bus.publish(Verification(self.task.id, step.index, False, reason))
@@ -610,7 +647,8 @@ class _Executor:
                 self.deps.bus.publish(ServerState("unreachable", str(e)))
                 if attempt >= len(waits):
                     where = redact_url(self.s.llm.base_url)
-                    raise _Unreachable(f"{UNREACHABLE_PREFIX} at {where} after {attempt + 1} tries: {e}") from e
+                    tries = attempt + 1
+                    raise _Unreachable(f"{UNREACHABLE_PREFIX} at {where} after {tries} tries: {e}") from e
                 wait = waits[attempt]
                 attempt += 1
                 await self.journal(JournalType.RETRY, f"transport error, retry {attempt} in {wait:.1f}s: {e}")

@@ -26,7 +26,6 @@ from smallclaw_tui.runner.peek import peek
 from smallclaw_tui.runner.writes import kept, norm_path, overlaps, same_key_changed, writes
 from smallclaw_tui.tools.base import ToolContext
 
-
 # A declared kind says how much of its files a step may change; words are read only without one.
 _KIND_INTENT = {
     StepKind.APPEND: Intent.ADD,

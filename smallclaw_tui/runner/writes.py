@@ -9,7 +9,11 @@ from smallclaw_tui.models import JournalEntry
 from smallclaw_tui.tools.args import ALIASES
 from smallclaw_tui.tools.policy import redirect_targets
 
-WRITERS = frozenset({"write_file", "edit_file"})
+WRITERS = frozenset({"write_file", "append_file", "replace_text", "insert_after", "edit_file"})
+# The argument holding the text each writer puts in the file.
+_WRITTEN_ARG = {"write_file": "content", "append_file": "text", "insert_after": "text"}
+# Writers that replace text: what they meant to change is recorded too.
+_REPLACERS = frozenset({"replace_text", "edit_file"})
 
 
 def _arg(args: dict[str, object], name: str) -> object:
@@ -24,16 +28,16 @@ def write_record(name: str, args: dict[str, object], ok: bool) -> dict[str, obje
     path = _arg(args, "path")
     if not ok or name not in WRITERS or not isinstance(path, str):
         return {}
-    text = _arg(args, "content" if name == "write_file" else "new")
+    text = _arg(args, _WRITTEN_ARG.get(name, "new"))
     record: dict[str, object] = {"wrote": path, "wrote_text": text[:2000] if isinstance(text, str) else ""}
     old = _arg(args, "old")
-    if name == "edit_file" and isinstance(old, str):
+    if name in _REPLACERS and isinstance(old, str):
         record["replaced"] = old[:2000]  # what a "change" step meant to change
     return record
 
 
 def targets(name: str, args: dict[str, object]) -> list[str]:
-    """The workspace files a call writes: the path of write_file/edit_file, the redirect targets
+    """The workspace files a call writes: the path of a file tool in WRITERS, the redirect targets
     of run_shell (`wc -l a > b` runs without approval, so it is a write like any other)."""
     if name in WRITERS:
         path = _arg(args, "path")
@@ -45,7 +49,7 @@ def targets(name: str, args: dict[str, object]) -> list[str]:
 
 
 def writes(entry: JournalEntry) -> list[tuple[str, str]]:
-    """(path, text written) of a tool result: one for write_file/edit_file, any for run_shell."""
+    """(path, text written) of a tool result: one for a file tool in WRITERS, any for run_shell."""
     d = entry.detail
     if isinstance(d.get("wrote"), str) and d["wrote"]:
         return [(norm_path(d["wrote"]), str(d.get("wrote_text") or ""))]

@@ -84,15 +84,18 @@ def _replace(ctx: ToolContext, path: str, old: str, new: str, *, every: bool, to
     with open_for_write(target, shown, "edit") as fd:
         text = _decode(read_fd(fd), shown, tool)
         count = text.count(old)
-        if count == 0 and "\n" in old and "\r\n" in text:
-            if (crlf := to_line_ends(old, text)) in text:
-                old, new, count = crlf, to_line_ends(new, text), text.count(crlf)
+        # The file uses Windows line ends; a model never types them.
+        crlf = to_line_ends(old, text)
+        if count == 0 and "\n" in old and crlf != old and crlf in text:
+            old, new, count = crlf, to_line_ends(new, text), text.count(crlf)
         if old == new:
             raise ToolError("'old' and 'new' are the same; nothing to change")
         if count and old in new and text.count(new) == count and (every or count == 1):
             # The same edit again (a model redoing a step it was told to retry): applying it would
             # only duplicate what it added. Say it is there, so the answer still reads as evidence.
-            return ToolResult(True, f"already applied: {shown} already contains the new text (nothing changed)")
+            return ToolResult(
+                True, f"already applied: {shown} already contains the new text (nothing changed)"
+            )
         if count == 0:
             hint = ""
             if _squash(old) and _squash(old) in _squash(text):

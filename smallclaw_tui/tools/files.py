@@ -108,7 +108,9 @@ def _write_file(ctx: ToolContext, path: str, content: str, overwrite: bool) -> T
         if old_size:
             if old_size == len(data) and read_fd(fd) == data:
                 # A model redoing a step: say the file is as asked, so it still reads as evidence.
-                return ToolResult(True, f"already applied: {shown} already holds this content (nothing changed)")
+                return ToolResult(
+                    True, f"already applied: {shown} already holds this content (nothing changed)"
+                )
             if not overwrite:
                 # Small models rewrite a whole file to add one line, and drop the rest on the way.
                 raise ToolError(

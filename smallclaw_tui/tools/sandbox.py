@@ -121,7 +121,11 @@ class Sandbox:
         args += ["--bind", ws, ws]
         data = _mount_target(workspace, DATA_DIR_NAME)
         if data is not None:
-            args += ["--tmpfs", data, "--remount-ro", data] if os.path.isdir(data) else ["--ro-bind", "/dev/null", data]
+            args += (
+                ["--tmpfs", data, "--remount-ro", data]
+                if os.path.isdir(data)
+                else ["--ro-bind", "/dev/null", data]
+            )
         git = _mount_target(workspace, ".git")
         if git is not None:
             args += ["--ro-bind", git, git]
@@ -222,9 +226,9 @@ async def mount_points(workspace: Path) -> AsyncIterator[None]:
     """While a sandbox runs, ``.localclaw`` and ``.git`` exist in `workspace` to be mounted over.
 
     ``.localclaw`` is the app's own folder and stays. An empty ``.git`` (a mount point, no
-    repository) is removed again once no sandbox of any process uses the workspace: removing a mount point under a
-    running sandbox would drop its read-only mount there. Every sandbox holds a shared lock on the
-    workspace folder while it runs; the removal takes the lock exclusively, or skips.
+    repository) is removed again once no sandbox of any process uses the workspace: removing a
+    mount point under a running sandbox would drop its read-only mount there. Every sandbox holds
+    a shared lock on the workspace folder while it runs; the removal takes it exclusively, or skips.
     """
     fd = os.open(workspace, os.O_RDONLY | os.O_DIRECTORY)
     try:

@@ -9,7 +9,7 @@ Some programs of the default allowlist can do more than read through their optio
 (``sort -o``, ``uniq IN OUT``), run a helper (``sort --compress-program``), read file names from a
 file where no check sees them (``--files0-from``), set the clock (``date -s``) or read a whole tree
 (``grep -r .`` would print ``.localclaw/config.toml``). :data:`_RULES` refuses those forms, and a
-glob first in a word, which could expand to a file named like one of them (``?r`` to ``-r``).
+glob is refused when it matches a name that starts with ``-`` (``?r`` finding a file named ``-r``).
 
 This is a first line, not the boundary: every command runs in the OS sandbox
 (:mod:`smallclaw_tui.tools.sandbox`), which decides what a misread command can reach.
@@ -49,8 +49,6 @@ def arguments_are_safe(words: list[str], workspace: Path | None) -> bool:
     root = workspace.resolve() if workspace is not None else None
     if not all(_confined(text, root) for word in words[1:] for text in _path_texts(word)):
         return False
-    if _glob_may_read_as_option(words[1:]):
-        return False
     rule = _RULES.get(words[0])
     return rule is None or rule(words[1:], root)
 
@@ -62,18 +60,6 @@ def redirect_target_is_safe(target: str, workspace: Path | None) -> bool:
         return False
     root = workspace.resolve() if workspace is not None else None
     return _confined(target, root) and not (root is not None and _is_root(target, root))
-
-
-def _glob_may_read_as_option(args: list[str]) -> bool:
-    """Could a glob expand to a name the program reads as an option? A file named ``-r`` or
-    ``--files0-from=x`` is easy to make, and ``?r`` matches it. Only a leading glob can put a
-    ``-`` first; after ``--`` every word is a name (``cat -- *.txt``), and ``./*.txt`` is safe."""
-    for word in args:
-        if word == "--":
-            return False
-        if word[:1] in ("*", "?", "["):
-            return True
-    return False
 
 
 # --- paths --------------------------------------------------------------------------------------------
@@ -119,7 +105,9 @@ def _confined(text: str, root: Path | None) -> bool:
     if globbing:
         pattern = _widen_brackets(text)
         matches = list(islice(glob.iglob(pattern, root_dir=root), _MAX_GLOB_MATCHES + 1))
-        if len(matches) > _MAX_GLOB_MATCHES:
+        # A file named `-r` or `--files0-from=x` is easy to make, and `?r` expands to it: the
+        # program would read it as an option that no check here saw.
+        if len(matches) > _MAX_GLOB_MATCHES or any(m.startswith("-") for m in matches):
             return False
         names += matches
     return all(_resolves_inside(root, name) for name in names)

@@ -76,8 +76,7 @@ def resolve_writable(workspace: Path, path: str) -> Path:
         )
     if is_git_data(workspace, resolved):
         raise WorkspaceEscape(
-            f"path {path!r} is inside {GIT_DIR_NAME}/, where git keeps its own data; "
-            "tools may not change it"
+            f"path {path!r} is inside {GIT_DIR_NAME}/, where git keeps its own data; tools may not change it"
         )
     return resolved
 

@@ -113,6 +113,7 @@ class SmallClawApp(App[None]):
         Binding("r", "resume_task", "Resume", id="task.resume"),
         Binding("x", "cancel_task", "Cancel", id="task.cancel"),
         Binding("a", "approve_task", "Approve", id="task.approve"),
+        Binding("U", "undo_task", "Undo", id="task.undo", show=False),
         Binding("slash", "filter", "Filter", id="board.filter"),
         Binding("c", "focus_pane('chat')", "Chat", id="focus.chat"),
         Binding("b", "focus_pane('board')", "Board", id="focus.board"),
@@ -123,7 +124,7 @@ class SmallClawApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False),
     ]
     TASK_ACTIONS: ClassVar[frozenset[str]] = frozenset(
-        {"pause_task", "resume_task", "cancel_task", "approve_task"}
+        {"pause_task", "resume_task", "cancel_task", "approve_task", "undo_task"}
     )
 
     def __init__(
@@ -626,6 +627,7 @@ class SmallClawApp(App[None]):
             "resume_task": status in (TaskStatus.PAUSED, TaskStatus.NEEDS_ASSISTANCE, TaskStatus.FAILED),
             "cancel_task": not status.is_final,
             "approve_task": task.pending_approval is not None,
+            "undo_task": status not in (TaskStatus.QUEUED, TaskStatus.RUNNING),
         }[action]
         return allowed
 
@@ -690,6 +692,39 @@ class SmallClawApp(App[None]):
                 ),
             ),
             cancel,
+        )
+
+    def action_undo_task(self) -> None:
+        task = self.selected_task()
+        if task is None:
+            return
+        task_id = task.id
+
+        async def undo(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                outcome = await self.runner.undo(task_id)
+            except (taskops.TaskOpError, LookupError) as e:
+                self.notify(flat(str(e)), severity="error", markup=False)
+                return
+            text = flat("; ".join(outcome.lines))
+            if outcome.done:
+                self.notify(f"undone: {text}", markup=False)
+            else:
+                self.notify(f"undo refused, nothing changed: {text}", severity="warning", markup=False)
+
+        self.push_screen(
+            ConfirmScreen(
+                Content("Undo this task's changes?"),
+                Content.assemble(
+                    "Every file ",
+                    (flat(task.title), "bold"),
+                    f" ({flat(task_id)}) changed goes back to how it was before it ran. "
+                    "A file changed since is left alone, and then nothing is undone.",
+                ),
+            ),
+            undo,
         )
 
     def action_approve_task(self) -> None:

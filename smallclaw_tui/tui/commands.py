@@ -33,6 +33,7 @@ class TaskCommands(Provider):
                 ("pause_task", "Pause", "pause at the next round boundary"),
                 ("resume_task", "Resume", "resume, with an optional note for the model"),
                 ("cancel_task", "Cancel", "cancel for good (asks first)"),
+                ("undo_task", "Undo the changes of", "put back every file it changed (asks first)"),
             ):
                 if app.check_action(action, ()):
                     out.append((f"{verb}: {title}", getattr(app, f"action_{action}"), what))

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from smallclaw_tui.models import Origin, PlanStep, Task
 from smallclaw_tui.runner.bus import EventBus
+from smallclaw_tui.runner.checkpoints import UndoOutcome
 from smallclaw_tui.store.quarantine import QuarantineReport
 from smallclaw_tui.store.tasks import TaskStore
 
@@ -40,6 +41,8 @@ class RunnerPort(Protocol):
     async def approve(self, task_id: str, note: str | None = None) -> None: ...
 
     async def deny(self, task_id: str, note: str | None = None) -> None: ...
+
+    async def undo(self, task_id: str) -> UndoOutcome: ...
 
 
 class TelegramPort(Protocol):

@@ -16,13 +16,15 @@ from smallclaw_tui.testing import FakeModelServer
 from smallclaw_tui.testing.fake_server import ChatRequest, Reply
 
 VERIFIER = "You check whether"
+REVIEW = "You review a change"
 SUMMARY = "short, factual summaries"
 PLANNER = "You plan work"
 
 
 def kind(req: ChatRequest) -> str:
     system = req.system_text
-    if VERIFIER in system:
+    # The end-of-task goal review is a verifier question too: scripted verifiers answer both.
+    if VERIFIER in system or REVIEW in system:
         return "verify"
     if SUMMARY in system:
         return "summary"
@@ -35,6 +37,8 @@ def honest_verifier(req: ChatRequest) -> Reply:
     """Cites the last successful tool result shown in the question (its label and a quote from
     it), or says NO when there is none."""
     question = req.last_user_text
+    if REVIEW in req.system_text:
+        return Reply(text="VERDICT: YES\nREASON: the diff does what the goal asks")
     lines = [m for ln in question.splitlines() if (m := re.match(r"- (R\d+): (.*)", ln))]
     if not lines:
         return Reply(text="VERDICT: NO\nEVIDENCE: none\nREASON: no tool was called")

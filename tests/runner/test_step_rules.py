@@ -117,3 +117,36 @@ async def test_the_step_prompt_shows_the_named_files_text_with_its_line_breaks(w
         assert runner.tasks[task.id].status == TaskStatus.COMPLETE, runner.tasks[task.id].pause_reason
     assert "todo.md now holds:\n<<<\n- milk\n- bread\n>>>" in prompts[0]
     assert (workspace / "todo.md").read_text() == "- milk\n- bread\n- eggs\n"
+
+
+async def test_the_goal_is_judged_on_the_diff_and_a_no_shows_it(workspace: Path) -> None:
+    """Every step passes its checks, but the plan rewrote the goal: the review of the whole diff
+    says NO, the task needs the user with the diff in the reason, and a resume accepts it."""
+    (workspace / "config.json").write_text(CONFIG)
+    reviews: list[str] = []
+
+    def rewriter(req: ChatRequest) -> Reply:
+        if "You review a change" in req.system_text:
+            reviews.append(req.last_user_text)
+            return Reply(text="VERDICT: NO\nREASON: the other keys were removed")
+        if kind(req) == "verify":
+            return Reply(text="VERDICT: YES\nEVIDENCE: R1: wrote\nREASON: written")
+        if kind(req) == "summary":
+            return Reply(text="ok")
+        if req.tool_results:
+            return Reply(text="DONE")
+        return Reply.tool("write_file", {"path": "config.json", "content": '{"debug": false}\n', "overwrite": True})
+
+    step = PlanStep(index=0, description="Write config.json with debug false", kind=StepKind.REPLACE, files=["config.json"])
+    async with running(workspace, rewriter) as (runner, _srv, _ev):
+        task = await runner.create_task("turn debug off in config.json and keep everything else", steps=[step])
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        stuck = runner.tasks[task.id]
+        assert stuck.status == TaskStatus.NEEDS_ASSISTANCE
+        assert "the other keys were removed" in (stuck.pause_reason or "")
+        assert '-  "port": 8080,' in (stuck.pause_reason or "")  # the diff is in the reason
+        assert reviews and reviews[0].startswith("Goal: turn debug off in config.json and keep everything else")
+        await runner.resume(task.id)
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        assert runner.tasks[task.id].status == TaskStatus.COMPLETE
+    assert len(reviews) == 1  # the user's resume accepted the change; not asked again

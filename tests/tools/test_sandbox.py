@@ -33,14 +33,14 @@ TOKEN = "123456:tg-token-9f3e"
 ENV_SECRET = "env-secret-5521"
 
 _status = probe_sandbox(ToolSettings())
-needs_sandbox = pytest.mark.skipif(
-    not _status.ok, reason=f"bubblewrap cannot run here: {_status.reason}"
-)
+needs_sandbox = pytest.mark.skipif(not _status.ok, reason=f"bubblewrap cannot run here: {_status.reason}")
 
 
 def make_ctx(workspace: Path, *approved: str, **settings: Any) -> ToolContext:
     settings.setdefault("shell_timeout_s", 10)
-    return ToolContext(workspace=workspace, settings=ToolSettings(**settings), approved_commands=set(approved))
+    return ToolContext(
+        workspace=workspace, settings=ToolSettings(**settings), approved_commands=set(approved)
+    )
 
 
 @pytest.fixture
@@ -183,7 +183,9 @@ async def test_app_data_is_hidden_and_cannot_be_planted(
 
 
 @needs_sandbox
-async def test_app_settings_cannot_be_planted_where_there_are_none(workspace: Path, run_tool: RunTool) -> None:
+async def test_app_settings_cannot_be_planted_where_there_are_none(
+    workspace: Path, run_tool: RunTool
+) -> None:
     command = "mkdir -p .localclaw && echo '[tools]' > .localclaw/config.toml"
     r = await run_tool("run_shell", make_ctx(workspace, command), command=command)
     assert not r.ok
@@ -350,7 +352,9 @@ async def test_memory_and_file_size_limits(workspace: Path, run_tool: RunTool) -
 @needs_sandbox
 async def test_ordinary_commands_work_in_the_sandbox(workspace: Path, run_tool: RunTool) -> None:
     (workspace / "data.csv").write_text("a\nb\nc\n")
-    r = await run_tool("run_shell", make_ctx(workspace), command="wc -l data.csv > count.txt && cat count.txt")
+    r = await run_tool(
+        "run_shell", make_ctx(workspace), command="wc -l data.csv > count.txt && cat count.txt"
+    )
     assert r.ok and r.output == "exit 0\n3 data.csv\n"
     r = await run_tool("run_shell", make_ctx(workspace), command="pwd")
     assert r.output == f"exit 0\n{workspace.resolve()}\n"
@@ -392,7 +396,9 @@ async def test_command_checks_run_in_the_sandbox(workspace: Path, app_token: Pat
 
 
 @pytest.fixture(params=["missing path", "not on PATH"])
-def no_bwrap(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
+def no_bwrap(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> dict[str, Any]:
     if request.param == "missing path":
         return {"sandbox_bwrap": str(tmp_path / "no-such-bwrap")}
     bare = tmp_path / "bin"

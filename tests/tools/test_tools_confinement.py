@@ -72,7 +72,11 @@ async def test_every_path_tool_refuses_escapes(run_tool: RunTool, outside: Path,
     calls = [
         ("read_file", {"path": path}),
         ("write_file", {"path": path, "content": "pwned"}),
+        ("write_file", {"path": path, "content": "pwned", "overwrite": True}),
         ("edit_file", {"path": path, "old": "top secret", "new": "pwned"}),
+        ("replace_text", {"path": path, "old": "top secret", "new": "pwned"}),
+        ("append_file", {"path": path, "text": "pwned"}),
+        ("insert_after", {"path": path, "anchor": "top secret", "text": "pwned"}),
         ("list_dir", {"path": path}),
         ("search_files", {"pattern": "secret", "path": path}),
     ]
@@ -103,6 +107,10 @@ async def test_app_data_is_readable_but_not_writable(workspace: Path, run_tool: 
         ("write_file", {"path": ".localclaw/new.txt", "content": "x"}),
         ("write_file", {"path": "./x/../.localclaw/config.toml", "content": "x"}),
         ("edit_file", {"path": ".localclaw/tasks/t.json", "old": '"t"', "new": '"u"'}),
+        ("replace_text", {"path": ".localclaw/tasks/t.json", "old": '"t"', "new": '"u"'}),
+        ("append_file", {"path": ".LocalClaw/tasks/t.json", "text": "x"}),
+        ("insert_after", {"path": ".localclaw/tasks/t.json", "anchor": "", "text": "x"}),
+        ("write_file", {"path": ".localclaw/tasks/t.json", "content": "{}", "overwrite": True}),
     ]:
         r = await run_tool(name, **args)
         assert not r.ok and ".localclaw/" in r.output and "own data" in r.output, (name, r.output)

@@ -21,7 +21,9 @@ async def test_write_file_refuses_to_replace_an_existing_file(workspace: Path, r
     r = await run_tool("write_file", path="notes.md", content="# Notes\n")
     assert not r.ok
     assert "notes.md already exists (18 bytes)" in r.output
-    assert all(word in r.output for word in ("append_file", "replace_text", "insert_after", "overwrite: true"))
+    assert all(
+        word in r.output for word in ("append_file", "replace_text", "insert_after", "overwrite: true")
+    )
     assert (workspace / "notes.md").read_text() == "# Notes\n- keep me\n"
 
 
@@ -117,7 +119,9 @@ async def test_replace_text_not_found_shows_the_nearest_lines(workspace: Path, r
     assert (workspace / "app.py").read_text() == before
 
 
-async def test_replace_text_not_found_says_when_it_was_already_done(workspace: Path, run_tool: RunTool) -> None:
+async def test_replace_text_not_found_says_when_it_was_already_done(
+    workspace: Path, run_tool: RunTool
+) -> None:
     (workspace / "app.py").write_text("port = 8080\n")
     r = await run_tool("replace_text", path="app.py", old="port = 8000", new="port = 8080")
     assert not r.ok and "not found" in r.output and "already" in r.output
@@ -174,7 +178,9 @@ async def test_replace_text_errors(workspace: Path, run_tool: RunTool) -> None:
 async def test_edit_file_not_found_shows_the_nearest_lines_too(workspace: Path, run_tool: RunTool) -> None:
     (workspace / "a.txt").write_text("alpha = 1\nbeta = 2\n")
     r = await run_tool("edit_file", path="a.txt", old="betta = 2", new="beta = 3")
-    assert not r.ok and r.output.startswith("'old' text not found in a.txt") and "line 2: beta = 2" in r.output
+    assert (
+        not r.ok and r.output.startswith("'old' text not found in a.txt") and "line 2: beta = 2" in r.output
+    )
 
 
 # --- insert_after -----------------------------------------------------------------------------------

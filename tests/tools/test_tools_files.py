@@ -77,8 +77,8 @@ async def test_write_file_creates_parents_and_reports_bytes(workspace: Path, run
 
 async def test_write_file_overwrites_exactly(workspace: Path, run_tool: RunTool) -> None:
     (workspace / "a.txt").write_text("old content that is longer")
-    r = await run_tool("write_file", path="a.txt", content="é\r\nx")
-    assert r.ok and r.output == "wrote 5 bytes to a.txt"
+    r = await run_tool("write_file", path="a.txt", content="é\r\nx", overwrite=True)
+    assert r.ok and r.output == "wrote 5 bytes to a.txt (replaced the old 26 bytes)"
     assert (workspace / "a.txt").read_bytes() == "é\r\nx".encode()
 
 

@@ -262,3 +262,44 @@ def test_redirect_targets_are_the_files_a_line_writes() -> None:
     assert redirect_targets("echo a >> log.txt; echo b > 'my file.txt'") == ["log.txt", "my file.txt"]
     assert redirect_targets("echo 'a > b'") == []
     assert redirect_targets("echo 'unbalanced") == []
+
+
+# --- what the checker found: globs the shell reads differently from us ---------------------------------
+# (The sandbox is the boundary, tests/tools/test_sandbox.py; these keep such lines from running unasked.)
+
+
+def test_a_glob_that_matches_a_name_like_an_option_is_not_allowed(ws: Path) -> None:
+    for name in ("-r", "--files0-from=list", "--compress-program=sh"):
+        (ws / name).write_text("x")
+    attacks = ("grep token ?r", "sort ?-files0-from=list", "sort -S 16K ?-compress-program=sh a", "ls *")
+    for command in attacks:
+        assert not is_allowed(command, DEFAULTS, workspace=ws), command
+    # A glob with a folder first cannot start with `-`.
+    assert is_allowed("cat notes/*.txt", DEFAULTS, workspace=ws)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "cat [[:alpha:]]ut_dir/secret.txt",
+        "cat [^x]ut_dir/secret.txt",
+        "cat [[=o=]]ut_dir/*",
+        "cat [!x]ut_dir/s*",
+    ],
+)
+def test_bracket_expressions_are_globs_the_way_the_shell_reads_them(ws: Path, command: str) -> None:
+    assert not is_allowed(command, DEFAULTS, workspace=ws), command
+
+
+def test_bracket_patterns_that_reach_nothing_outside_stay_allowed(ws: Path) -> None:
+    for command in ("grep -c '[0-9]' notes/a.txt", "grep '[[:digit:]]x' notes/a.txt", "cat note[s]/a.txt"):
+        assert is_allowed(command, DEFAULTS, workspace=ws), command
+
+
+def test_recursive_diff_of_a_tree_with_a_link_out_is_not_allowed(ws: Path, tmp_path: Path) -> None:
+    (ws / "sub" / "s").symlink_to(tmp_path / "outside" / "secret.txt")
+    assert not is_allowed("diff -r notes sub", DEFAULTS, workspace=ws)
+    assert is_allowed("diff notes/a.txt sub/a.txt", DEFAULTS, workspace=ws)  # not recursive: names only
+    (ws / "sub" / "s").unlink()
+    (ws / "sub" / "inner").symlink_to(ws / "notes", target_is_directory=True)
+    assert is_allowed("diff -r notes sub", DEFAULTS, workspace=ws)  # a link that stays inside is fine

@@ -37,7 +37,8 @@ def _writes(path: str) -> list[tuple[str, dict[str, Any]]]:
 
 
 @pytest.mark.parametrize(
-    "path", [".git/config", ".GIT/config", "./src/../.git/config", "sub/.git/config", "sub/.Git/hooks/pre-commit"]
+    "path",
+    [".git/config", ".GIT/config", "./src/../.git/config", "sub/.git/config", "sub/.Git/hooks/pre-commit"],
 )
 async def test_git_data_is_not_writable(workspace: Path, run_tool: RunTool, path: str) -> None:
     for repo in (workspace / ".git", workspace / "sub" / ".git"):
@@ -85,7 +86,9 @@ def test_resolve_writable_names_the_git_folder(workspace: Path) -> None:
 # --- hard links -------------------------------------------------------------------------------------
 
 
-async def test_a_hard_linked_file_is_not_written_through(tmp_path: Path, workspace: Path, run_tool: RunTool) -> None:
+async def test_a_hard_linked_file_is_not_written_through(
+    tmp_path: Path, workspace: Path, run_tool: RunTool
+) -> None:
     outside = tmp_path / "outside.cfg"
     outside.write_text("[core]\n\tbare = false\n")
     os.link(outside, workspace / "notes.cfg")
@@ -157,8 +160,13 @@ async def test_a_journal_with_a_non_utf8_name_is_saved(
 ) -> None:
     store = TaskStore(workspace / ".localclaw")
     task = await store.create(Task(title="t", prompt="p"))
-    outputs = [(await run_tool(name, **args)).output for name, args in [("list_dir", {}), ("read_file", {"path": "caf\\xe9.txt"})]]
-    await store.append_journal(task, *(JournalEntry(type=JournalType.TOOL_RESULT, content=o) for o in outputs))
+    outputs = [
+        (await run_tool(name, **args)).output
+        for name, args in [("list_dir", {}), ("read_file", {"path": "caf\\xe9.txt"})]
+    ]
+    await store.append_journal(
+        task, *(JournalEntry(type=JournalType.TOOL_RESULT, content=o) for o in outputs)
+    )
     await store.save(task)
     loaded = await store.load(task.id)
     assert [e.content for e in loaded.journal][1:] == outputs

@@ -7,13 +7,13 @@ from pathlib import Path
 from tui_helpers import World, app_env, screen_text, until
 
 from smallclaw_tui.models import PlanStep
+from smallclaw_tui.tui.board_model import activity_line
 from smallclaw_tui.tui.screens.approve import ApproveScreen
 from smallclaw_tui.tui.widgets.board import Board
 
 # Drawn as "... txt.exe" reversed, with a zero-width space no one would see.
 HIDDEN = "touch ok\u202etxt.exe\u200bx\u2066y\u2069"
 SHOWN = "touch ok\\u202etxt.exe\\u200bx\\u2066y\\u2069"
-INVISIBLE = "\u202e\u200b\u2066\u2069"
 
 
 async def test_the_approve_dialog_board_and_detail_show_invisible_characters(workspace: Path) -> None:
@@ -28,15 +28,14 @@ async def test_the_approve_dialog_board_and_detail_show_invisible_characters(wor
         board.select(task.id, focus=True)
         await pilot.pause()
         shown = screen_text(app.export_screenshot())
-        print(shown)
-        assert f"approve: {SHOWN}"[:30] in shown  # the card (cut to its width)
         assert f"Waiting for approval: {SHOWN}" in shown  # the detail pane
+        assert f"needs approval: {SHOWN}" in shown  # its journal
+        assert activity_line(runner.tasks[task.id], None) == f"approve: {SHOWN}"  # the board's card
 
         await pilot.press("a")
         assert isinstance(app.screen, ApproveScreen)
         command = str(app.screen.query_one("#command").render())
         assert command == SHOWN
-        assert not any(ch in screen_text(app.export_screenshot()) for ch in INVISIBLE)
         await pilot.press("y")
         await until(pilot, lambda: runner.tasks[task.id].pending_approval is None, "the approval")
         assert runner.tasks[task.id].approved_commands == [HIDDEN]  # shown escaped, approved as it is

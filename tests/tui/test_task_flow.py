@@ -178,3 +178,25 @@ async def test_board_keys_and_filter(workspace: Path) -> None:
         await pilot.press("slash", "escape")
         assert len(board.ids_in("queued")) == 2
         hold.set()
+
+
+async def test_undo_key_restores_what_a_finished_task_wrote_after_asking(workspace: Path) -> None:
+    (workspace / "u.txt").write_text("before\n")
+    async with app_env(workspace, World()) as env, env.app.run_test(size=(120, 40)) as pilot:
+        app, runner = env.app, env.runner
+        await until(pilot, lambda: app.runner_ready, "the runner to start")
+        task = await runner.create_task("rewrite", steps=[PlanStep(index=0, description="write new.txt")])
+        board = app.query_one(Board)
+        await until(pilot, lambda: board.column_of_id(task.id) == "done", "the task to finish")
+        assert (workspace / "new.txt").read_text() == "hello"
+        board.select(task.id, focus=True)
+        await pilot.pause()
+
+        await pilot.press("U")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")  # changed my mind: nothing happens
+        assert (workspace / "new.txt").exists()
+        await pilot.press("U", "y")
+        await until(pilot, lambda: not (workspace / "new.txt").exists(), "the file the task made to go")
+        assert (workspace / "u.txt").read_text() == "before\n"
+        assert any(e.content.startswith("undo: removed new.txt") for e in runner.tasks[task.id].journal)

@@ -30,6 +30,8 @@ from smallclaw_tui.tui.ports import StartTelegram, TelegramPort
 
 def kind(req: ChatRequest) -> str:
     system = req.system_text
+    if "You review a change" in system:
+        return "review"
     if "You check whether" in system:
         return "verify"
     if "short, factual summaries" in system:
@@ -63,6 +65,8 @@ class World:
             if not labels:
                 return "VERDICT: NO\nEVIDENCE: none\nREASON: no tool was called"
             return f"VERDICT: YES\nEVIDENCE: {labels[-1]}\nREASON: the tool result shows it"
+        if k == "review":
+            return "VERDICT: YES\nREASON: the diff does what the goal asks"
         if k == "summary":
             return self.summary
         if k == "plan":

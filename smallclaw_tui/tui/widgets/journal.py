@@ -8,6 +8,7 @@ from typing import ClassVar
 from textual.binding import Binding, BindingType
 
 from smallclaw_tui.models import JournalEntry, JournalType
+from smallclaw_tui.textsafe import shown_command
 from smallclaw_tui.tui.text import clock
 from smallclaw_tui.tui.widgets.blocklog import Block, BlockLog
 
@@ -68,7 +69,8 @@ class JournalView(BlockLog):
         return Block(
             kind=entry_kind(entry),
             label=label,
-            text=entry.content,
+            # The record of what ran, commands waiting for approval included: nothing in it hidden.
+            text=shown_command(entry.content),
             fold=_FOLD.get(entry.type, _DEFAULT_FOLD),
             expanded=self.expanded_all,
             data=entry,
