@@ -206,4 +206,3 @@ async def test_doctor_without_bubblewrap_says_why_and_how_to_fix_it(tmp_path: Pa
     assert "apt install bubblewrap" in line.fix
     text = format_report(report)
     assert "FAIL  sandbox" in text and "fix: install bubblewrap" in text
-

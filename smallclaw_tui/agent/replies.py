@@ -7,6 +7,7 @@ schema, or thinking-off broke it) is read like a text-mode reply instead of bein
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from smallclaw_tui.agent.action_schema import read_action
@@ -15,6 +16,11 @@ from smallclaw_tui.config import ToolMode
 from smallclaw_tui.llm.base import ChatResult
 from smallclaw_tui.llm.stream import RAW_ARGUMENTS_KEY
 from smallclaw_tui.models import ToolCall
+
+CUT_ACTION = (
+    "(the reply reached the output limit before its JSON action was complete, so nothing ran; "
+    "write long content in smaller parts)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +40,10 @@ def read_reply(reply: ChatResult, names: list[str], mode: ToolMode) -> ReadReply
         return ReadReply(calls, visible.strip(), join(reply.thinking, inline_thinking), False)
     if mode == "schema":
         visible, inline_thinking = split_thinking(reply.text)
+        if reply.finish_reason == "length" and not _whole_json(visible):
+            # Cut at the output cap mid-action: repairing it would run a call with half its
+            # arguments (a file written half). Nothing runs; the text says why.
+            return ReadReply([], CUT_ACTION, join(reply.thinking, inline_thinking), True)
         action = read_action(visible, names)
         if action is not None:
             calls = [repaired(action.call)] if action.call is not None else []
@@ -41,6 +51,14 @@ def read_reply(reply: ChatResult, names: list[str], mode: ToolMode) -> ReadReply
     parsed = parse_reply(reply.text, names)
     calls = [repaired(c) for c in parsed.calls]
     return ReadReply(calls, parsed.text, join(reply.thinking, parsed.thinking), bool(calls))
+
+
+def _whole_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 def repaired(call: ToolCall) -> ToolCall:

@@ -27,6 +27,9 @@ TEXT_CALL_FORMAT = (
     "</tool_call>\n"
     "Each result comes back inside <tool_response></tool_response>."
 )
+SCHEMA_FINAL_FORMAT = (
+    'Reply with one JSON object: {"done": "your answer"}, or {"blocked": "why"} if you cannot answer.'
+)
 SCHEMA_CALL_FORMAT = (
     "Reply with one JSON object and nothing else:\n"
     '{"tool": "TOOL", "args": {"ARGUMENT": "VALUE"}} to call a tool;\n'
@@ -65,8 +68,10 @@ def system_prompt_for(mode: ToolMode, base: str, specs: Sequence[ToolSpec]) -> s
     """The system prompt for `mode`: the base prompt, then (text and schema) tools and format.
 
     Stable for a given tool list, so the prompt cache keeps it from one request to the next."""
-    if mode == "native" or not specs:
+    if mode == "native" or (mode == "text" and not specs):
         return base
+    if not specs:
+        return f"{base}\n\n{SCHEMA_FINAL_FORMAT}"
     how = TEXT_CALL_FORMAT if mode == "text" else SCHEMA_CALL_FORMAT
     return f"{base}\n\nTools:\n{describe_tools(specs)}\n\n{how}"
 

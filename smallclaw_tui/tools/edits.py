@@ -218,7 +218,9 @@ def _append_file(ctx: ToolContext, path: str, text: str) -> ToolResult:
     with open_for_write(target, shown, "append") as fd:
         data = read_fd(fd)
         before = _decode(data, shown, "append_file") if data else ""
-        added = to_line_ends(text, before)
+        # Whole lines, like insert_after: a line break before it when the file lacks its last
+        # one, and after it, so the next append starts on a line of its own.
+        added = to_line_ends(text if text.endswith("\n") else text + "\n", before)
         if before and not before.endswith("\n"):
             added = ("\r\n" if "\r\n" in before else "\n") + added
         out = _encode(added)
@@ -235,8 +237,8 @@ async def append_file(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
 
 APPEND_FILE = Tool(
     "append_file",
-    "Add text at the end of a file; creates the file if missing.",
-    (PATH_PARAM, Param("text", "Text to add.")),
+    "Add lines at the end of a file; creates the file if missing.",
+    (PATH_PARAM, Param("text", "Line(s) to add.")),
     append_file,
 )
 REPLACE_TEXT = Tool(

@@ -8,6 +8,10 @@ By default only public addresses are fetched: the host is resolved before each r
 included, and loopback, private, link-local and other non-public addresses are refused. A page
 the model reads could otherwise steer it to this machine's services (the Ollama API) or the LAN
 (a router, a cloud metadata endpoint). ``tools.web_fetch_allow_private`` lifts this.
+
+The connection goes to an address that was checked (:class:`CheckedTransport`), never to a second
+lookup of the name, which a DNS server could answer differently ("DNS rebinding"). The name still
+goes in the Host header and in TLS (SNI), and the certificate is checked for the name.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import asyncio
 import ipaddress
 import re
 import socket
+import ssl
+from collections.abc import Awaitable, Callable
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
@@ -106,9 +112,10 @@ def _check_url(url: str) -> str:
 
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[[str, int], Awaitable[list[IPAddress]]]
 
 
-def _non_public_kind(ip: IPAddress) -> str | None:
+def non_public_kind(ip: IPAddress) -> str | None:
     """What sort of non-public address `ip` is, or None when it is a public one."""
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
@@ -125,38 +132,94 @@ def _non_public_kind(ip: IPAddress) -> str | None:
     return None
 
 
-async def refuse_local_hosts(request: httpx.Request) -> None:
-    """A request hook: raise ToolError unless every address the request's host has is public.
-
-    httpx runs request hooks before every request it sends, each redirect included.
-    """
-    host = request.url.raw_host.decode("ascii")
-    port = request.url.port or (443 if request.url.scheme == "https" else 80)
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as e:
-        raise ToolError(f"could not fetch {request.url}: cannot resolve {host!r} ({e.strerror})") from None
-    # All of them: the connection may use any one.
+async def resolve(host: str, port: int) -> list[IPAddress]:
+    """The addresses `host` has, in the order the system prefers them, each once."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    out: list[IPAddress] = []
     for info in infos:
         ip = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        kind = _non_public_kind(ip)
-        if kind is not None:
-            article = "an" if kind[0] in "aeiou" else "a"
-            what = f"{ip} is" if host.strip("[]") == str(ip) else f"{host} resolves to {ip},"
-            raise ToolError(
-                f"refused {request.url}: {what} {article} {kind} address; "
-                "web_fetch only reads public sites (a user can allow local ones with "
-                "tools.web_fetch_allow_private)"
+        if ip not in out:
+            out.append(ip)
+    return out
+
+
+class CheckedTransport(httpx.AsyncBaseTransport):
+    """Resolves each request's host once, checks the addresses, and connects to one of them.
+
+    httpx sends every request, each redirect included, through its transport, so every hop is
+    checked the same way. Unless `allow_private`, a host with any non-public address is refused
+    (the connection may use any one of them). A :class:`ToolError` says why.
+    """
+
+    def __init__(
+        self, *, allow_private: bool, resolve: Resolver = resolve, verify: ssl.SSLContext | bool = True
+    ) -> None:
+        self._allow_private = allow_private
+        self._resolve = resolve
+        # No kept-alive connections: a pool keyed by address could carry one host's request over a
+        # TLS session made (and verified) for another host at the same address.
+        no_pool = httpx.Limits(max_keepalive_connections=0)
+        self._inner = httpx.AsyncHTTPTransport(verify=verify, limits=no_pool)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        host = url.raw_host.decode("ascii")
+        port = url.port or (443 if url.scheme == "https" else 80)
+        try:
+            addresses = await self._resolve(host, port)
+        except socket.gaierror as e:
+            raise ToolError(f"could not fetch {url}: cannot resolve {host!r} ({e.strerror})") from None
+        if not self._allow_private:
+            for ip in addresses:
+                _refuse_if_local(url, host, ip)
+        extensions = dict(request.extensions)
+        if url.scheme == "https" and not _is_address(host):
+            extensions["sni_hostname"] = host  # TLS names the host and checks its certificate for it
+        error: httpx.ConnectError | None = None
+        for ip in addresses:
+            # The Host header stays the name's: httpx set it when the request was made.
+            pinned = httpx.Request(
+                request.method,
+                url.copy_with(host=str(ip)),
+                headers=request.headers,
+                stream=request.stream,
+                extensions=extensions,
             )
+            try:
+                return await self._inner.handle_async_request(pinned)
+            except httpx.ConnectError as e:
+                error = e  # another address of the same host may answer
+        raise error or httpx.ConnectError(f"{host} has no address", request=request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _refuse_if_local(url: httpx.URL, host: str, ip: IPAddress) -> None:
+    kind = non_public_kind(ip)
+    if kind is None:
+        return
+    article = "an" if kind[0] in "aeiou" else "a"
+    what = f"{ip} is" if host.strip("[]") == str(ip) else f"{host} resolves to {ip},"
+    raise ToolError(
+        f"refused {url}: {what} {article} {kind} address; web_fetch only reads public sites (a user "
+        "can allow local ones with tools.web_fetch_allow_private in their own config)"
+    )
 
 
 async def web_fetch(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
     url = _check_url(args["url"])
     limit = ctx.settings.web_fetch_max_bytes
     timeout = ctx.settings.web_fetch_timeout_s
-    # Read with getattr: the setting is optional in ToolSettings, and absent means "public only".
-    allow_private = getattr(ctx.settings, "web_fetch_allow_private", False) is True
-    hooks: dict[str, list[Any]] = {"request": [] if allow_private else [refuse_local_hosts]}
+    transport = CheckedTransport(allow_private=ctx.settings.web_fetch_allow_private)
     try:
         # httpx's timeout bounds each read; this bounds the whole fetch, so a trickling server
         # cannot hold the tool for long either.
@@ -166,7 +229,7 @@ async def web_fetch(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
                 timeout=timeout,
                 follow_redirects=True,
                 headers={"User-Agent": _USER_AGENT},
-                event_hooks=hooks,
+                transport=transport,
             ) as client,
             client.stream("GET", url) as response,
         ):

@@ -12,7 +12,7 @@ import pytest
 from smallclaw_tui.agent.events import AssistantReply, TurnEvent
 from smallclaw_tui.agent.mode_probe import cached_pick, forget_all, probe_tool_modes
 from smallclaw_tui.agent.session import ChatSession
-from smallclaw_tui.config import AgentSettings, ToolSettings
+from smallclaw_tui.config import AgentSettings, ConfigError, ToolSettings, load_settings
 from smallclaw_tui.llm.base import ModelClient
 from smallclaw_tui.llm.factory import make_client
 from smallclaw_tui.testing import ChatRequest, FakeModelServer, Reply, ScriptedHandler
@@ -26,7 +26,7 @@ WRITE = {"path": "a.txt", "content": "hi"}
 # How a model says "write a.txt" and "done"/"blocked" in each mode.
 CALL = {
     "native": Reply.tool("write_file", WRITE),
-    "text": Reply(text=f"<tool_call>\n{json.dumps({'name': 'write_file', 'arguments': WRITE})}\n</tool_call>"),
+    "text": Reply(text=f"<tool_call>\n{json.dumps({'name': 'write_file', 'arguments': WRITE})}</tool_call>"),
     "schema": Reply(text=json.dumps({"tool": "write_file", "args": WRITE})),
 }
 DONE = {"native": "DONE: wrote a.txt", "text": "DONE: wrote a.txt", "schema": '{"done": "wrote a.txt"}'}
@@ -186,7 +186,8 @@ async def test_auto_is_native_until_probed_then_uses_the_probe(make: Any, ws: Pa
         assert session.effective_tool_mode == "native"
         await session.run_turn("hello")
         probe = await probe_tool_modes(session.client)
-        assert probe.pick == "schema" and cached_pick(session.client.base_url, session.client.model) == "schema"
+        assert probe.pick == "schema"
+        assert cached_pick(session.client.base_url, session.client.model) == "schema"
         assert session.effective_tool_mode == "schema"
         result = await session.run_turn("write hi to a.txt")
         requests = srv.chat_requests
@@ -204,3 +205,26 @@ async def test_auto_falls_back_to_text_when_the_server_ignores_schemas(make: Any
         result = await session.run_turn("write hi to a.txt")
         assert_shape(srv.chat_requests[-1], "text")
     assert result.text == "DONE: ok"
+
+
+def test_tool_mode_setting_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert load_settings(tmp_path).llm.tool_mode == "auto"
+    monkeypatch.setenv("SMALLCLAW_LLM__TOOL_MODE", "schema")
+    assert load_settings(tmp_path).llm.tool_mode == "schema"
+    monkeypatch.setenv("SMALLCLAW_LLM__TOOL_MODE", "grammar")
+    with pytest.raises(ConfigError, match="tool_mode"):
+        load_settings(tmp_path)
+
+
+@pytest.mark.parametrize("api", APIS)
+async def test_a_schema_action_cut_at_the_output_cap_runs_nothing(make: Any, ws: Path, api: Api) -> None:
+    cut = Reply(
+        text='{"tool": "write_file", "args": {"path": "a.txt", "content": "half of i', done_reason="length"
+    )
+    with FakeModelServer(ScriptedHandler([cut]), schema_support="ignore") as srv:
+        session, _ = make(srv, api, "schema")
+        result = await session.run_turn("write a long a.txt")
+    assert not (ws / "a.txt").exists() and result.tool_calls == []
+    assert result.stop_reason == "done" and "output limit" in result.text

@@ -111,7 +111,7 @@ def test_real_runner_selects_the_heldout_set() -> None:
 
 
 def _run(label: str, tasks: list[BenchTask], set_name: str | None) -> dict[str, Any]:
-    outcomes = [
+    outcomes: list[dict[str, Any]] = [
         {
             "task": t.id,
             "mode": t.mode,

@@ -111,7 +111,8 @@ def test_a_model_without_the_tools_capability_refuses_tools_like_ollama() -> Non
 
 
 def test_schema_errors_name_the_problem() -> None:
-    assert schema_errors({"tool": "rm", "args": {}}, SCHEMA) == ["$: matches none of the 2 anyOf alternatives"]
+    none = ["$: matches none of the 2 anyOf alternatives"]
+    assert schema_errors({"tool": "rm", "args": {}}, SCHEMA) == none
     obj = {"type": "object", "properties": {"n": {"type": "integer", "minimum": 1}}, "required": ["n"]}
     assert schema_errors({}, obj) == ["$: missing 'n'"]
     assert schema_errors({"n": True}, obj) == ["$.n: expected integer, got bool"]

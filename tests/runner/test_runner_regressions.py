@@ -57,12 +57,13 @@ async def test_f4_a_step_undone_by_accident_later_is_caught_before_completion(wo
         if step == 1:
             if done_here:
                 return Reply(text="DONE")
-            return Reply.tool("write_file", {"path": "a.txt", "content": "one"})
+            return Reply.tool("write_file", {"path": "a.txt", "content": "one", "overwrite": True})
         # Step 2 forgets itself and clobbers step 1's file along the way.
         if done_here == 0:
-            return Reply.tool("write_file", {"path": "b.txt", "content": "two"})
+            return Reply.tool("write_file", {"path": "b.txt", "content": "two", "overwrite": True})
         if done_here == 1:
-            return Reply.tool("write_file", {"path": "a.txt", "content": "zero"})
+            # overwrite: write_file refuses to replace a file without it; this model insists.
+            return Reply.tool("write_file", {"path": "a.txt", "content": "zero", "overwrite": True})
         return Reply(text="DONE")
 
     steps = [
@@ -89,7 +90,7 @@ async def test_f7_a_later_step_that_means_to_change_a_file_is_not_an_undo(worksp
         if req.tool_results:
             return Reply(text="DONE")
         if step == 1:
-            return Reply.tool("write_file", {"path": "status.txt", "content": "draft\n"})
+            return Reply.tool("write_file", {"path": "status.txt", "content": "draft\n", "overwrite": True})
         return Reply.tool("edit_file", {"path": "status.txt", "old": "draft", "new": "final"})
 
     steps = [
@@ -117,13 +118,15 @@ async def test_f5_a_malformed_verifier_answer_is_asked_again_not_charged_to_the_
 
     def handler(req: ChatRequest) -> Reply:
         k = kind(req)
+        if k == "verify" and "You review a change" in req.system_text:
+            return Reply(text="VERDICT: YES\nREASON: the goal review")
         if k == "verify":
             return Reply(text=next(answers))
         if k == "summary":
             return Reply(text="ok")
         if req.tool_results:
             return Reply(text="DONE")
-        return Reply.tool("write_file", {"path": "out.txt", "content": "hi"})
+        return Reply.tool("write_file", {"path": "out.txt", "content": "hi", "overwrite": True})
 
     steps = [PlanStep(index=0, description="greet")]
     async with running(workspace, handler) as (runner, _srv, _events):
@@ -153,9 +156,9 @@ async def test_f4_an_unchecked_step_clobbered_by_a_later_step_is_caught(workspac
                 else Reply.tool("edit_file", {"path": "plan.txt", "old": "v0", "new": "v2"})
             )
         if n == 0:
-            return Reply.tool("write_file", {"path": "plan.txt", "content": "v0\n"})  # redoes old work
+            return Reply.tool("write_file", {"path": "plan.txt", "content": "v0\n", "overwrite": True})  # redoes old work
         if n == 1:
-            return Reply.tool("write_file", {"path": "ack.md", "content": "ack\n"})
+            return Reply.tool("write_file", {"path": "ack.md", "content": "ack\n", "overwrite": True})
         return Reply(text="DONE")
 
     steps = [
@@ -175,7 +178,7 @@ async def test_a_step_that_adds_must_keep_what_an_earlier_step_checked(workspace
     # step names the file, but "add" never means "remove what was there".
     def act(req: ChatRequest) -> Reply:
         if step_number(req) == 1:
-            return Reply.tool("write_file", {"path": "todo.md", "content": "# Todo\n- buy milk\n"})
+            return Reply.tool("write_file", {"path": "todo.md", "content": "# Todo\n- buy milk\n", "overwrite": True})
         return Reply.tool("edit_file", {"path": "todo.md", "old": "- buy milk", "new": "- call bob"})
 
     steps = [
@@ -198,7 +201,7 @@ async def test_a_step_that_adds_must_keep_what_an_earlier_step_checked(workspace
 async def test_text_a_step_quotes_must_be_in_the_file_even_without_checks(workspace: Path) -> None:
     # No check names '# Todo'; the step's own words do. A model that leaves it out is not done.
     def act(req: ChatRequest) -> Reply:
-        return Reply.tool("write_file", {"path": "todo.md", "content": "- buy milk\n"})
+        return Reply.tool("write_file", {"path": "todo.md", "content": "- buy milk\n", "overwrite": True})
 
     steps = [
         PlanStep(index=0, description="Create todo.md with a '# Todo' heading and the item '- buy milk'")
@@ -217,7 +220,7 @@ async def test_blocked_after_its_own_bad_call_is_a_failed_try_not_a_call_for_hel
 
     def act(req: ChatRequest) -> Reply:
         if "not accepted" in req.last_user_text:
-            return Reply.tool("write_file", {"path": "b.txt", "content": "x\n"})
+            return Reply.tool("write_file", {"path": "b.txt", "content": "x\n", "overwrite": True})
         return Reply.tool("copy_file", {"path": "a.txt", "destination": "b.txt"})
 
     steps = [PlanStep(index=0, description="Copy a.txt to b.txt", checks=[FileExistsCheck(path="b.txt")])]
@@ -225,7 +228,7 @@ async def test_blocked_after_its_own_bad_call_is_a_failed_try_not_a_call_for_hel
     assert task.status == TaskStatus.COMPLETE
     retry = [r.last_user_text for r in srv.chat_requests if kind(r) == "step"][-1]
     assert "you said BLOCKED after your call failed ([copy_file] unknown tool 'copy_file'" in retry
-    assert retry.rstrip().endswith("Call the tool that fixes it now.")
+    assert retry.rstrip().endswith("Call the tool that does step 1 now.")
 
 
 async def test_a_real_block_goes_to_the_user_after_one_more_try(workspace: Path) -> None:
@@ -245,7 +248,7 @@ async def test_done_without_a_tool_call_is_asked_again_in_the_same_round(workspa
     # Qwen2.5-Coder-1.5B: "DONE: created notes/todo.md" with no call, round after round.
     def act(req: ChatRequest) -> Reply:
         if req.last_user_text.startswith("You called no tool"):
-            return Reply.tool("write_file", {"path": "out.txt", "content": "hi\n"})
+            return Reply.tool("write_file", {"path": "out.txt", "content": "hi\n", "overwrite": True})
         return Reply(text="DONE: wrote out.txt")
 
     check = FileContainsCheck(path="out.txt", text="hi")
@@ -264,8 +267,8 @@ async def test_a_step_that_adds_may_not_overwrite_what_the_file_held(workspace: 
 
     def act(req: ChatRequest) -> Reply:
         if "not accepted" in req.last_user_text:
-            return Reply.tool("write_file", {"path": "people.csv", "content": "name,age\nann,31\nbo,42\n"})
-        return Reply.tool("write_file", {"path": "people.csv", "content": "name,age\n"})
+            return Reply.tool("write_file", {"path": "people.csv", "content": "name,age\nann,31\nbo,42\n", "overwrite": True})
+        return Reply.tool("write_file", {"path": "people.csv", "content": "name,age\n", "overwrite": True})
 
     steps = [PlanStep(index=0, description="Add the header line 'name,age' to people.csv")]
     task, _ = await run_to_idle(workspace, worker(act), steps)
@@ -296,7 +299,7 @@ async def test_the_activity_line_shows_the_whole_tail_of_the_reply_not_a_fragmen
     claim = "DONE: wrote out.txt as asked"
 
     def act(req: ChatRequest) -> Reply:
-        return Reply.tool("write_file", {"path": "out.txt", "content": "hi\n"})
+        return Reply.tool("write_file", {"path": "out.txt", "content": "hi\n", "overwrite": True})
 
     def handler(req: ChatRequest) -> Reply:
         if kind(req) == "step" and req.tool_results:
@@ -322,7 +325,7 @@ async def test_a_refused_write_copies_nothing_from_outside_or_the_app_data_into_
 
     def act(req: ChatRequest) -> Reply:
         if "config.toml" in str(req.messages):
-            return Reply.tool("write_file", {"path": "../secret.txt", "content": "x"})
+            return Reply.tool("write_file", {"path": "../secret.txt", "content": "x", "overwrite": True})
         return Reply.tool("edit_file", {"path": ".localclaw/config.toml", "old": "a", "new": "b"})
 
     task, _ = await run_to_idle(workspace, worker(act), [PlanStep(index=0, description="tidy up")])
@@ -355,7 +358,7 @@ async def test_shell_redirects_are_writes_the_runner_holds_to_the_same_rules(wor
 async def test_a_later_shell_redirect_that_clobbers_an_earlier_step_is_caught(workspace: Path) -> None:
     def act(req: ChatRequest) -> Reply:
         if step_number(req) == 1:
-            return Reply.tool("write_file", {"path": "notes.txt", "content": "keep me\n"})
+            return Reply.tool("write_file", {"path": "notes.txt", "content": "keep me\n", "overwrite": True})
         return Reply.tool("run_shell", {"command": "ls > notes.txt"})
 
     steps = [
@@ -371,7 +374,7 @@ async def test_a_change_step_excuses_the_value_it_changed_without_naming_the_old
     # "Bump the version to 1.1" never quotes the old 'version: 1.0'; its edit replaced it.
     def act(req: ChatRequest) -> Reply:
         if step_number(req) == 1:
-            return Reply.tool("write_file", {"path": "app.yaml", "content": "name: x\nversion: 1.0\n"})
+            return Reply.tool("write_file", {"path": "app.yaml", "content": "name: x\nversion: 1.0\n", "overwrite": True})
         return Reply.tool("edit_file", {"path": "app.yaml", "old": "version: 1.0", "new": "version: 1.1"})
 
     steps = [
@@ -398,7 +401,9 @@ async def test_an_add_inside_a_line_keeps_what_was_there(workspace: Path) -> Non
     (workspace / "conf.json").write_text('{"port": 8080}\n')
 
     def act(req: ChatRequest) -> Reply:
-        return Reply.tool("write_file", {"path": "conf.json", "content": '{"port": 8080, "host": "x"}\n'})
+        return Reply.tool(
+            "write_file", {"path": "conf.json", "content": '{"port": 8080, "host": "x"}\n', "overwrite": True}
+        )
 
     steps = [PlanStep(index=0, description='Add the key "host" with the value "x" to conf.json')]
     task, _ = await run_to_idle(workspace, worker(act), steps)
@@ -411,7 +416,7 @@ async def test_the_goal_itself_is_checked_at_the_end(workspace: Path) -> None:
     (workspace / "people.csv").write_text("ann,31\nbo,42\n")
 
     def act(req: ChatRequest) -> Reply:
-        return Reply.tool("write_file", {"path": "people.csv", "content": "name,age\n"})
+        return Reply.tool("write_file", {"path": "people.csv", "content": "name,age\n", "overwrite": True})
 
     async with running(workspace, worker(act)) as (runner, _srv, _events):
         steps = [PlanStep(index=0, description="Write the header line 'name,age' to people.csv")]
@@ -444,12 +449,12 @@ async def test_a_count_must_come_from_a_tool_that_counted(workspace: Path) -> No
     def act(req: ChatRequest) -> Reply:
         if "not accepted" in req.last_user_text:
             return Reply.tool("run_shell", {"command": "wc -l people.csv"})
-        return Reply.tool("write_file", {"path": "rows.txt", "content": "1\n2\n3\n4\n5"})
+        return Reply.tool("write_file", {"path": "rows.txt", "content": "1\n2\n3\n4\n5", "overwrite": True})
 
     def handler(req: ChatRequest) -> Reply:
         # After counting, write the count in the same round.
         if kind(req) == "step" and req.tool_results and "3 people.csv" in req.tool_results[-1]:
-            return Reply.tool("write_file", {"path": "rows.txt", "content": "3\n"})
+            return Reply.tool("write_file", {"path": "rows.txt", "content": "3\n", "overwrite": True})
         return worker(act)(req)
 
     steps = [PlanStep(index=0, description="Record the row count of people.csv in rows.txt")]

@@ -56,14 +56,15 @@ async def test_write_file_onto_an_empty_file_needs_no_overwrite(workspace: Path,
 # --- append_file ------------------------------------------------------------------------------------
 
 
-async def test_append_file_adds_a_line_break_when_missing(workspace: Path, run_tool: RunTool) -> None:
+async def test_append_file_adds_line_breaks_where_missing(workspace: Path, run_tool: RunTool) -> None:
     (workspace / "notes.md").write_text("# Notes\n- milk")
     r = await run_tool("append_file", path="notes.md", text="- eggs\n")
     assert r.ok and r.output == "appended 8 bytes to notes.md (now 22 bytes, 3 lines)"
     assert (workspace / "notes.md").read_text() == "# Notes\n- milk\n- eggs\n"
+    # Appended text is whole lines: the next append starts on a line of its own.
     r = await run_tool("append_file", path="notes.md", text="- tea")
-    assert r.ok and r.output == "appended 5 bytes to notes.md (now 27 bytes, 4 lines)"
-    assert (workspace / "notes.md").read_text() == "# Notes\n- milk\n- eggs\n- tea"
+    assert r.ok and r.output == "appended 6 bytes to notes.md (now 28 bytes, 4 lines)"
+    assert (workspace / "notes.md").read_text() == "# Notes\n- milk\n- eggs\n- tea\n"
 
 
 async def test_append_file_creates_a_missing_file(workspace: Path, run_tool: RunTool) -> None:

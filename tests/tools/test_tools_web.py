@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -10,11 +13,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
+import httpx
 import pytest
 
 from smallclaw_tui.config import ToolSettings
-from smallclaw_tui.tools import ToolContext, ToolResult
-from smallclaw_tui.tools.web import html_to_text
+from smallclaw_tui.tools import ToolContext, ToolError, ToolResult
+from smallclaw_tui.tools.web import CheckedTransport, IPAddress, Resolver, html_to_text, non_public_kind
 
 RunTool = Callable[..., Awaitable[ToolResult]]
 
@@ -26,8 +30,11 @@ PAGE = b"""<!doctype html><html><head><title>Hello page</title>
 class Handler(BaseHTTPRequestHandler):
     hits: ClassVar[list[str]] = []  # every path asked for: a test can tell that nothing got through
 
+    hosts: ClassVar[list[str]] = []  # the Host header of every request
+
     def do_GET(self) -> None:
         self.hits.append(self.path)
+        self.hosts.append(self.headers.get("Host", ""))
         routes = {
             "/page.html": (200, "text/html; charset=utf-8", PAGE),
             "/plain.txt": (200, "text/plain", "plain text, café\n".encode()),
@@ -47,15 +54,21 @@ class Handler(BaseHTTPRequestHandler):
             for _ in range(100):
                 self.wfile.write(b"b" * 10_000)
         elif self.path == "/redirect":
-            self.send_response(302)
-            self.send_header("Location", "/plain.txt")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self._redirect("/plain.txt")
+        elif self.path.startswith("/to/"):  # /to/HOST: a redirect to HOST on this server's port
+            port = self.headers.get("Host", "").rsplit(":", 1)[-1]
+            self._redirect(f"http://{self.path[4:]}:{port}/plain.txt")
         elif self.path == "/slow":
             time.sleep(2)
             self._send(200, "text/plain", b"late")
         else:
             self._send(404, "text/plain", b"not here")
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def _send(self, status: int, ctype: str, body: bytes) -> None:
         self.send_response(status)
@@ -93,14 +106,15 @@ def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-class LoopbackSettings(ToolSettings):
-    # The test server is on loopback, which web_fetch refuses unless the settings allow it.
-    web_fetch_allow_private: bool = True
-
-
 @pytest.fixture
 def web_ctx(workspace: Path) -> ToolContext:
-    settings = LoopbackSettings(web_fetch_max_bytes=50_000, web_fetch_timeout_s=0.5, output_max_chars=2000)
+    # The test server is on loopback, which web_fetch refuses unless the settings allow it.
+    settings = ToolSettings(
+        web_fetch_allow_private=True,
+        web_fetch_max_bytes=50_000,
+        web_fetch_timeout_s=0.5,
+        output_max_chars=2000,
+    )
     return ToolContext(workspace=workspace, settings=settings)
 
 
@@ -229,27 +243,113 @@ async def test_refusal_names_the_host_and_address(
     assert r.output.startswith(f"refused http://localhost:{_port(server)}/x: localhost resolves to ")
 
 
-async def test_every_redirect_hop_is_checked(server: str, strict_ctx: ToolContext) -> None:
-    import httpx
+def _resolver(names: dict[str, str], asked: list[str]) -> Resolver:
+    """DNS for made-up names: anything else is not found, so nothing can resolve them a second time."""
 
-    from smallclaw_tui.tools import ToolError
-    from smallclaw_tui.tools.web import refuse_local_hosts
+    async def resolve(host: str, port: int) -> list[IPAddress]:
+        asked.append(host)
+        if host not in names:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [ipaddress.ip_address(names[host])]
 
-    # httpx calls request hooks for every hop, redirects included; the hook alone must refuse.
-    with pytest.raises(ToolError, match="a loopback address"):
-        await refuse_local_hosts(httpx.Request("GET", f"{server}/plain.txt"))
-    async with httpx.AsyncClient(event_hooks={"request": [refuse_local_hosts]}) as client:
-        with pytest.raises(ToolError, match="a loopback address"):
-            await client.get(f"{server}/redirect")
+    return resolve
+
+
+async def test_it_connects_to_the_address_it_checked(server: str) -> None:
+    Handler.hosts.clear()
+    asked: list[str] = []
+    resolve = _resolver({"checked.test": "127.0.0.1"}, asked)
+    port = _port(server)
+    async with httpx.AsyncClient(transport=CheckedTransport(allow_private=True, resolve=resolve)) as client:
+        r = await client.get(f"http://checked.test:{port}/plain.txt")
+    # "checked.test" has no DNS: only the checked address can have been used.
+    assert r.status_code == 200 and r.text == "plain text, café\n"
+    assert asked == ["checked.test"] and Handler.hosts == [f"checked.test:{port}"]
+    assert str(r.url) == f"http://checked.test:{port}/plain.txt"
+
+
+async def test_every_redirect_hop_is_resolved_and_checked_the_same_way(server: str) -> None:
+    Handler.hosts.clear()
+    asked: list[str] = []
+    resolve = _resolver({"first.test": "127.0.0.1", "second.test": "127.0.0.1"}, asked)
+    port = _port(server)
+    async with httpx.AsyncClient(
+        transport=CheckedTransport(allow_private=True, resolve=resolve), follow_redirects=True
+    ) as client:
+        r = await client.get(f"http://first.test:{port}/to/second.test")
+    assert r.status_code == 200 and asked == ["first.test", "second.test"]
+    assert Handler.hosts == [f"first.test:{port}", f"second.test:{port}"]
+
+    Handler.hits.clear()
+    async with httpx.AsyncClient(transport=CheckedTransport(allow_private=False, resolve=resolve)) as client:
+        with pytest.raises(ToolError, match=r"first\.test resolves to 127\.0\.0\.1, a loopback address"):
+            await client.get(f"http://first.test:{port}/to/second.test")
+    assert Handler.hits == []
+
+
+async def test_localhost_is_refused_and_allowed_only_by_the_setting(
+    server: str, run_tool: RunTool, strict_ctx: ToolContext, web_ctx: ToolContext
+) -> None:
+    Handler.hits.clear()
+    url = f"http://localhost:{_port(server)}/plain.txt"
+    refused = await run_tool("web_fetch", strict_ctx, url=url)
+    assert not refused.ok and "a loopback address" in refused.output and Handler.hits == []
+    fetched = await run_tool("web_fetch", web_ctx, url=url)
+    assert fetched.ok and fetched.output.endswith("\nplain text, café\n")
+    assert Handler.hits == ["/plain.txt"]
 
 
 @pytest.mark.parametrize("url", ["http://93.184.215.14/", "https://[2606:4700::1111]:8443/x"])
-async def test_public_addresses_pass_the_check(url: str) -> None:
-    import httpx
+def test_public_addresses_pass_the_check(url: str) -> None:
+    host = httpx.URL(url).host
+    assert non_public_kind(ipaddress.ip_address(host)) is None
 
-    from smallclaw_tui.tools.web import refuse_local_hosts
 
-    await refuse_local_hosts(httpx.Request("GET", url))  # an address literal: no DNS, no network
+# --- TLS: the certificate is checked for the host name, though the connection goes to an address ---
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, ssl.SSLContext, list[str]]]:
+    """An HTTPS server on loopback with a certificate for "pinned.test" from a CA of its own."""
+    d = tmp_path_factory.mktemp("tls")
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True)
+
+    ec = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
+    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=Test CA")
+    openssl("req", *ec, "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=pinned.test")
+    (d / "ext.cnf").write_text("subjectAltName=DNS:pinned.test\n")
+    openssl(
+        "x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "leaf.pem", "-days", "1", "-extfile", "ext.cnf",
+    )
+    server_names: list[str] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(d / "leaf.pem", d / "leaf.key")
+    context.sni_callback = lambda _sock, name, _ctx: server_names.append(name or "")
+    httpd = QuietServer(("127.0.0.1", 0), Handler)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield httpd.server_address[1], ssl.create_default_context(cafile=str(d / "ca.pem")), server_names
+    httpd.shutdown()
+    httpd.server_close()
+
+
+async def test_tls_names_the_host_and_checks_its_certificate(
+    tls_server: tuple[int, ssl.SSLContext, list[str]],
+) -> None:
+    port, trust, server_names = tls_server
+    names = {"pinned.test": "127.0.0.1", "other.test": "127.0.0.1"}
+    transport = CheckedTransport(allow_private=True, resolve=_resolver(names, []), verify=trust)
+    async with httpx.AsyncClient(transport=transport) as client:
+        r = await client.get(f"https://pinned.test:{port}/plain.txt")
+        assert r.status_code == 200 and r.text == "plain text, café\n"
+        assert server_names[-1] == "pinned.test"
+        # The same address under a name the certificate does not cover: refused by TLS.
+        with pytest.raises(httpx.ConnectError, match="certificate"):
+            await client.get(f"https://other.test:{port}/plain.txt")
 
 
 async def test_ip_literal_refusal_reads_plainly(run_tool: RunTool, strict_ctx: ToolContext) -> None:

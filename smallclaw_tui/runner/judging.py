@@ -1,0 +1,178 @@
+"""Is the step done? The step's checks, the rules (:mod:`.rules`), then the verifier's YES with
+evidence; and what follows: advance to the next step, or undo the try and sample it again."""
+
+from __future__ import annotations
+
+import asyncio
+
+from smallclaw_tui.agent.loop_guard import LoopGuard
+from smallclaw_tui.llm.base import LLMError
+from smallclaw_tui.models import (
+    JournalType,
+    PlanStep,
+    StepStatus,
+    utcnow,
+)
+from smallclaw_tui.runner import verifier
+from smallclaw_tui.runner.checks import run_checks
+from smallclaw_tui.runner.events import (
+    StepAdvanced,
+    Verification,
+)
+from smallclaw_tui.runner.exec_base import ExecutorBase, Unreachable
+from smallclaw_tui.runner.peek import peek
+from smallclaw_tui.runner.rules import FileChange, StepFacts, judge_step
+
+
+class Judging(ExecutorBase):
+    async def _rule_outcomes(self, step: PlanStep) -> list[tuple[bool, str]]:
+        """What the rules in :mod:`smallclaw_tui.runner.rules` find about this try, as (passed, detail)."""
+        entries = self._journal_of(step)
+        this_try = max((i for i, e in enumerate(entries) if e.type == JournalType.RETRY), default=-1) + 1
+        changes = await asyncio.to_thread(self.checkpoints.attempt_changes)
+        facts = StepFacts(
+            task=self.task,
+            step=step,
+            workspace=self.s.workspace,
+            entries=entries,
+            this_try=entries[this_try:],
+            changes=[FileChange(path, before, after) for path, before, after in changes],
+        )
+        return [(f.passed, f.detail) for f in await judge_step(facts)]
+
+    async def _written_now(self, step: PlanStep, limit: int = 3) -> list[tuple[str, str | None]]:
+        """The files the step wrote (at most `limit`), as they are now."""
+        out: list[tuple[str, str | None]] = []
+        for path in sorted(self.end.written_by(step.index))[:limit]:
+            out.append((path, await peek(self.s.workspace, path)))
+        return out
+
+    def _results(self, step: PlanStep) -> list[verifier.Evidence]:
+        """The step's tool results, each with the call that produced it, labelled for the verifier.
+
+        Only a successful result can support a YES: a failed one proves only that something did
+        not happen. A call is shown beside its result (what was written, where) and counts only
+        through that result; a call with no result yet (in flight at a crash) is not shown.
+        """
+        calls: dict[str, str] = {}
+        pairs: list[tuple[str, str, bool]] = []
+        entries = self._journal_of(step)
+        this_try = max((i for i, e in enumerate(entries) if e.type == JournalType.RETRY), default=-1) + 1
+        for i, e in enumerate(entries):
+            call_id = str(e.detail.get("call_id") or "")
+            if e.type == JournalType.TOOL_CALL:
+                calls[call_id] = e.content
+            elif e.type == JournalType.TOOL_RESULT:
+                ok = e.detail.get("ok") is True
+                # Failures of earlier tries are history: shown, a small verifier reads them as
+                # "the step failed" even when this try fixed it (Qwen2.5-Coder-1.5B did).
+                if ok or i >= this_try:
+                    pairs.append((calls.pop(call_id, ""), e.content, ok))
+        return verifier.result_lines(pairs)
+
+    async def _verify(self, step: PlanStep, claim: str) -> None:
+        mode = self.s.runner.verification
+        if mode == "off":
+            await self._advance(step, "accepted without verification (verification is off)")
+            return
+        check_lines: list[verifier.Evidence] = []
+        checks = self.end.checks_for(step) if mode == "checks_evidence" else []
+        rules = await self._rule_outcomes(step) if mode == "checks_evidence" else []
+        if checks or rules:
+            outcomes = await run_checks(checks, self.tool_ctx)
+            for o in outcomes:
+                await self.journal(
+                    JournalType.VERIFY,
+                    f"check {'passed' if o.passed else 'FAILED'}: {o.detail}",
+                    kind=o.check.kind,
+                    passed=o.passed,
+                )
+            for passed, detail in rules:
+                await self.journal(
+                    JournalType.VERIFY, f"check {'passed' if passed else 'FAILED'}: {detail}", kind="rule"
+                )
+            approval = next((o.needs_approval for o in outcomes if o.needs_approval), None)
+            if approval is not None:
+                await self.needs_assistance(
+                    f"a check wants to run a command that needs approval: {approval}", pending=approval
+                )
+            failed = [o.detail for o in outcomes if not o.passed] + [d for ok, d in rules if not ok]
+            if failed:
+                await self._reject(step, "check failed: " + "; ".join(failed))
+                return
+            check_lines = verifier.check_lines([o.detail for o in outcomes] + [d for _ok, d in rules])
+        results = self._results(step)
+        if mode == "checks_evidence" and not any(r.ok for r in results) and not check_lines:
+            # Nothing could support a YES: spare the model the question.
+            await self.journal(
+                JournalType.VERIFY, "not verified: no successful tool result or check in this step"
+            )
+            await self._reject(step, "no tool call in this step succeeded, so nothing shows the step is done")
+            return
+        files = verifier.file_lines(await self._written_now(step))
+        try:
+            verdict = await self._with_retries(
+                lambda: verifier.ask(
+                    self.client,
+                    model=self.s.llm.verifier_model,
+                    step=step.description,
+                    results=results,
+                    files=files,
+                    claim=claim,
+                    checks=check_lines,
+                    require_evidence=mode == "checks_evidence",
+                )
+            )
+        except Unreachable as e:
+            await self.needs_assistance(str(e))
+        except LLMError as e:
+            await self.needs_assistance(f"model error while verifying: {e}")
+        await self.journal(
+            JournalType.VERIFY,
+            f"verifier {'YES' if verdict.yes else 'NO'}: {verdict.reason}",
+            evidence=verdict.evidence[:500],
+            raw=verdict.raw[:1000],
+            passed=verdict.yes,
+        )
+        if verdict.yes:
+            quote = " ".join(verdict.evidence.split())[:120]
+            await self._advance(step, verdict.reason + (f" (evidence: {quote})" if quote else ""))
+        else:
+            await self._reject(step, verdict.reason)
+
+    async def _advance(self, step: PlanStep, reason: str) -> None:
+        task, rc = self.task, self.task.resume_context
+        self.deps.bus.publish(Verification(task.id, step.index, True, reason))
+        step.status = StepStatus.DONE
+        step.completed_at = utcnow()
+        rc.recap.append(f"step {step.index + 1} ({step.description}): done — {reason}"[:300])
+        rc.verifier_feedback = ""
+        rc.step_rounds = 0
+        rc.user_notes = []
+        await asyncio.to_thread(self.checkpoints.end_attempt)
+        # The next step still open (after a reopened step, the later ones may already be done).
+        task.current_step = next(
+            (s.index for s in task.plan if s.index > step.index and s.status != StepStatus.DONE),
+            len(task.plan),
+        )
+        self.guard = LoopGuard(self.s.agent)  # a new step may legitimately repeat earlier calls
+        self.session = self._make_session()
+        await self.save()
+        if task.active_step is None:
+            # The loop announces each step as it activates it; the end has no step to activate.
+            self.deps.bus.publish(StepAdvanced(task.id, task.current_step, "all steps done"))
+
+    async def _reject(self, step: PlanStep, reason: str) -> None:
+        rs, rc = self.s.runner, self.task.resume_context
+        self.deps.bus.publish(Verification(self.task.id, step.index, False, reason))
+        step.attempts += 1
+        rc.verifier_feedback = reason
+        if step.attempts >= rs.max_step_attempts:
+            await self.needs_assistance(
+                f"step {step.index + 1} was not verified after {step.attempts} attempts: {reason}"
+            )
+        # The next try starts from the files as they were before this one: built on a wrong try,
+        # it would inherit the damage (a wiped file stays wiped) and be judged against it.
+        await self._restore_attempt("the try was not accepted")
+        await self.journal(JournalType.RETRY, f"step {step.index + 1} not accepted ({reason}); trying again")
+        await self.save()
