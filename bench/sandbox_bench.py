@@ -8,6 +8,7 @@ Both sides go through the app's own `run_command`, so the numbers include what a
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import subprocess
 import tempfile
@@ -59,7 +60,8 @@ async def main() -> None:
     body = "\n".join(
         [
             f"`python -m bench.sandbox_bench` at commit {_commit()}, {status.sandbox.bwrap}. Wall time of",
-            f"one command through `run_command`, {RUNS} runs each after one warm-up.",
+            f"one command through `run_command`, {RUNS} runs each after one warm-up (load average",
+            f"{os.getloadavg()[0]:.1f} at the end: the machine is shared, so the spread is wide).",
             "",
             "| what | median | min | p90 |",
             "|---|---|---|---|",

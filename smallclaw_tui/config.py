@@ -218,9 +218,10 @@ def _describe(err: Any) -> str:
     where = ".".join(str(p) for p in loc)
     msg = str(err.get("msg", "invalid value"))
     # Never the value: a token typed into the wrong key must not end up in a terminal's scrollback
-    # or a CI log. The key and what was expected are enough to find and fix it.
+    # or a CI log. The key and what was expected are enough to find and fix it. Pydantic's own
+    # messages do not quote the input; a validator's might (short values: "5" is in "512").
     value = err.get("input")
-    if isinstance(value, str) and value and value in msg:
+    if isinstance(value, str) and len(value) >= 8 and value in msg:
         msg = msg.replace(value, "…")
     return f"key {where or '(top level)'}: {msg}"
 

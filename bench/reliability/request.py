@@ -19,6 +19,7 @@ class Kind(StrEnum):
     PLANNER = "planner"
     STEP = "step"
     VERIFIER = "verifier"
+    REVIEW = "review"  # the end-of-task goal review of the whole diff
     SUMMARY = "summary"
     OTHER = "other"
 
@@ -31,6 +32,8 @@ def classify(req: ChatRequest) -> Kind:
         return Kind.STEP
     if "You check whether" in system:
         return Kind.VERIFIER
+    if "You review a change" in system:
+        return Kind.REVIEW
     if "short, factual summaries" in system:
         return Kind.SUMMARY
     return Kind.OTHER

@@ -47,13 +47,15 @@ class Call:
 
 
 def write(path: str, content: str) -> Call:
-    return Call("write_file", {"path": path, "content": content}, (f"bytes to {path}",))
+    # overwrite: a worked solution that writes a file means to, whether or not it exists (write_file
+    # refuses to replace a file without it).
+    return Call("write_file", {"path": path, "content": content, "overwrite": True}, (f"bytes to {path}",))
 
 
 def write_derived(path: str, content: Callable[[Memory], str | None]) -> Call:
     def args(memory: Memory) -> dict[str, Any] | None:
         text = content(memory)
-        return None if text is None else {"path": path, "content": text}
+        return None if text is None else {"path": path, "content": text, "overwrite": True}
 
     return Call("write_file", args, (f"bytes to {path}",))
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from smallclaw_tui.models import ChatMessage, JournalEntry, JournalType, Role, Task
 from smallclaw_tui.store.sessions import SessionStore
+from smallclaw_tui.textsafe import shown_command
 
 
 def completion_message(task: Task) -> str:
@@ -14,10 +15,12 @@ def completion_message(task: Task) -> str:
 
 
 def needs_you_message(task: Task) -> str:
-    text = f"Task {task.id} “{task.title}” needs you: {task.pause_reason or 'paused'}"
+    # The reason may quote the command too: both are shown with nothing in them hidden.
+    text = f"Task {task.id} “{task.title}” needs you: {shown_command(task.pause_reason or 'paused')}"
     if task.pending_approval is not None:
         text += (
-            f"\nIt wants to run: {task.pending_approval.command}\nApprove it with `a` on the board or "
+            f"\nIt wants to run: {shown_command(task.pending_approval.command)}\n"
+            "Approve it with `a` on the board or "
             f"`smallclaw task approve {task.id}`."
         )
     return text

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from tui_helpers import World, app_env, screen_text, until
 
-from smallclaw_tui.models import PlanStep
+from smallclaw_tui.models import PendingApproval, PlanStep, Task, TaskStatus
+from smallclaw_tui.runner.delivery import needs_you_message
 from smallclaw_tui.tui.board_model import activity_line
 from smallclaw_tui.tui.screens.approve import ApproveScreen
 from smallclaw_tui.tui.widgets.board import Board
@@ -39,3 +40,12 @@ async def test_the_approve_dialog_board_and_detail_show_invisible_characters(wor
         await pilot.press("y")
         await until(pilot, lambda: runner.tasks[task.id].pending_approval is None, "the approval")
         assert runner.tasks[task.id].approved_commands == [HIDDEN]  # shown escaped, approved as it is
+
+
+def test_the_needs_you_message_in_the_chat_shows_the_command_escaped() -> None:
+    task = Task(prompt="make a file", title="make a file", status=TaskStatus.NEEDS_ASSISTANCE)
+    task.pause_reason = f"waiting for approval to run: {HIDDEN}"
+    task.pending_approval = PendingApproval(command=HIDDEN)
+    text = needs_you_message(task)
+    assert f"It wants to run: {SHOWN}\n" in text and f"run: {SHOWN}" in text.splitlines()[0]
+    assert not any(ch in text for ch in "\u202e\u200b\u2066\u2069")

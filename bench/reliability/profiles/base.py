@@ -43,6 +43,8 @@ class Policy:
             return self.plan(req)
         if kind is Kind.SUMMARY:
             return self.summary(req)
+        if kind is Kind.REVIEW:
+            return self.review(req)
         return Reply(text="ok")
 
     def step(self, view: StepView) -> Reply:
@@ -56,6 +58,12 @@ class Policy:
 
     def summary(self, req: ChatRequest) -> Reply:
         raise NotImplementedError
+
+    def review(self, req: ChatRequest) -> Reply:
+        """The goal review of the whole diff. Every profile answers it as a yes-man: the simulated
+        models cannot judge a diff, and a YES here leaves every false completion to the runner's
+        other rules, so the benchmark does not credit the review with catches it did not make."""
+        return Reply(text="VERDICT: YES\nREASON: the change does what the goal asks")
 
 
 def verdict(yes: bool, evidence: str, reason: str) -> Reply:
