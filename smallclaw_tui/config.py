@@ -235,10 +235,13 @@ def user_config_path() -> Path:
 
 
 # Settings a workspace's config file may not set: a cloned repository could otherwise send the bot
-# token to its own server, or let commands (and web fetches of this machine) run unasked.
+# token to its own server, let a stranger command the bot (/approve runs commands) or read its
+# news, or let commands (and web fetches of this machine) run unasked.
 USER_ONLY: tuple[tuple[str, str], ...] = (
     ("telegram", "token"),
     ("telegram", "base_url"),
+    ("telegram", "allowed_user_ids"),
+    ("telegram", "chat_id"),
     ("tools", "shell_allowlist"),
     ("tools", "web_fetch_allow_private"),
 )

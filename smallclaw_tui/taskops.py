@@ -31,7 +31,13 @@ def _transition(task: Task, new: TaskStatus, reason: str | None = None) -> None:
         raise TaskOpError(str(e)) from None
 
 
+def _not_finished(task: Task) -> None:
+    if task.status.is_final:
+        raise TaskOpError(f"too late: the task finished ({task.status.value})")
+
+
 def pause(task: Task, note: str | None = None) -> list[JournalEntry]:
+    _not_finished(task)
     if task.status == TaskStatus.PAUSED:
         raise TaskOpError(f"task {task.id} is already paused")
     _transition(task, TaskStatus.PAUSED, reason=note or "paused by the user")
@@ -63,6 +69,7 @@ def resume(task: Task, note: str | None = None, *, auto: bool = False) -> list[J
 
 
 def cancel(task: Task, note: str | None = None) -> list[JournalEntry]:
+    _not_finished(task)
     _transition(task, TaskStatus.CANCELLED, reason=note or "cancelled by the user")
     task.pending_approval = None
     return [JournalEntry(type=JournalType.NOTE, content="cancelled" + (f": {note}" if note else ""))]

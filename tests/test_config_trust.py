@@ -41,6 +41,9 @@ def user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         ("telegram.base_url", '"http://evil.example/bot"'),
         ("tools.shell_allowlist", '["sh", "python3"]'),
         ("tools.web_fetch_allow_private", "true"),
+        # A stranger allowed by a cloned repository could /approve commands or read the news.
+        ("telegram.allowed_user_ids", "[666]"),
+        ("telegram.chat_id", "666"),
     ],
 )
 def test_workspace_config_may_not_set_what_can_leak_or_execute(

@@ -7,6 +7,7 @@ from typing import TextIO
 
 from smallclaw_tui.models import JournalType
 from smallclaw_tui.runner.events import (
+    IntentAnswered,
     JournalAppended,
     NeedsAssistance,
     RunnerEvent,
@@ -55,3 +56,5 @@ class ProgressPrinter:
             self._line(event.task_id, f"complete: {one_line(event.summary, 160)}")
         elif isinstance(event, TaskFailed):
             self._line(event.task_id, f"failed: {one_line(event.reason, 160)}")
+        elif isinstance(event, IntentAnswered):
+            self._line(event.task_id, f"{event.action} not applied: {one_line(event.reason, 160)}")

@@ -102,6 +102,18 @@ class Delivered:
 
 
 @dataclass(frozen=True, slots=True)
+class IntentAnswered:
+    """A request (pause, cancel, …) that reached a running task too late to apply, with why.
+
+    The request itself returned at once (it is applied at the task's next safe point), so this is
+    how the user hears that it was not."""
+
+    task_id: str
+    action: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class ServerState:
     """Model server health as the runner last saw it: connecting, loading, ready, unreachable."""
 
@@ -137,6 +149,7 @@ RunnerEvent = (
     | TaskCompleted
     | TaskFailed
     | Delivered
+    | IntentAnswered
     | ServerState
     | ModelUsage
     | RunnerIdle

@@ -100,6 +100,9 @@ class Finishing(ExecutorBase):
             summary = result.text.strip()
         except (Unreachable, LLMError) as e:
             await self.journal(JournalType.ERROR, f"summary call failed ({e}); using the step recap")
+        # The summary takes a while on a small model; a pause or cancel asked for meanwhile
+        # still wins over "complete".
+        await self._honour_requests()
         summary = summary or fallback_summary(task)
         limit = self.s.runner.summary_max_chars
         task.final_summary = summary if len(summary) <= limit else summary[: limit - 1] + "…"

@@ -26,6 +26,7 @@ from smallclaw_tui.runner.checkpoints import Checkpoints, UndoOutcome, prune
 from smallclaw_tui.runner.control import TaskControl
 from smallclaw_tui.runner.deps import RunnerDeps
 from smallclaw_tui.runner.events import (
+    IntentAnswered,
     JournalAppended,
     RunnerIdle,
     TaskCreated,
@@ -194,7 +195,13 @@ class BackgroundTaskRunner:
             if task.status != TaskStatus.QUEUED:
                 return  # paused or cancelled between scheduling and starting
             await self.store.reload_journal(task)
-            await execute_task(self.deps, task, control)
+            try:
+                await execute_task(self.deps, task, control)
+            finally:
+                # From here on an intent takes the not-running path (and its checks); the ones
+                # that came in while the executor was stopping are settled below.
+                self._controls.pop(task_id, None)
+            await self._settle_requests(task, control)
         except asyncio.CancelledError:
             raise
         except Exception as e:
@@ -218,6 +225,27 @@ class BackgroundTaskRunner:
             self._controls.pop(task_id, None)
             self._wake.set()
             await self._prune_checkpoints()
+
+    async def _settle_requests(self, task: Task, control: TaskControl) -> None:
+        """A pause or cancel that the executor did not apply (it stopped for another reason, or
+        finished, first) is applied now if the task's status allows it, or answered with why not:
+        a user's intent is never dropped without a word."""
+        asked: list[tuple[str, str | None]] = []
+        if control.cancel_requested and task.status != TaskStatus.CANCELLED:
+            asked.append(("cancel", control.cancel_note))
+        elif control.pause_requested and task.status != TaskStatus.PAUSED:
+            asked.append(("pause", control.pause_note))
+        for action, note in asked:
+            try:
+                if action == "cancel":
+                    await self._commit(task, taskops.cancel(task, note))
+                elif task.status == TaskStatus.NEEDS_ASSISTANCE:
+                    await self._commit(task, taskops.pause(task, note))
+                    self.bus.publish(TaskPaused(task.id, task.pause_reason or "paused"))
+                else:
+                    raise taskops.TaskOpError(f"the task already stopped ({task.status.value})")
+            except taskops.TaskOpError as e:
+                self.bus.publish(IntentAnswered(task.id, action, str(e)))
 
     def _checkpoints(self, task_id: str) -> Checkpoints:
         s = self.deps.settings

@@ -98,7 +98,7 @@ class Sandbox:
         """The argv that runs `command` with ``sh -c`` in the sandbox, in `workspace`.
 
         `workspace` must be resolved, with ``.localclaw`` and ``.git`` already there to mount over
-        (:func:`mount_points`): a mount needs a folder to sit on.
+        (run it inside :func:`mount_points`): a mount needs a folder to sit on.
         """
         ws = str(workspace)
         args = [
@@ -147,14 +147,18 @@ class Sandbox:
 
 
 def _mount_target(workspace: Path, name: str) -> str | None:
-    """Where to mount over `workspace/name`; None when it is a link that leads out of the
-    workspace (its target is not in the sandbox at all). A link's own entry can still be replaced
-    by the command: only real folders are fully protected."""
+    """Where to mount over `workspace/name`, or None for nothing to protect.
+
+    None when it is missing (:func:`mount_points` could not make it, so the command, with the same
+    rights and fewer, cannot either: a read-only workspace) or a link that leads out of the
+    workspace (its target is not in the sandbox). A link's own entry can still be replaced by the
+    command: only real folders are fully protected.
+    """
     path = workspace / name
-    if not path.is_symlink():
-        return str(path)
-    target = Path(os.path.realpath(path))
-    return str(target) if target.is_relative_to(workspace) and target.exists() else None
+    if path.is_symlink():
+        target = Path(os.path.realpath(path))
+        return str(target) if target.is_relative_to(workspace) and target.exists() else None
+    return str(path) if path.exists() else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +240,8 @@ async def mount_points(workspace: Path) -> AsyncIterator[None]:
         for name in (DATA_DIR_NAME, ".git"):
             path = workspace / name
             if not path.exists() and not path.is_symlink():
-                path.mkdir()
+                with contextlib.suppress(OSError):  # a read-only workspace: see _mount_target
+                    path.mkdir()
         try:
             yield
         finally:

@@ -16,6 +16,7 @@ from textual.message import Message
 
 from smallclaw_tui.runner.bus import EventBus
 from smallclaw_tui.runner.events import (
+    IntentAnswered,
     Delivered,
     JournalAppended,
     ModelActivity,
@@ -72,6 +73,9 @@ def absorb(batch: Batch, event: RunnerEvent) -> None:
             batch.notices.append(
                 Notice("delivered" if ok else "delivery_failed", tid, f"{channel}: {detail}")
             )
+        case IntentAnswered(task_id=tid, action=action, reason=reason):
+            batch.changed.add(tid)
+            batch.notices.append(Notice("answered", tid, f"{action} not applied: {reason}"))
         case ServerState():
             batch.server = event
         case ModelUsage(tokens_per_s=tps, completion_tokens=completion):

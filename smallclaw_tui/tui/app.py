@@ -553,6 +553,8 @@ class SmallClawApp(App[None]):
             )
         elif notice.kind == "failed":
             self.notify(f"{title}: {flat(notice.text)}", title="Task failed", severity="error", markup=False)
+        elif notice.kind == "answered":
+            self.notify(f"{title}: {flat(notice.text)}", severity="warning", markup=False, timeout=10)
         elif notice.kind == "delivery_failed":
             self.notify(
                 f"{title}: {flat(notice.text)}", title="Delivery failed", severity="error", markup=False

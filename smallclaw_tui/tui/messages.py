@@ -17,7 +17,7 @@ from smallclaw_tui.tools.base import ApprovalDecision
 class Notice:
     """Something worth a notification: a task finished, failed, needs the user, or was delivered."""
 
-    kind: str  # completed | needs_you | failed | delivered | delivery_failed
+    kind: str  # completed | needs_you | failed | delivered | delivery_failed | answered
     task_id: str
     text: str
 
