@@ -128,8 +128,12 @@ class RunnerSettings(BaseModel):
     retry_max_attempts: int = Field(default=6, ge=0)
     retry_base_s: float = Field(default=1.0, ge=0)
     retry_max_s: float = Field(default=20.0, ge=0)
-    auto_resume_unreachable: bool = False
+    # A task stopped because the model server was unreachable goes on by itself once it answers.
+    auto_resume_unreachable: bool = True
+    # No longer used (the server is asked every `server_probe_s`); kept so files that set it load.
     auto_resume_after_s: float = Field(default=60.0, ge=1)
+    # While the model server is down the queue holds, and the server is asked again this often.
+    server_probe_s: float = Field(default=10.0, gt=0)
     on_crash: Literal["resume", "interrupted"] = "resume"
     summary_max_chars: int = Field(default=1500, ge=100)
     control_poll_s: float = Field(default=0.5, gt=0)

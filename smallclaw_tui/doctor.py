@@ -109,7 +109,7 @@ async def sandbox_check(tools: ToolSettings) -> DoctorCheck:
         )
     else:
         fix = "install bubblewrap (`apt install bubblewrap` or `dnf install bubblewrap`)"
-    detail = f"{status.reason}; until it works, every shell command asks for approval and runs unconfined"
+    detail = f"{status.reason}; meanwhile every shell command asks for approval (and then runs unconfined)"
     return DoctorCheck("sandbox", ok=False, detail=detail, fix=fix)
 
 

@@ -76,7 +76,10 @@ async def run_checks(checks: list[Check], ctx: ToolContext) -> list[CheckOutcome
 # or "write a summary" imply nothing.
 _PRODUCES = re.compile(
     r"\b(?:create|write|save|generate|produce|record|store|put|list)s?\b[^.;:\n]{0,80}?"
-    r"(?:\b(?:to|into|in|as|file|called|named)\s+)?`?([\w][\w./-]*\.[A-Za-z0-9]{1,8}|[\w.-]+/[\w./-]+)`?",
+    r"(?:\b(?:to|into|in|as|file|called|named)\s+)?`?"
+    # A whole path-shaped word, not the tail of one ("lists/groceries.txt" is not "groceries.txt")
+    # and not an address or a version ("10.0.0.12", "v1.2"): a file extension starts with a letter.
+    r"(?<![\w./-])([\w][\w./-]*\.[A-Za-z][A-Za-z0-9]{0,7}|[\w.-]+/[\w./-]+)(?![\w/-])`?",
     re.I,
 )
 

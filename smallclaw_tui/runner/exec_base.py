@@ -44,6 +44,7 @@ from smallclaw_tui.textsafe import redact_url
 from smallclaw_tui.tools.base import ToolContext
 
 UNREACHABLE_PREFIX = "model server unreachable"
+REQUEUED = "the runner stopped; the task continues at the next start"
 _T = TypeVar("_T")
 
 
@@ -150,6 +151,13 @@ class ExecutorBase:
             self.deps.bus.publish(TaskPaused(self.task.id, self.task.pause_reason or "paused"))
             raise Stop
         if c.shutdown:
+            # The user stopped the runner, not the task: it carries on at the next start, as
+            # after a crash (or waits for the user, when `on_crash` says so).
+            if self.s.runner.on_crash == "resume":
+                self.task.transition(TaskStatus.QUEUED)
+                await self.journal(JournalType.NOTE, REQUEUED)
+                await self.save()
+                raise Stop
             reason = "the runner was stopped; resume to continue"
             self.task.transition(TaskStatus.PAUSED, reason=reason)
             await self.journal(JournalType.PAUSE, reason)

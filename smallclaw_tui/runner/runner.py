@@ -20,13 +20,11 @@ from smallclaw_tui.models import (
     PlanStep,
     Task,
     TaskStatus,
-    utcnow,
 )
 from smallclaw_tui.runner.checkpoints import Checkpoints, UndoOutcome, prune
 from smallclaw_tui.runner.control import TaskControl
 from smallclaw_tui.runner.deps import RunnerDeps
 from smallclaw_tui.runner.events import (
-    IntentAnswered,
     JournalAppended,
     RunnerIdle,
     TaskCreated,
@@ -34,7 +32,10 @@ from smallclaw_tui.runner.events import (
     TaskPaused,
     TaskUpdated,
 )
+from smallclaw_tui.runner.exec_base import REQUEUED
 from smallclaw_tui.runner.execute import UNREACHABLE_PREFIX, execute_task
+from smallclaw_tui.runner.outage import ServerWatch
+from smallclaw_tui.runner.settle import settle_requests
 from smallclaw_tui.runner.undo import undo_files
 from smallclaw_tui.store.control import ControlInbox, ControlRequest
 from smallclaw_tui.store.quarantine import QuarantineReport
@@ -57,6 +58,9 @@ class BackgroundTaskRunner:
         self._idle = asyncio.Event()
         self._stopping = False
         self._loop_task: asyncio.Task[None] | None = None
+        self._watch = ServerWatch(
+            deps.client, deps.bus, interval_s=self.settings.runner.server_probe_s, wake=self._wake.set
+        )
         # Task file names already looked at; a file that was quarantined is gone, so its name is
         # dropped again and a new file by that name is read.
         self._seen_files: set[str] = set()
@@ -72,6 +76,10 @@ class BackgroundTaskRunner:
             self.tasks[task.id] = task
         self._seen_files = {self.store.task_path(task_id).name for task_id in self.tasks}
         await self._recover_after_crash()
+        # Tasks an outage stopped last time: ask the server at once, so they go on if it is back.
+        stopped = [t for t in self.tasks.values() if _stopped_by_outage(t)]
+        if stopped:
+            self._watch.mark_down(stopped[0].pause_reason or UNREACHABLE_PREFIX, probe_now=True)
         self._loop_task = asyncio.create_task(self._schedule_loop(), name="smallclaw-runner")
 
     async def _recover_after_crash(self) -> None:
@@ -111,22 +119,28 @@ class BackgroundTaskRunner:
             await asyncio.gather(*pending, return_exceptions=True)
             for task_id, job in running.items():
                 if job in pending:
-                    await self._pause_cut_off(task_id)
+                    await self._stop_cut_off(task_id)
         if self._loop_task is not None:
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
+        await self._watch.close()
         await self.bus.drain()
 
-    async def _pause_cut_off(self, task_id: str) -> None:
-        """A task whose round outlived the grace period (a slow model call, a long command) is
-        paused, not left `running`: the user stopped the runner, so the next start must not treat
-        this as a crash. Its tool call in flight, if any, gets "outcome unknown", as after a crash."""
+    async def _stop_cut_off(self, task_id: str) -> None:
+        """A task whose round outlived the grace period (a slow model call, a long command) is not
+        left `running`: it is queued again for the next start, as after a crash (or paused, when
+        `on_crash` is "interrupted"). Its tool call in flight, if any, gets "outcome unknown"."""
         task = self.tasks.get(task_id)
         if task is None or task.status != TaskStatus.RUNNING:
             return
-        reason = "the runner was stopped in the middle of a round; resume to continue"
         entries = _unknown_outcome(task)
+        if self.settings.runner.on_crash == "resume":
+            task.transition(TaskStatus.QUEUED)
+            entries.append(JournalEntry(type=JournalType.NOTE, content=REQUEUED, step=task.current_step))
+            await self._commit(task, entries)
+            return
+        reason = "the runner was stopped in the middle of a round; resume to continue"
         task.transition(TaskStatus.PAUSED, reason=reason)
         entries.append(JournalEntry(type=JournalType.PAUSE, content=reason, step=task.current_step))
         await self._commit(task, entries)
@@ -150,7 +164,13 @@ class BackgroundTaskRunner:
     # --- scheduling -----------------------------------------------------------------------------
 
     def _is_idle(self) -> bool:
-        return not self._running and not any(t.status == TaskStatus.QUEUED for t in self.tasks.values())
+        """Nothing running and nothing that could start: queued tasks held by an outage wait for
+        the server, so `run --until-idle` ends instead of waiting for it."""
+        if self._running:
+            return False
+        if self._watch.down and not self._watch.probing:
+            return True
+        return not any(t.status == TaskStatus.QUEUED for t in self.tasks.values())
 
     async def _schedule_loop(self) -> None:
         poll = self.settings.runner.control_poll_s
@@ -159,7 +179,8 @@ class BackgroundTaskRunner:
             try:
                 await self._apply_inbox()
                 await self._discover_new_tasks()
-                await self._auto_resume()
+                if self._watch.poll():
+                    await self._resume_after_outage()
                 self._fill_slots()
             except Exception:  # the loop must survive anything one bad task does
                 log.exception("runner scheduling step failed")
@@ -175,7 +196,7 @@ class BackgroundTaskRunner:
 
     def _fill_slots(self) -> None:
         free = self.settings.runner.max_concurrent - len(self._running)
-        if free <= 0 or self._stopping:
+        if free <= 0 or self._stopping or self._watch.down:
             return
         queued = sorted(
             (t for t in self.tasks.values() if t.status == TaskStatus.QUEUED and t.id not in self._running),
@@ -201,7 +222,9 @@ class BackgroundTaskRunner:
                 # From here on an intent takes the not-running path (and its checks); the ones
                 # that came in while the executor was stopping are settled below.
                 self._controls.pop(task_id, None)
-            await self._settle_requests(task, control)
+            await settle_requests(task, control, self._commit, self.bus)
+            if _stopped_by_outage(task):
+                self._watch.mark_down(task.pause_reason or UNREACHABLE_PREFIX)
         except asyncio.CancelledError:
             raise
         except Exception as e:
@@ -225,27 +248,6 @@ class BackgroundTaskRunner:
             self._controls.pop(task_id, None)
             self._wake.set()
             await self._prune_checkpoints()
-
-    async def _settle_requests(self, task: Task, control: TaskControl) -> None:
-        """A pause or cancel that the executor did not apply (it stopped for another reason, or
-        finished, first) is applied now if the task's status allows it, or answered with why not:
-        a user's intent is never dropped without a word."""
-        asked: list[tuple[str, str | None]] = []
-        if control.cancel_requested and task.status != TaskStatus.CANCELLED:
-            asked.append(("cancel", control.cancel_note))
-        elif control.pause_requested and task.status != TaskStatus.PAUSED:
-            asked.append(("pause", control.pause_note))
-        for action, note in asked:
-            try:
-                if action == "cancel":
-                    await self._commit(task, taskops.cancel(task, note))
-                elif task.status == TaskStatus.NEEDS_ASSISTANCE:
-                    await self._commit(task, taskops.pause(task, note))
-                    self.bus.publish(TaskPaused(task.id, task.pause_reason or "paused"))
-                else:
-                    raise taskops.TaskOpError(f"the task already stopped ({task.status.value})")
-            except taskops.TaskOpError as e:
-                self.bus.publish(IntentAnswered(task.id, action, str(e)))
 
     def _checkpoints(self, task_id: str) -> Checkpoints:
         s = self.deps.settings
@@ -283,18 +285,12 @@ class BackgroundTaskRunner:
             self.tasks[task.id] = task
             self.bus.publish(TaskCreated(task))
 
-    async def _auto_resume(self) -> None:
-        rs = self.settings.runner
-        if not rs.auto_resume_unreachable:
+    async def _resume_after_outage(self) -> None:
+        if not self.settings.runner.auto_resume_unreachable:
             return
-        now = utcnow()
         for task in list(self.tasks.values()):
-            if (
-                task.status == TaskStatus.NEEDS_ASSISTANCE
-                and (task.pause_reason or "").startswith(UNREACHABLE_PREFIX)
-                and (now - task.updated_at).total_seconds() >= rs.auto_resume_after_s
-            ):
-                await self.resume(task.id, "automatic retry: the model server may be back", auto=True)
+            if _stopped_by_outage(task):
+                await self.resume(task.id, "automatic retry: the model server answers again", auto=True)
 
     async def _apply_inbox(self) -> None:
         for req in self._inbox.take():
@@ -391,6 +387,12 @@ class BackgroundTaskRunner:
         running = sum(1 for t in self.tasks.values() if t.status == TaskStatus.RUNNING)
         queued = sum(1 for t in self.tasks.values() if t.status == TaskStatus.QUEUED)
         return {"running": running, "queued": queued}
+
+
+def _stopped_by_outage(task: Task) -> bool:
+    return task.status == TaskStatus.NEEDS_ASSISTANCE and (task.pause_reason or "").startswith(
+        UNREACHABLE_PREFIX
+    )
 
 
 def _unknown_outcome(task: Task) -> list[JournalEntry]:

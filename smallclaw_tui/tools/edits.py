@@ -19,6 +19,7 @@ from smallclaw_tui.tools.base import Tool, ToolContext, ToolError, ToolResult
 from smallclaw_tui.tools.fileio import (
     check_parents,
     count_lines,
+    encode,
     nearest_lines,
     numbered,
     open_for_write,
@@ -38,10 +39,6 @@ def _decode(data: bytes, shown: str, tool: str) -> str:
         raise ToolError(f"{shown} is a binary file; {tool} only changes text files")
     # surrogateescape: bytes that are not UTF-8 survive the round trip unchanged.
     return data.decode("utf-8", errors="surrogateescape")
-
-
-def _encode(text: str) -> bytes:
-    return text.encode("utf-8", errors="surrogateescape")
 
 
 def _squash(text: str) -> str:
@@ -110,7 +107,7 @@ def _replace(ctx: ToolContext, path: str, old: str, new: str, *, every: bool, to
                 f"'old' text found {count} times in {shown} (lines {_lines_named(lines)}); it must "
                 f"match exactly once. Include more of the surrounding lines in 'old' to pick one{more}"
             )
-        result = _encode(text.replace(old, new, -1 if every else 1))
+        result = encode(text.replace(old, new, -1 if every else 1))
         write_fd(fd, result)
     if tool == "edit_file":
         return ToolResult(
@@ -166,7 +163,7 @@ def _insert_after(ctx: ToolContext, path: str, anchor: str, lines: str) -> ToolR
             where = f"into {shown} after line {number}"
         if not before and text.startswith(insert, at):
             return ToolResult(True, f"already applied: {shown} already has that text there (nothing changed)")
-        result = _encode(text[:at] + before + insert + text[at:])
+        result = encode(text[:at] + before + insert + text[at:])
         write_fd(fd, result)
     n = count_lines(insert)
     return ToolResult(
@@ -212,6 +209,7 @@ def _append_file(ctx: ToolContext, path: str, text: str) -> ToolResult:
     shown = display_path(ctx.workspace, target)
     if not text:
         raise ToolError("'text' is empty; nothing to append")
+    encode(text)  # a broken character is refused before a missing file is created
     created = not os.path.lexists(target)
     check_parents(ctx.workspace, target, shown)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -223,7 +221,7 @@ def _append_file(ctx: ToolContext, path: str, text: str) -> ToolResult:
         added = to_line_ends(text if text.endswith("\n") else text + "\n", before)
         if before and not before.endswith("\n"):
             added = ("\r\n" if "\r\n" in before else "\n") + added
-        out = _encode(added)
+        out = encode(added)
         write_fd(fd, out, truncate=False)  # O_APPEND: lands at the end
     total = len(data) + len(out)
     n = count_lines(before + added)

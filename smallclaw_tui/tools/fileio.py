@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from smallclaw_tui.tools.base import ToolError
+from smallclaw_tui.tools.text import escape_surrogates
 from smallclaw_tui.tools.workspace import display_path
 
 OpenMode = Literal["new", "replace", "edit", "append"]
@@ -88,6 +89,18 @@ def check_parents(workspace: Path, target: Path, shown: str) -> None:
     blocker = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
     if blocker is not None:
         raise ToolError(f"{display_path(workspace, blocker)} is a file, so it cannot hold {shown}")
+
+
+def encode(text: str) -> bytes:
+    """Text for a file. surrogateescape: bytes of the file that were not UTF-8 go back unchanged."""
+    try:
+        return text.encode("utf-8", errors="surrogateescape")
+    except UnicodeEncodeError as e:
+        # A lone UTF-16 surrogate from the model's JSON ("\\ud83d" without its pair).
+        bad = escape_surrogates(e.object[e.start : e.end])
+        raise ToolError(
+            f"the text holds an invalid character ({bad}, half of an emoji?); send it without it"
+        ) from None
 
 
 def to_line_ends(text: str, like: str) -> str:

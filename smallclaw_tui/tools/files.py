@@ -16,7 +16,7 @@ from typing import Any
 from smallclaw_tui.config import DATA_DIR_NAME
 from smallclaw_tui.tools.args import Param
 from smallclaw_tui.tools.base import Tool, ToolContext, ToolError, ToolResult
-from smallclaw_tui.tools.fileio import check_parents, open_for_write, read_fd, write_fd
+from smallclaw_tui.tools.fileio import check_parents, encode, open_for_write, read_fd, write_fd
 from smallclaw_tui.tools.text import decode_text, escape_surrogates, looks_binary
 from smallclaw_tui.tools.workspace import (
     display_path,
@@ -99,9 +99,9 @@ async def read_file(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
 def _write_file(ctx: ToolContext, path: str, content: str, overwrite: bool) -> ToolResult:
     target = resolve_writable(ctx.workspace, path)
     shown = display_path(ctx.workspace, target)
+    data = encode(content)
     check_parents(ctx.workspace, target, shown)
     target.parent.mkdir(parents=True, exist_ok=True)
-    data = content.encode("utf-8")
     # Bytes, not text mode: the content is written exactly as given, no newline translation.
     with open_for_write(target, shown, "replace" if os.path.lexists(target) else "new") as fd:
         old_size = os.fstat(fd).st_size

@@ -16,8 +16,8 @@ from textual.message import Message
 
 from smallclaw_tui.runner.bus import EventBus
 from smallclaw_tui.runner.events import (
-    IntentAnswered,
     Delivered,
+    IntentAnswered,
     JournalAppended,
     ModelActivity,
     ModelUsage,

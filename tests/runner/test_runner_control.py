@@ -3,7 +3,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from runner_helpers import honest_verifier, kind, running
+from runner_helpers import honest_verifier, kind, running, step_number
 
 from smallclaw_tui.models import (
     FileContainsCheck,
@@ -155,16 +155,49 @@ async def test_control_requests_from_another_process_are_applied(workspace: Path
         assert runner.tasks[task.id].pause_reason == "from the CLI"
 
 
-async def test_stopping_during_a_slow_model_call_pauses_the_task_instead_of_leaving_it_running(
+async def test_stopping_during_a_slow_model_call_requeues_the_task_for_the_next_start(
     workspace: Path,
 ) -> None:
-    # A CPU-bound model can take a minute to answer; Ctrl-C must not leave the task "running"
-    # (which the next start would treat as a crash).
+    # A CPU-bound model can take a minute to answer; Ctrl-C must not leave the task "running",
+    # nor park it: the next start carries on with it (issue 14), as after a crash.
     async with running(workspace, writer(delay=30.0)) as (runner, srv, _events):
+        task = await runner.create_task("Write out.txt", steps=STEP)
+        await until(lambda: any(kind(r) == "step" for r in srv.chat_requests))
+        await runner.stop(grace_s=0.2)
+        saved = await runner.store.load(task.id)
+    assert saved.status == TaskStatus.QUEUED
+    assert "continues at the next start" in saved.journal[-1].content
+    async with running(workspace, writer()) as (runner, _srv, _events):
+        await asyncio.wait_for(runner.wait_until_idle(), 20)
+        assert runner.tasks[task.id].status == TaskStatus.COMPLETE
+
+
+async def test_stopping_at_a_round_boundary_requeues_the_task_for_the_next_start(workspace: Path) -> None:
+    steps = [PlanStep(index=i, description=f"write out{i}.txt") for i in range(2)]
+
+    def slow_second_step(req: ChatRequest) -> Reply:
+        if kind(req) == "step" and step_number(req) == 2 and not req.tool_results:
+            return Reply.tool("write_file", {"path": "out1.txt", "content": "x"}, delay_first_s=0.5)
+        if kind(req) == "step" and not req.tool_results:
+            return Reply.tool("write_file", {"path": "out0.txt", "content": "x"})
+        return writer()(req)
+
+    async with running(workspace, slow_second_step) as (runner, srv, _events):
+        task = await runner.create_task("Write two files", steps=steps)
+        await until(lambda: runner.tasks[task.id].current_step == 1)
+        await runner.stop(grace_s=5)  # the round ends within the grace: the executor stops itself
+        saved = await runner.store.load(task.id)
+    assert saved.status == TaskStatus.QUEUED
+    async with running(workspace, slow_second_step) as (runner, _srv, _events):
+        await asyncio.wait_for(runner.wait_until_idle(), 20)
+        assert runner.tasks[task.id].status == TaskStatus.COMPLETE
+
+
+async def test_stopping_shows_the_task_as_interrupted_when_set_to(workspace: Path) -> None:
+    async with running(workspace, writer(delay=30.0), runner__on_crash="interrupted") as (runner, srv, _e):
         task = await runner.create_task("Write out.txt", steps=STEP)
         await until(lambda: any(kind(r) == "step" for r in srv.chat_requests))
         await runner.stop(grace_s=0.2)
         saved = await runner.store.load(task.id)
     assert saved.status == TaskStatus.PAUSED
     assert "stopped in the middle of a round" in (saved.pause_reason or "")
-    assert saved.journal[-1].type == JournalType.PAUSE

@@ -170,3 +170,27 @@ async def test_a_journal_with_a_non_utf8_name_is_saved(
     await store.save(task)
     loaded = await store.load(task.id)
     assert [e.content for e in loaded.journal][1:] == outputs
+
+
+async def test_git_data_cannot_be_planted_either(workspace: Path, run_tool: RunTool) -> None:
+    # A `.git/config` written where there was no repository makes the workspace one, hooks and all.
+    for name, args in _writes(".git/config"):
+        r = await run_tool(name, **args)
+        assert not r.ok and "may not change" in r.output, (name, r.output)
+    assert not (workspace / ".git").exists()
+
+
+async def test_a_broken_character_from_the_model_is_an_error_not_a_crash(
+    workspace: Path, run_tool: RunTool
+) -> None:
+    (workspace / "a.txt").write_text("smile: x\n")
+    for name, args in [
+        ("write_file", {"path": "b.txt", "content": "smile \ud83d\n"}),
+        ("append_file", {"path": "a.txt", "text": "\ud83d"}),
+        ("append_file", {"path": "new/c.txt", "text": "\ud83d"}),
+        ("replace_text", {"path": "a.txt", "old": "x", "new": "\ud83d"}),
+    ]:
+        r = await run_tool(name, **args)
+        assert not r.ok and "invalid character (\\ud83d" in _valid(r), (name, r.output)
+    assert (workspace / "a.txt").read_text() == "smile: x\n"
+    assert sorted(p.name for p in workspace.iterdir()) == ["a.txt"]

@@ -77,18 +77,45 @@ class Honest(Policy):
         task = BY_GOAL.get(goal_of(req))
         if task is None:
             return Reply(text='{"steps": []}')
-        steps = [
-            {
+        steps: list[dict[str, object]] = []
+        exists = set(task.files)
+        for s in task.steps:
+            action, files = planned_action(s, exists)
+            step: dict[str, object] = {
                 "description": s.text,
                 "checks": [c.model_dump(exclude_defaults=True) | {"kind": c.kind} for c in s.checks],
             }
-            for s in task.steps
-        ]
+            if action is not None:
+                step |= {"action": action, "files": files}
+            steps.append(step)
+            exists |= set(files)
         return Reply(text=json.dumps({"steps": steps}))
 
     def summary(self, req: ChatRequest) -> Reply:
         goal = next((ln[6:] for ln in req.last_user_text.splitlines() if ln.startswith("Goal: ")), "the task")
         return Reply(text=f"Done: {goal}. Each step was checked against the tool results.")
+
+
+_EDITS = {"edit_file": "edit", "replace_text": "edit", "insert_after": "edit", "append_file": "append"}
+
+
+def planned_action(step: Step, exists: set[str]) -> tuple[str | None, list[str]]:
+    """The action and files an able planner declares for a step (the planner prompt asks for
+    them), read off the step's worked solution: its first writing call decides."""
+    for call in step.calls:
+        args = call.args if isinstance(call.args, dict) else {}
+        path = args.get("path")
+        if call.tool == "write_file":
+            if isinstance(path, str):
+                return ("replace" if path in exists else "create"), [path]
+            return "create", []
+        if call.tool in _EDITS:
+            return _EDITS[call.tool], [path] if isinstance(path, str) else []
+    if any(c.tool == "run_shell" for c in step.calls):
+        return "run", []
+    if step.calls:
+        return "read", []
+    return None, []
 
 
 def next_move(calls: tuple[Call, ...], memory: list[str], turn: list[str], view: StepView) -> Reply | None:

@@ -69,6 +69,8 @@ class CardList(ScrollView, can_focus=True):
         Binding("pageup", "page(-1)", "Page up", id="board.page_up", show=False),
         Binding("pagedown", "page(1)", "Page down", id="board.page_down", show=False),
         Binding("enter", "open", "Open", id="board.open"),
+        # Enter in the filter keeps it and comes back here, so Esc must clear it here too.
+        Binding("escape", "clear_filter", "Clear filter", id="board.clear_filter", show=False),
     ]
     DEFAULT_CSS = """
     CardList {
@@ -177,6 +179,14 @@ class CardList(ScrollView, can_focus=True):
     def action_open(self) -> None:
         if self.selected_id is not None:
             self.post_message(self.Opened(self.selected_id))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filter":
+            return bool(self.board.query_text)  # no filter: Esc is free for whatever else wants it
+        return True
+
+    def action_clear_filter(self) -> None:
+        self.board.close_filter(clear=True)
 
     def on_click(self, event: Click) -> None:
         index = (event.y + int(self.scroll_offset.y)) // CARD_HEIGHT

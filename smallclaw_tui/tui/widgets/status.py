@@ -22,6 +22,7 @@ _TELEGRAM = {
     "connecting": ("…", "$text-muted"),
     "stopped": ("-", "$text-muted"),
 }
+_DOWN = frozenset({"unreachable", "missing model"})
 _STATE_MARK = {"ready": "●", "unreachable": "✗", "missing model": "✗"}
 
 
@@ -52,10 +53,14 @@ def status_content(info: StatusInfo) -> Content:
         ("  │ ", "$text-muted"),
         (f"{info.running} running", "bold $accent" if info.running else "$text-muted"),
         (" · ", "$text-muted"),
-        (f"{info.queued} queued", "$text-muted"),
+        # While the server is down the runner starts nothing: say why the queue does not move.
+        (f"{info.queued} waiting for the server", "$warning")
+        if info.queued and info.server in _DOWN
+        else (f"{info.queued} queued", "$text-muted"),
     ]
     if info.needs_you:
-        parts += [(" · ", "$text-muted"), (f"{info.needs_you} need you", "bold $warning")]
+        verb = "needs" if info.needs_you == 1 else "need"
+        parts += [(" · ", "$text-muted"), (f"{info.needs_you} {verb} you", "bold $warning")]
     if info.telegram is not None:
         mark, style = _TELEGRAM.get(info.telegram, ("✗", "bold $error"))
         parts += [("  │ ", "$text-muted"), (f"tg {mark}", style)]

@@ -1,0 +1,138 @@
+"""Pilot tests for daily use (issue 14): late intents, a dead server, the board filter, quitting."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+from tui_helpers import World, app_env, kind, until
+
+from smallclaw_tui.models import PlanStep, TaskStatus
+from smallclaw_tui.testing import FakeModelServer
+from smallclaw_tui.testing.fake_server import ChatRequest, Reply, free_port
+from smallclaw_tui.tui.screens.prompts import ConfirmScreen
+from smallclaw_tui.tui.widgets.board import Board, CardList
+from smallclaw_tui.tui.widgets.status import StatusBar
+
+
+class SlowSummary(World):
+    """The summary waits for `release` (a small model takes ~20 s there) and says when it began."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.summarizing = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, req: ChatRequest) -> Reply | str:
+        if kind(req) == "summary":
+            self.summarizing.set()
+            self.release.wait(15)
+        return super().__call__(req)
+
+
+async def test_cancel_while_the_summary_is_written_cancels(workspace: Path) -> None:
+    world = SlowSummary()
+    async with app_env(workspace, world) as env, env.app.run_test(size=(120, 40)) as pilot:
+        app, runner = env.app, env.runner
+        await until(pilot, lambda: app.runner_ready, "the runner to start")
+        task = await runner.create_task("one step", steps=[PlanStep(index=0, description="write s.txt")])
+        board = app.query_one(Board)
+        await until(pilot, world.summarizing.is_set, "the summary call")
+        await until(pilot, lambda: board.column_of_id(task.id) == "running", "the running card")
+        board.select(task.id, focus=True)
+        await pilot.pause()
+        await pilot.press("x")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        world.release.set()
+        await until(pilot, lambda: runner.tasks[task.id].status.is_final, "the task to end")
+        assert runner.tasks[task.id].status == TaskStatus.CANCELLED
+        await until(pilot, lambda: board.column_of_id(task.id) == "failed", "the cancelled card")
+
+
+async def test_a_dead_server_holds_the_queue_and_the_status_bar_says_so(workspace: Path) -> None:
+    port = free_port()
+    async with (
+        app_env(
+            workspace,
+            server_up=False,
+            port=port,
+            options={"probe_interval_s": 0.1},
+            runner__server_probe_s=0.1,
+        ) as env,
+        env.app.run_test(size=(120, 40)) as pilot,
+    ):
+        app, runner = env.app, env.runner
+        await until(pilot, lambda: app.runner_ready, "the runner to start")
+        made = [
+            await runner.create_task(f"job {n}", steps=[PlanStep(index=0, description=f"write {n}.txt")])
+            for n in ("a", "b", "c")
+        ]
+        board = app.query_one(Board)
+        await until(pilot, lambda: board.column_of_id(made[0].id) == "needs", "the outage to stop the first")
+        status = app.query_one(StatusBar)
+        await until(pilot, lambda: "2 waiting for the server" in str(status.render()), "the held queue")
+        assert [runner.tasks[t.id].status for t in made[1:]] == [TaskStatus.QUEUED] * 2
+
+        with FakeModelServer(World(), port=port):
+            for task in made:
+                await until(pilot, lambda t=task: board.column_of_id(t.id) == "done", f"{task.title} done")
+        assert "queued" in str(status.render())
+
+
+async def test_esc_on_the_board_clears_an_applied_filter(workspace: Path) -> None:
+    hold = threading.Event()
+    async with app_env(workspace, World(hold={"": hold})) as env, env.app.run_test(size=(120, 40)) as pilot:
+        app, runner = env.app, env.runner
+        await until(pilot, lambda: app.runner_ready, "the runner to start")
+        for name in ("alpha", "beta", "gamma"):
+            await runner.create_task(f"task {name}", steps=[PlanStep(index=0, description=f"write {name}.txt")])
+        board = app.query_one(Board)
+        await until(pilot, lambda: len(board.ids_in("queued")) == 2, "two queued cards")
+        await pilot.press("slash", *"gamma", "enter")  # Enter keeps the filter and goes to the cards
+        assert len(board.ids_in("queued")) == 1 and board.query_text == "gamma"
+        assert isinstance(app.focused, CardList)
+        await pilot.press("escape")
+        assert board.query_text == ""
+        assert len(board.ids_in("queued")) == 2
+        assert isinstance(app.focused, CardList)
+        hold.set()
+
+
+async def test_quit_asks_while_a_task_runs_and_the_task_goes_on_at_the_next_start(workspace: Path) -> None:
+    hold = threading.Event()
+    async with app_env(workspace, World(hold={"long job": hold})) as env, env.app.run_test(size=(120, 40)) as pilot:
+        app, runner = env.app, env.runner
+        await until(pilot, lambda: app.runner_ready, "the runner to start")
+        task = await runner.create_task("long job", steps=[PlanStep(index=0, description="write l.txt")])
+        await until(pilot, lambda: runner.tasks[task.id].status == TaskStatus.RUNNING, "the task to run")
+
+        await pilot.press("ctrl+q")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "running" in str(app.screen.query_one(".dialog-hint").render())
+        await pilot.press("n")  # stay
+        assert not isinstance(app.screen, ConfirmScreen) and app.is_running
+        assert runner.tasks[task.id].status == TaskStatus.RUNNING
+
+        await pilot.press("ctrl+q", "y")
+        deadline = asyncio.get_running_loop().time() + 10
+        while app.is_running:
+            assert asyncio.get_running_loop().time() < deadline, "the app to quit"
+            await asyncio.sleep(0.02)
+    saved = runner.tasks[task.id]
+    assert saved.status == TaskStatus.QUEUED  # not parked: it goes on at the next start
+
+    async with app_env(workspace, World()) as env, env.app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: env.runner.tasks[task.id].status == TaskStatus.COMPLETE, "it to finish")
+    assert (workspace / "l.txt").exists()
+
+
+async def test_quit_without_running_tasks_does_not_ask(workspace: Path) -> None:
+    async with app_env(workspace, World()) as env, env.app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: env.app.runner_ready, "the runner to start")
+        await pilot.press("ctrl+q")
+        deadline = asyncio.get_running_loop().time() + 10
+        while env.app.is_running:
+            assert asyncio.get_running_loop().time() < deadline, "the app to quit"
+            await asyncio.sleep(0.02)
