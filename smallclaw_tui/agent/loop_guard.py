@@ -51,7 +51,13 @@ _EMPTY_MAX_CHARS = 120
 _ALTERNATIVES: dict[str, str] = {
     "read_file": "use list_dir or search_files to find the right path, or use the content you already read",
     "edit_file": "use read_file to see the current text, or write_file to replace the whole file",
-    "write_file": "use list_dir to check the folder, or read_file to check what is already there",
+    "replace_text": "use read_file to see the current text and copy 'old' from it exactly",
+    "insert_after": "use read_file to see the current text and copy the anchor line from it exactly",
+    "append_file": "use read_file to check what the file already holds",
+    "write_file": (
+        "to change part of an existing file use append_file, replace_text or insert_after; to "
+        "replace it whole, send overwrite: true; read_file shows what is already there"
+    ),
     "list_dir": "use search_files, or read a file you already saw listed",
     "search_files": "use list_dir, or search for a simpler pattern",
     "run_shell": "read the error above and fix its cause (a missing file, a typo) before running again",

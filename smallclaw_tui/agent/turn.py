@@ -97,7 +97,9 @@ def bad_arguments(call: ToolCall, tools: ToolRegistry) -> ToolResult | None:
     if not isinstance(raw, str) or len(call.arguments) != 1:
         return None
     tool = tools.get(call.name)
-    example = json.dumps({p.name: "..." for p in tool.params}) if tool is not None else '{"name": "value"}'
+    # Required parameters only: a small model copies every key it sees ("overwrite": "...").
+    required = {p.name: "..." for p in tool.params if p.required} if tool is not None else {"name": "value"}
+    example = json.dumps(required)
     shown = raw if len(raw) <= 200 else raw[:199] + "…"
     return ToolResult(
         False,

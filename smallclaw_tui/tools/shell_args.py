@@ -58,6 +58,10 @@ def redirect_target_is_safe(target: str, workspace: Path | None) -> bool:
     the workspace and outside `.localclaw/`: no more than `write_file` may write anyway."""
     if not target or target.startswith("-") or _GLOB.search(target):
         return False
+    # `.git` at any depth: a write there arms the user's next git command (hooks, fsmonitor), and
+    # the sandbox keeps only the top-level one read-only. By name, as write_file refuses it.
+    if any(part.casefold() == ".git" for part in Path(target.strip("'\"")).parts):
+        return False
     root = workspace.resolve() if workspace is not None else None
     return _confined(target, root) and not (root is not None and _is_root(target, root))
 

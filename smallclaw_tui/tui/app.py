@@ -153,6 +153,7 @@ class SmallClawApp(App[None]):
         self._detail_timer: Timer | None = None
         self._loading_timer: Timer | None = None
         self._quitting = False
+        self._asking_quit = False
         self._action_state: tuple[bool | None, ...] = ()
         # Subscribed now, before the runner starts, so no event between start and paint is lost.
         self.adapter = RunnerAdapter(runner.bus, self.post_message, interval=self.options.refresh_s)
@@ -391,6 +392,35 @@ class SmallClawApp(App[None]):
         if self._quitting:
             self.exit()  # asked twice: leave now; running tasks resume after a restart
             return
+        running = sum(1 for t in self.runner.tasks.values() if t.status == TaskStatus.RUNNING)
+        if not running:
+            self._start_quitting()
+            return
+        if self._asking_quit:
+            self.screen.dismiss(True)  # ctrl+q on the question itself: yes
+            return
+        self._asking_quit = True
+
+        def answer(yes: bool | None) -> None:
+            self._asking_quit = False
+            if yes:
+                self._start_quitting()
+
+        tasks = "1 task is" if running == 1 else f"{running} tasks are"
+        self.push_screen(
+            ConfirmScreen(
+                Content("Quit SmallClaw?"),
+                Content(
+                    f"{tasks} running. It stops at a safe point and goes on by itself the next time "
+                    "SmallClaw starts."
+                ),
+                yes_means="quits",
+                no_means="stays",
+            ),
+            answer,
+        )
+
+    def _start_quitting(self) -> None:
         self._quitting = True
         if any(t.status == TaskStatus.RUNNING for t in self.runner.tasks.values()):
             self.notify("stopping at a safe point… (ctrl+q again leaves now)", markup=False)

@@ -303,3 +303,11 @@ def test_recursive_diff_of_a_tree_with_a_link_out_is_not_allowed(ws: Path, tmp_p
     (ws / "sub" / "s").unlink()
     (ws / "sub" / "inner").symlink_to(ws / "notes", target_is_directory=True)
     assert is_allowed("diff -r notes sub", DEFAULTS, workspace=ws)  # a link that stays inside is fine
+
+
+def test_a_redirect_into_a_git_folder_at_any_depth_asks_first(tmp_path: Path) -> None:
+    (tmp_path / "sub/.git").mkdir(parents=True)
+    allow = ["echo"]
+    for target in (".git/config", "sub/.git/config", "sub/.GIT/hooks/pre-commit"):
+        assert not is_allowed(f"echo x > {target}", allow, workspace=tmp_path), target
+    assert is_allowed("echo x > notes.txt", allow, workspace=tmp_path)

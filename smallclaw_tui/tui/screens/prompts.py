@@ -44,16 +44,19 @@ class ConfirmScreen(Dialog[bool]):
         Binding("n", "answer(False)", "No", id="dialog.no"),
     ]
 
-    def __init__(self, title: Content, question: Content) -> None:
+    def __init__(
+        self, title: Content, question: Content, *, yes_means: str = "confirms", no_means: str = "keeps it"
+    ) -> None:
         super().__init__()
         self._title = title
         self._question = question
+        self._keys = f"y {yes_means} · n or Esc {no_means}"
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(self._title, classes="dialog-title")
             yield Static(self._question, classes="dialog-hint")
-            yield Static(Content("y confirms · n or Esc keeps it"), classes="dialog-hint")
+            yield Static(Content(self._keys), classes="dialog-hint")
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
