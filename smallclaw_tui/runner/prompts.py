@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smallclaw_tui.models import JournalEntry, JournalType, StepStatus, Task
+from smallclaw_tui.models import JournalEntry, JournalType, StepKind, StepStatus, Task
 
 TASK_SYSTEM = (
     "You are a careful assistant doing one step of a task in a workspace, using the tools. "
@@ -17,6 +17,21 @@ _MARK = {
     StepStatus.SKIPPED: "[-]",
     StepStatus.ACTIVE: "[>]",
     StepStatus.PENDING: "[ ]",
+}
+
+
+# The tool that fits a declared kind: a small model picks write_file for everything, and a
+# write_file on an existing file replaces what it held.
+_HOW = {
+    StepKind.CREATE: "Make the file with write_file.",
+    StepKind.APPEND: "Add at the end with append_file; keep what the file holds.",
+    StepKind.EDIT: (
+        "Change only that part with replace_text or insert_after, copying the text exactly from "
+        "the file shown below; keep the rest."
+    ),
+    StepKind.REPLACE: "Rewrite the whole file with write_file and overwrite: true.",
+    StepKind.READ: "Only look (read_file, list_dir, search_files); change nothing.",
+    StepKind.RUN: "Run the command with run_shell.",
 }
 
 
@@ -89,6 +104,8 @@ def step_prompt(
     parts = [f"Goal: {task.prompt.strip()}", "", "Plan:"]
     parts += [f"{_MARK[s.status]} {s.index + 1}. {s.description}" for s in task.plan]
     parts += ["", f"Current step ({n} of {total}): {step.description}"]
+    if step.kind is not None:
+        parts.append(_HOW[step.kind])
     if step.checks:
         # Not "Done when: command X succeeds": small models then run the check instead of the step.
         parts.append(

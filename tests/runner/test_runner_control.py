@@ -182,7 +182,7 @@ async def test_stopping_at_a_round_boundary_requeues_the_task_for_the_next_start
             return Reply.tool("write_file", {"path": "out0.txt", "content": "x"})
         return writer()(req)
 
-    async with running(workspace, slow_second_step) as (runner, srv, _events):
+    async with running(workspace, slow_second_step) as (runner, _srv, _events):
         task = await runner.create_task("Write two files", steps=steps)
         await until(lambda: runner.tasks[task.id].current_step == 1)
         await runner.stop(grace_s=5)  # the round ends within the grace: the executor stops itself

@@ -87,7 +87,9 @@ async def test_esc_on_the_board_clears_an_applied_filter(workspace: Path) -> Non
         app, runner = env.app, env.runner
         await until(pilot, lambda: app.runner_ready, "the runner to start")
         for name in ("alpha", "beta", "gamma"):
-            await runner.create_task(f"task {name}", steps=[PlanStep(index=0, description=f"write {name}.txt")])
+            await runner.create_task(
+                f"task {name}", steps=[PlanStep(index=0, description=f"write {name}.txt")]
+            )
         board = app.query_one(Board)
         await until(pilot, lambda: len(board.ids_in("queued")) == 2, "two queued cards")
         await pilot.press("slash", *"gamma", "enter")  # Enter keeps the filter and goes to the cards
@@ -102,7 +104,10 @@ async def test_esc_on_the_board_clears_an_applied_filter(workspace: Path) -> Non
 
 async def test_quit_asks_while_a_task_runs_and_the_task_goes_on_at_the_next_start(workspace: Path) -> None:
     hold = threading.Event()
-    async with app_env(workspace, World(hold={"long job": hold})) as env, env.app.run_test(size=(120, 40)) as pilot:
+    async with (
+        app_env(workspace, World(hold={"long job": hold})) as env,
+        env.app.run_test(size=(120, 40)) as pilot,
+    ):
         app, runner = env.app, env.runner
         await until(pilot, lambda: app.runner_ready, "the runner to start")
         task = await runner.create_task("long job", steps=[PlanStep(index=0, description="write l.txt")])
@@ -124,6 +129,7 @@ async def test_quit_asks_while_a_task_runs_and_the_task_goes_on_at_the_next_star
     assert saved.status == TaskStatus.QUEUED  # not parked: it goes on at the next start
 
     async with app_env(workspace, World()) as env, env.app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: env.app.runner_ready, "the runner to start again")
         await until(pilot, lambda: env.runner.tasks[task.id].status == TaskStatus.COMPLETE, "it to finish")
     assert (workspace / "l.txt").exists()
 

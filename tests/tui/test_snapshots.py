@@ -92,6 +92,11 @@ def test_cancel_confirm_dialog(snap_compare: SnapCompare, tmp_path: Path) -> Non
     )
 
 
+def test_quit_confirm_dialog(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    """ctrl+q while a task runs (the demo's running task) asks first."""
+    assert snap_compare(demo_app(tmp_path), press=["ctrl+q"], terminal_size=(100, 30), run_before=_ready())
+
+
 def test_help_screen(snap_compare: SnapCompare, tmp_path: Path) -> None:
     assert snap_compare(
         demo_app(tmp_path), press=["question_mark"], terminal_size=(100, 40), run_before=_ready()

@@ -69,8 +69,9 @@ class CardList(ScrollView, can_focus=True):
         Binding("pageup", "page(-1)", "Page up", id="board.page_up", show=False),
         Binding("pagedown", "page(1)", "Page down", id="board.page_down", show=False),
         Binding("enter", "open", "Open", id="board.open"),
-        # Enter in the filter keeps it and comes back here, so Esc must clear it here too.
-        Binding("escape", "clear_filter", "Clear filter", id="board.clear_filter", show=False),
+        # Enter in the filter keeps it and comes back here, so Esc clears it here too (one id with
+        # the filter box's Esc: one key to remap).
+        Binding("escape", "clear_filter", "Clear filter", id="board.filter_clear", show=False),
     ]
     DEFAULT_CSS = """
     CardList {
