@@ -60,6 +60,27 @@ def test_list_filters_by_status_and_rejects_unknown_status(
     assert code == 2 and "unknown status 'sleeping'" in err
 
 
+def test_list_takes_the_boards_words_for_a_status(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 14: the board says Done and Needs you; `--status done` and `needs-you` work too."""
+    store = TaskStore(workspace / ".localclaw")
+    store.ensure()
+    done, stuck = Task(title="d", prompt="d"), Task(title="s", prompt="s")
+    for task, end in ((done, TaskStatus.COMPLETE), (stuck, TaskStatus.NEEDS_ASSISTANCE)):
+        task.transition(TaskStatus.RUNNING)
+        task.transition(end, reason="why")
+        atomic_write_text_sync(store.task_path(task.id), dump_task(task))
+    code, out, err = run(capsys, "task", "list", "--status", "done")
+    assert code == 0, err
+    assert done.id in out and stuck.id not in out
+    code, out, err = run(capsys, "task", "list", "--status", "needs-you")
+    assert code == 0, err
+    assert stuck.id in out and done.id not in out
+    code, out, _ = run(capsys, "task", "list", "--status", "needs_assistance")
+    assert stuck.id in out
+
+
 def test_spec_file_with_steps_and_checks(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
     spec = workspace / "spec.toml"
     spec.write_text(

@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = tsub.add_parser("list", help="list tasks")
     _add_workspace(p, top=False)
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--status", help="only tasks with this status")
+    p.add_argument("--status", help="only tasks with this status (also the board's words: done, needs-you)")
 
     p = tsub.add_parser("show", help="show one task, journal included")
     _add_workspace(p, top=False)

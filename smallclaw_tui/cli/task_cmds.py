@@ -162,15 +162,23 @@ def _progress(task: Task) -> str:
     return f"{min(task.current_step + 1, len(task.plan))}/{len(task.plan)}"
 
 
+# The board's words for a status, so that what the app shows can be typed here too.
+STATUS_ALIASES = {"done": TaskStatus.COMPLETE, "needs-you": TaskStatus.NEEDS_ASSISTANCE}
+
+
+def _status_arg(text: str) -> TaskStatus:
+    word = text.strip().lower()
+    if word in STATUS_ALIASES:
+        return STATUS_ALIASES[word]
+    try:
+        return TaskStatus(word.replace("-", "_"))
+    except ValueError:
+        names = [s.value for s in TaskStatus] + list(STATUS_ALIASES)
+        raise UsageError(f"unknown status {text!r} (one of: {', '.join(names)})") from None
+
+
 async def _list(args: argparse.Namespace, store: TaskStore) -> int:
-    status: TaskStatus | None = None
-    if args.status:
-        try:
-            status = TaskStatus(args.status)
-        except ValueError:
-            raise UsageError(
-                f"unknown status {args.status!r} (one of: {', '.join(s.value for s in TaskStatus)})"
-            ) from None
+    status = _status_arg(args.status) if args.status else None
     result = await store.load_all()
     _report(result)
     tasks = [t for t in result.tasks if status is None or t.status == status]

@@ -9,18 +9,20 @@ post messages; the handlers here own every state change.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
 from typing import ClassVar, Literal
 
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.dom import DOMNode
 from textual.events import DescendantFocus, Resize
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
@@ -65,6 +67,7 @@ from smallclaw_tui.tui.widgets.journal import JournalView
 from smallclaw_tui.tui.widgets.status import StatusBar
 
 Pane = Literal["chat", "board", "detail"]
+_OWN_COMMANDS = frozenset({"Keys", "Maximize", "Minimize"})
 SERVER_FIX = (
     "Start Ollama (`ollama serve`) or set SMALLCLAW_LLM__BASE_URL to where your model server runs; "
     "`smallclaw doctor` checks the setup. The board and tasks still work."
@@ -122,6 +125,8 @@ class SmallClawApp(App[None]):
         # F1 too: in the chat input ? is a question mark, and help must stay one key away.
         Binding("question_mark,f1", "help", "Help", id="app.help"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False),
+        # Not a priority binding: an input that has focus takes q as a letter first.
+        Binding("q", "quit_from_board", "Quit", id="app.quit_q", show=False),
     ]
     TASK_ACTIONS: ClassVar[frozenset[str]] = frozenset(
         {"pause_task", "resume_task", "cancel_task", "approve_task", "undo_task"}
@@ -420,6 +425,9 @@ class SmallClawApp(App[None]):
             answer,
         )
 
+    async def action_quit_from_board(self) -> None:
+        await self.action_quit()
+
     def _start_quitting(self) -> None:
         self._quitting = True
         if any(t.status == TaskStatus.RUNNING for t in self.runner.tasks.values()):
@@ -570,7 +578,13 @@ class SmallClawApp(App[None]):
 
     def _update_counts(self) -> None:
         counts = board_model.counts(self.runner.tasks.values())
-        self.status.set(running=counts["running"], queued=counts["queued"], needs_you=counts["needs"])
+        paused = sum(1 for t in self.runner.tasks.values() if t.status == TaskStatus.PAUSED)
+        self.status.set(
+            running=counts["running"],
+            queued=counts["queued"],
+            needs_you=counts["needs"] - paused,
+            paused=paused,
+        )
 
     def _notice(self, notice: Notice) -> None:
         task = self.runner.tasks.get(notice.task_id)
@@ -648,6 +662,9 @@ class SmallClawApp(App[None]):
     # --- task actions ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "quit_from_board":
+            # Over a dialog q is a letter or the dialog's own key; only ctrl+q leaves from there.
+            return len(self.screen_stack) == 1
         if action not in self.TASK_ACTIONS:
             return True
         task = self.selected_task()
@@ -713,8 +730,10 @@ class SmallClawApp(App[None]):
         task_id = task.id
 
         async def cancel(yes: bool | None) -> None:
-            if yes:
-                await self._intent("cancel", task_id)
+            task = self.runner.tasks.get(task_id)
+            # A running task is asked (applied at its next safe point): say so, as pause does.
+            if yes and await self._intent("cancel", task_id) and task and task.status == TaskStatus.RUNNING:
+                self.notify("cancelling after the current round", markup=False)
 
         self.push_screen(
             ConfirmScreen(
@@ -889,6 +908,13 @@ class SmallClawApp(App[None]):
             self._server_state("unreachable", message.error)
 
     # --- help -----------------------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's own, less those the app does its own way: "Keys" is our help (with the ids to
+        remap), and "Zoom the focused pane" is what Maximize would be, minus the keys."""
+        for command in super().get_system_commands(screen):
+            if command.title not in _OWN_COMMANDS:
+                yield command
 
     def help_rows(self) -> list[HelpRow]:
         """Every binding with an id, its own class's first and then those it inherits."""

@@ -133,7 +133,7 @@ def test_kill_9_mid_task_then_run_until_idle_completes_without_losing_journal(wo
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT (Ctrl-C)"])
-def test_a_stop_signal_pauses_running_tasks_at_a_safe_point_and_exits_0(
+def test_a_stop_signal_stops_running_tasks_at_a_safe_point_for_the_next_start_and_exits_0(
     workspace: Path, sig: signal.Signals
 ) -> None:
     with FakeModelServer(slow_honest) as srv:
@@ -155,7 +155,10 @@ def test_a_stop_signal_pauses_running_tasks_at_a_safe_point_and_exits_0(
     assert proc.returncode == 0
     assert "stopping at a safe point" in out and "Traceback" not in out + err
     task = json.loads((workspace / ".localclaw" / "tasks" / f"{tid}.json").read_text())
-    assert task["status"] == "paused" and "resume to continue" in task["pause_reason"]
+    # Not parked: the next start carries on with it, as after a crash (issue 14).
+    assert task["status"] == "queued"
+    journal = _smallclaw("task", "show", tid, "--json", env=env).stdout
+    assert "continues at the next start" in journal
 
 
 def test_run_until_idle_exits_0_whatever_the_outcome_and_a_second_runner_is_refused(workspace: Path) -> None:

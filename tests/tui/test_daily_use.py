@@ -6,13 +6,20 @@ import asyncio
 import threading
 from pathlib import Path
 
+from textual.app import Notify
+from textual.message import Message
+from textual.widgets import Input, TextArea
 from tui_helpers import World, app_env, kind, until
 
 from smallclaw_tui.models import PlanStep, TaskStatus
+from smallclaw_tui.runner.events import IntentAnswered
 from smallclaw_tui.testing import FakeModelServer
 from smallclaw_tui.testing.fake_server import ChatRequest, Reply, free_port
+from smallclaw_tui.tui.commands import TaskCommands
+from smallclaw_tui.tui.screens.new_task import NewTaskScreen
 from smallclaw_tui.tui.screens.prompts import ConfirmScreen
 from smallclaw_tui.tui.widgets.board import Board, CardList
+from smallclaw_tui.tui.widgets.footer import FittingFooter
 from smallclaw_tui.tui.widgets.status import StatusBar
 
 
@@ -142,3 +149,101 @@ async def test_quit_without_running_tasks_does_not_ask(workspace: Path) -> None:
         while env.app.is_running:
             assert asyncio.get_running_loop().time() < deadline, "the app to quit"
             await asyncio.sleep(0.02)
+
+
+async def test_the_status_bar_tells_paused_from_needs_you(workspace: Path) -> None:
+    hold = threading.Event()
+    async with app_env(workspace, World(hold={"": hold})) as env, env.app.run_test(size=(120, 40)) as pilot:
+        app, runner = env.app, env.runner
+        await until(pilot, lambda: app.runner_ready, "the runner to start")
+        await runner.create_task("blocker", steps=[PlanStep(index=0, description="write a.txt")])
+        mine = await runner.create_task("later", steps=[PlanStep(index=0, description="write b.txt")])
+        await runner.pause(mine.id, None)
+        status = app.query_one(StatusBar)
+        await until(pilot, lambda: "1 paused" in str(status.render()), "the paused count")
+        assert "need" not in str(status.render())
+        hold.set()
+
+
+async def test_q_quits_from_the_board_but_types_in_an_input(workspace: Path) -> None:
+    async with app_env(workspace, World()) as env, env.app.run_test(size=(120, 40)) as pilot:
+        app = env.app
+        await until(pilot, lambda: app.runner_ready, "the runner to start")
+        await pilot.press("c", "q")
+        assert isinstance(app.focused, Input) and app.focused.value == "q" and app.is_running
+        await pilot.press("escape", "n", "q")  # in a dialog q is a letter too
+        assert app.is_running and isinstance(app.screen, NewTaskScreen)
+        app.screen.dismiss(None)
+        await pilot.pause()
+        await pilot.press("b", "q")
+        deadline = asyncio.get_running_loop().time() + 10
+        while app.is_running:
+            assert asyncio.get_running_loop().time() < deadline, "the app to quit"
+            await asyncio.sleep(0.02)
+
+
+async def test_esc_on_a_filled_new_task_form_asks_first(workspace: Path) -> None:
+    async with app_env(workspace, World()) as env, env.app.run_test(size=(120, 40)) as pilot:
+        app = env.app
+        await until(pilot, lambda: app.runner_ready, "the runner to start")
+        await pilot.press("n", "escape")  # nothing typed: closes at once
+        assert not isinstance(app.screen, NewTaskScreen | ConfirmScreen)
+
+        await pilot.press("n", *"half a goal", "escape")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")  # back to the form, text kept
+        assert isinstance(app.screen, NewTaskScreen)
+        assert app.screen.query_one("#goal", TextArea).text == "half a goal"
+        await pilot.press("escape", "y")
+        assert not isinstance(app.screen, NewTaskScreen | ConfirmScreen)
+        assert env.runner.tasks == {}
+
+
+async def test_the_palette_has_no_duplicates(workspace: Path) -> None:
+    async with app_env(workspace, World()) as env, env.app.run_test(size=(120, 40)) as pilot:
+        app = env.app
+        await until(pilot, lambda: app.runner_ready, "the runner to start")
+        system = [c.title for c in app.get_system_commands(app.screen)]
+        ours = [text for text, _cb, _help in TaskCommands(app.screen)._commands()]
+        titles = [t.lower() for t in system + ours]
+        assert "keys" in titles and len(titles) == len(set(titles)), titles
+        assert not {"maximize", "minimize"} & set(titles)  # "Zoom the focused pane" does that
+
+
+async def test_dialogs_show_their_own_keys_not_the_boards(workspace: Path) -> None:
+    hold = threading.Event()
+    async with app_env(workspace, World(hold={"": hold})) as env, env.app.run_test(size=(120, 40)) as pilot:
+        app, runner = env.app, env.runner
+        await until(pilot, lambda: app.runner_ready, "the runner to start")
+        task = await runner.create_task("job", steps=[PlanStep(index=0, description="write j.txt")])
+        board = app.query_one(Board)
+        await until(pilot, lambda: board.column_of_id(task.id) == "running", "the card")
+        board.select(task.id, focus=True)
+        await pilot.pause()
+        await pilot.press("x")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.pause()
+        # The footer at the bottom row is the dialog's, with its keys.
+        shown = {k.action for k in app.screen.query_one(FittingFooter).shown}
+        assert {"answer(True)", "answer(False)", "dismiss_none"} <= shown
+        assert not shown & {"new_task", "pause_task", "cancel_task", "filter", "zoom"}, shown
+        await pilot.press("p")  # not the board's pause while the dialog is up
+        assert runner.tasks[task.id].status == TaskStatus.RUNNING
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        hold.set()
+
+
+async def test_an_intent_the_runner_could_not_apply_is_shown(workspace: Path) -> None:
+    seen: list[Message] = []
+    async with (
+        app_env(workspace, World()) as env,
+        env.app.run_test(size=(120, 40), message_hook=seen.append, notifications=True) as pilot,
+    ):
+        app, runner = env.app, env.runner
+        await until(pilot, lambda: app.runner_ready, "the runner to start")
+        task = await runner.create_task("quick", steps=[PlanStep(index=0, description="write q.txt")])
+        runner.bus.publish(IntentAnswered(task.id, "cancel", "too late: the task finished (complete)"))
+        texts = lambda: [m.notification.message for m in seen if isinstance(m, Notify)]  # noqa: E731
+        await until(pilot, lambda: any("too late: the task finished" in t for t in texts()), "the answer")
+        assert any(t.startswith("quick: cancel not applied") for t in texts())

@@ -179,15 +179,14 @@ async def test_markup_and_escape_sequences_are_shown_literally(tmp_path: Path) -
 EVIL = "\x1b]0;pwned\x07\x1b[2J\x9b31m\x00"  # OSC title, clear screen, a C1 CSI, a NUL
 EVIL_SHOWN = "\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m\\x00"
 MARKUP = "[bold red]x[/]"
-EVIL_ID = "\x1b]0;pwned\x07\x9b31m"  # no NUL: ids name files
-EVIL_ID_SHOWN = "\\x1b]0;pwned\\x07\\x9b31m"
 
 
 def _evil_workspace(ws: Path) -> tuple[str, str]:
     """Tasks and a chat with hostile text in every field the screen shows."""
     store = TaskStore(ws / ".localclaw")
     stuck = Task(
-        id=f"e1{EVIL_ID}",
+        # Ids are plain now (a hostile id is quarantined before anything shows it: tests/store).
+        id="e1evil",
         title=f"T {MARKUP} {EVIL}",
         prompt=f"goal {MARKUP} {EVIL}",
         status=TaskStatus.NEEDS_ASSISTANCE,
@@ -205,7 +204,7 @@ def _evil_workspace(ws: Path) -> tuple[str, str]:
         origin=Origin(session_id=f"s{EVIL}", channel=ChannelKind.TUI),
     )
     done = Task(
-        id=f"e2{EVIL_ID}",
+        id="e2evil",
         title=f"D {MARKUP} {EVIL}",
         prompt="done goal",
         status=TaskStatus.COMPLETE,
@@ -285,11 +284,11 @@ async def test_hostile_text_in_every_field_never_reaches_the_terminal(tmp_path: 
         assert f"{field} {MARKUP} {EVIL_SHOWN}" in chat, field
     assert f"m{MARKUP}{EVIL_SHOWN}" in main  # status bar (and the warning)
     assert f"T {MARKUP} {EVIL_SHOWN}" in stuck  # the card and the detail header
-    assert f"e1{EVIL_ID_SHOWN}" in stuck  # the id
+    assert "e1evil" in stuck  # the id
     assert f"s{EVIL_SHOWN}" in stuck  # the chat it came from
     for field in ("goal", "step", "model", "result"):
         assert f"{field} {MARKUP} {EVIL_SHOWN}" in stuck, field
     assert f"echo {MARKUP} {EVIL_SHOWN}" in stuck  # the pending command
     assert f"summary {MARKUP} {EVIL_SHOWN}" in done
     assert f"echo {MARKUP} {EVIL_SHOWN}" in screen_text(screens["approve dialog"])
-    assert f"e1{EVIL_ID_SHOWN}" in screen_text(screens["cancel dialog"])
+    assert "e1evil" in screen_text(screens["cancel dialog"])

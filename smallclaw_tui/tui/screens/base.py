@@ -9,6 +9,8 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Input, TextArea
 
+from smallclaw_tui.tui.widgets.footer import FittingFooter
+
 R = TypeVar("R")
 
 
@@ -48,6 +50,8 @@ class Dialog(ModalScreen[R]):
 
     def on_mount(self) -> None:
         steady_cursors(self)
+        # Its own footer, over the board's: what the keys do here, not what they did behind it.
+        self.mount(FittingFooter(compact=True))
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)

@@ -13,6 +13,7 @@ from textual.widgets import Button, Input, Static, TextArea
 from smallclaw_tui.textsafe import printable
 from smallclaw_tui.tui.forms import CHECK_HELP, FormError, NewTaskForm, build_form
 from smallclaw_tui.tui.screens.base import Dialog
+from smallclaw_tui.tui.screens.prompts import ConfirmScreen
 
 
 class NewTaskScreen(Dialog[NewTaskForm]):
@@ -75,6 +76,31 @@ class NewTaskScreen(Dialog[NewTaskForm]):
             return
         self.dismiss(form)
 
+    def _typed(self) -> bool:
+        """Anything in the form beyond what it opened with (a goal taken from a chat message)."""
+        texts = [self.query_one(f"#{name}", TextArea).text for name in ("steps", "checks")]
+        texts.append(self.query_one("#title", Input).value)
+        return self.query_one("#goal", TextArea).text != self._goal or any(t.strip() for t in texts)
+
+    def action_dismiss_none(self) -> None:
+        if not self._typed():
+            self.dismiss(None)
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                Content("Discard this task?"),
+                Content("What you typed in the form is lost."),
+                yes_means="discards it",
+                no_means="goes back to the form",
+            ),
+            answer,
+        )
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.focus_next()
@@ -84,4 +110,4 @@ class NewTaskScreen(Dialog[NewTaskForm]):
         if event.button.id == "create":
             self.action_submit()
         else:
-            self.dismiss(None)
+            self.action_dismiss_none()

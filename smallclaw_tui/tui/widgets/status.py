@@ -35,6 +35,7 @@ class StatusInfo:
     running: int = 0
     queued: int = 0
     needs_you: int = 0
+    paused: int = 0  # by the user: shown apart, since they wait on nobody but the user's choice
     telegram: str | None = None  # the Telegram adapter's state; None: Telegram is not configured
 
 
@@ -61,6 +62,8 @@ def status_content(info: StatusInfo) -> Content:
     if info.needs_you:
         verb = "needs" if info.needs_you == 1 else "need"
         parts += [(" · ", "$text-muted"), (f"{info.needs_you} {verb} you", "bold $warning")]
+    if info.paused:
+        parts += [(" · ", "$text-muted"), (f"{info.paused} paused", "$text-muted")]
     if info.telegram is not None:
         mark, style = _TELEGRAM.get(info.telegram, ("✗", "bold $error"))
         parts += [("  │ ", "$text-muted"), (f"tg {mark}", style)]
