@@ -16,18 +16,17 @@ workspace, never the app's own data (``.localclaw/`` is never snapshotted), neve
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import hashlib
 import json
 import os
 import shutil
 import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from smallclaw_tui.store.atomic import atomic_write_bytes_sync
 from smallclaw_tui.tools.workspace import WorkspaceEscape, display_path, resolve_writable
 
 SNAPSHOTS_DIR = "snapshots"
@@ -51,17 +50,7 @@ def _sha(data: bytes) -> str:
 
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    atomic_write_bytes_sync(path, data)
 
 
 class Checkpoints:
@@ -139,7 +128,11 @@ class Checkpoints:
         data = (self._blobs / state).read_bytes()
         if resolved.is_symlink():
             resolved.unlink()  # a link swapped in meanwhile is not written through
+        # The write tools keep the file (and its mode); the atomic replace makes a new one.
+        mode = stat.S_IMODE(resolved.stat().st_mode) if resolved.is_file() else None
         _atomic_write(resolved, data)
+        if mode is not None:
+            os.chmod(resolved, mode)
         return f"restored {shown} ({len(data)} bytes)"
 
     def _state_now(self, resolved: Path) -> str | None:

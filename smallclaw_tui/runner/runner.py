@@ -32,9 +32,9 @@ from smallclaw_tui.runner.events import (
     TaskPaused,
     TaskUpdated,
 )
-from smallclaw_tui.runner.exec_base import REQUEUED
 from smallclaw_tui.runner.execute import UNREACHABLE_PREFIX, execute_task
 from smallclaw_tui.runner.outage import ServerWatch
+from smallclaw_tui.runner.recovery import after_crash, after_cut_off
 from smallclaw_tui.runner.settle import settle_requests
 from smallclaw_tui.runner.undo import undo_files
 from smallclaw_tui.store.control import ControlInbox, ControlRequest
@@ -84,29 +84,14 @@ class BackgroundTaskRunner:
 
     async def _recover_after_crash(self) -> None:
         for task in list(self.tasks.values()):
-            if task.status != TaskStatus.RUNNING:
-                continue
-            full = await self.store.load(task.id)
-            self.tasks[task.id] = full
-            entries = _unknown_outcome(full)
-            if self.settings.runner.on_crash == "interrupted":
-                full.transition(
-                    TaskStatus.PAUSED, reason="interrupted: the runner stopped while this task ran"
-                )
-                entries.append(JournalEntry(type=JournalType.PAUSE, content=full.pause_reason or ""))
-            else:
-                full.transition(TaskStatus.QUEUED)
-                entries.append(
-                    JournalEntry(
-                        type=JournalType.RESUME,
-                        content="resuming after the runner stopped unexpectedly",
-                        step=full.current_step,
-                    )
-                )
-            await self._commit(full, entries)
+            if task.status == TaskStatus.RUNNING:
+                full = await self.store.load(task.id)
+                self.tasks[task.id] = full
+                await self._commit(full, after_crash(full, self.settings.runner.on_crash))
 
     async def stop(self, *, grace_s: float = 10.0) -> None:
-        """Stop at a safe point: running tasks finish their round (up to `grace_s`), then pause."""
+        """Stop at a safe point: running tasks finish their round (up to `grace_s`) and carry on at
+        the next start (see :mod:`.recovery`)."""
         self._stopping = True
         self._wake.set()
         for control in self._controls.values():
@@ -128,23 +113,12 @@ class BackgroundTaskRunner:
         await self.bus.drain()
 
     async def _stop_cut_off(self, task_id: str) -> None:
-        """A task whose round outlived the grace period (a slow model call, a long command) is not
-        left `running`: it is queued again for the next start, as after a crash (or paused, when
-        `on_crash` is "interrupted"). Its tool call in flight, if any, gets "outcome unknown"."""
         task = self.tasks.get(task_id)
         if task is None or task.status != TaskStatus.RUNNING:
             return
-        entries = _unknown_outcome(task)
-        if self.settings.runner.on_crash == "resume":
-            task.transition(TaskStatus.QUEUED)
-            entries.append(JournalEntry(type=JournalType.NOTE, content=REQUEUED, step=task.current_step))
-            await self._commit(task, entries)
-            return
-        reason = "the runner was stopped in the middle of a round; resume to continue"
-        task.transition(TaskStatus.PAUSED, reason=reason)
-        entries.append(JournalEntry(type=JournalType.PAUSE, content=reason, step=task.current_step))
-        await self._commit(task, entries)
-        self.bus.publish(TaskPaused(task_id, reason))
+        await self._commit(task, after_cut_off(task, self.settings.runner.on_crash))
+        if task.status == TaskStatus.PAUSED:
+            self.bus.publish(TaskPaused(task_id, task.pause_reason or "paused"))
 
     async def wait_until_idle(self) -> None:
         while True:
@@ -393,19 +367,3 @@ def _stopped_by_outage(task: Task) -> bool:
     return task.status == TaskStatus.NEEDS_ASSISTANCE and (task.pause_reason or "").startswith(
         UNREACHABLE_PREFIX
     )
-
-
-def _unknown_outcome(task: Task) -> list[JournalEntry]:
-    """The journal entry for a tool call that was running when the runner went away. The call stays
-    in the resume context, so the next prompt tells the model to check before repeating it."""
-    call = task.resume_context.in_flight_tool_call
-    if call is None:
-        return []
-    return [
-        JournalEntry(
-            type=JournalType.TOOL_RESULT,
-            content=f"[{call.name}] outcome unknown: the runner stopped while it ran",
-            detail={"call_id": call.id, "unknown": True},
-            step=task.current_step,
-        )
-    ]

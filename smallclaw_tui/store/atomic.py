@@ -35,10 +35,15 @@ async def atomic_write_text(path: Path, text: str) -> None:
 
 def atomic_write_text_sync(path: Path, text: str) -> None:
     """Same guarantee for code that cannot await (signal handlers, CLI one-shots)."""
+    atomic_write_bytes_sync(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes_sync(path: Path, data: bytes) -> None:
+    """The bytes exactly as given (a file restored from a checkpoint keeps its line ends)."""
     tmp = _temp_name(path)
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
+        with open(tmp, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

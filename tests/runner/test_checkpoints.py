@@ -146,3 +146,15 @@ async def test_task_undo_from_the_cli_restores_what_a_finished_task_changed(
     out, _err = capsys.readouterr()
     assert "restored todo.md" in out
     assert (workspace / "todo.md").read_text() == "- milk\n"
+
+
+def test_a_restored_file_keeps_its_mode(tmp_path: Path) -> None:
+    ws = tmp_path
+    script = ws / "run.sh"
+    script.write_text("#!/bin/sh\necho hi\n")
+    script.chmod(0o755)
+    cp = Checkpoints(ws / ".localclaw", ws, "t1")
+    cp.before_write(["run.sh"], step=0)
+    script.write_text("")  # a try wiped it (the write tools keep the file and its mode)
+    assert cp.restore_attempt() == ["restored run.sh (18 bytes)"]
+    assert script.read_text() == "#!/bin/sh\necho hi\n" and script.stat().st_mode & 0o777 == 0o755

@@ -68,7 +68,7 @@ async def test_commands_from_the_owner(tg: FakeTelegramServer, runner: Backgroun
 
         # Mistakes get an answer that says what is wrong, and change nothing.
         assert "no task with id 'zzzz'" in (await ask(tg, "/cancel zzzz")).text
-        assert "cannot become" in (await ask(tg, f"/pause {done.id}")).text
+        assert "too late: the task finished" in (await ask(tg, f"/pause {done.id}")).text
         assert (await ask(tg, "/pause")).text == "Usage: /pause ID [note]"
         assert "Unknown command /frobnicate" in (await ask(tg, "/frobnicate")).text
         assert "/new GOAL" in (await ask(tg, "/help")).text
