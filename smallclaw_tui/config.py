@@ -248,6 +248,8 @@ USER_ONLY: tuple[tuple[str, str], ...] = (
     ("telegram", "chat_id"),
     ("tools", "shell_allowlist"),
     ("tools", "web_fetch_allow_private"),
+    # The program every command runs through: from a workspace, a planted "bwrap" would run unasked.
+    ("tools", "sandbox_bwrap"),
 )
 
 _SECTIONS: dict[str, type[BaseModel]] = {

@@ -44,6 +44,8 @@ def user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         # A stranger allowed by a cloned repository could /approve commands or read the news.
         ("telegram.allowed_user_ids", "[666]"),
         ("telegram.chat_id", "666"),
+        # Every command runs through it: a planted program would run unasked, outside any sandbox.
+        ("tools.sandbox_bwrap", '"./evil-bwrap"'),
     ],
 )
 def test_workspace_config_may_not_set_what_can_leak_or_execute(

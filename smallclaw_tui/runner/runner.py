@@ -116,8 +116,9 @@ class BackgroundTaskRunner:
         task = self.tasks.get(task_id)
         if task is None or task.status != TaskStatus.RUNNING:
             return
-        await self._commit(task, after_cut_off(task, self.settings.runner.on_crash))
-        if task.status == TaskStatus.PAUSED:
+        on_crash = self.settings.runner.on_crash
+        await self._commit(task, after_cut_off(task, on_crash))
+        if on_crash == "interrupted":
             self.bus.publish(TaskPaused(task_id, task.pause_reason or "paused"))
 
     async def wait_until_idle(self) -> None:

@@ -124,7 +124,7 @@ class SmallClawApp(App[None]):
         Binding("z", "zoom", "Zoom", id="pane.zoom"),
         # F1 too: in the chat input ? is a question mark, and help must stay one key away.
         Binding("question_mark,f1", "help", "Help", id="app.help"),
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
         # Not a priority binding: an input that has focus takes q as a letter first.
         Binding("q", "quit_from_board", "Quit", id="app.quit_q", show=False),
     ]

@@ -247,3 +247,29 @@ async def test_an_intent_the_runner_could_not_apply_is_shown(workspace: Path) ->
         texts = lambda: [m.notification.message for m in seen if isinstance(m, Notify)]  # noqa: E731
         await until(pilot, lambda: any("too late: the task finished" in t for t in texts()), "the answer")
         assert any(t.startswith("quick: cancel not applied") for t in texts())
+
+
+async def test_the_detail_of_a_paused_task_says_paused_not_needs_you(workspace: Path) -> None:
+    hold = threading.Event()
+    async with app_env(workspace, World(hold={"": hold})) as env, env.app.run_test(size=(120, 40)) as pilot:
+        app, runner = env.app, env.runner
+        await until(pilot, lambda: app.runner_ready, "the runner to start")
+        await runner.create_task("blocker", steps=[PlanStep(index=0, description="write a.txt")])
+        mine = await runner.create_task("later", steps=[PlanStep(index=0, description="write b.txt")])
+        await runner.pause(mine.id, "after lunch")
+        app.open_task(mine.id)
+        await pilot.pause()
+        body = str(app.query_one("#detail-body").render())
+        assert "Paused: after lunch" in body and "Needs you" not in body
+        hold.set()
+
+
+async def test_the_chat_footer_says_how_to_leave_the_input_and_quit(workspace: Path) -> None:
+    async with app_env(workspace, World()) as env, env.app.run_test(size=(80, 24)) as pilot:
+        app = env.app
+        await until(pilot, lambda: app.runner_ready, "the runner to start")
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.pause()
+        keys = " ".join(str(k) for k in app.query_one(FittingFooter).shown)
+        assert "esc" in keys and "^q Quit" in keys, keys

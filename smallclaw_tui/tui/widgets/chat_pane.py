@@ -98,7 +98,8 @@ class ChatInput(Input):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "history(-1)", "Previous message", id="chat.history_prev", show=False),
         Binding("down", "history(1)", "Next message", id="chat.history_next", show=False),
-        Binding("escape", "app.focus_pane('board')", "Leave the chat", id="chat.to_board", show=False),
+        # Shown: in the input every letter is typed, so this is the way out people look for.
+        Binding("escape", "app.focus_pane('board')", "Leave the chat", id="chat.to_board"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:

@@ -82,7 +82,10 @@ def body_content(task: Task, tz: tzinfo | None, activity: str | None = None) -> 
             ("  (press a to review it)\n", "$text-muted"),
         ]
     if task.pause_reason and task.status != TaskStatus.COMPLETE and not _says_approval(task):
-        label = "Needs you: " if task.status.needs_user else "Reason: "
+        # Paused by the user waits on their choice, not on their help: it says paused.
+        label = {TaskStatus.PAUSED: "Paused: ", TaskStatus.NEEDS_ASSISTANCE: "Needs you: "}.get(
+            task.status, "Reason: "
+        )
         parts += [(label, "bold $warning"), (clean(task.pause_reason) + "\n", "")]
     if task.final_summary:
         parts += [("Summary: ", "bold $success"), (clean(task.final_summary) + "\n", "")]

@@ -53,6 +53,7 @@ class FittingFooter(Footer):
     # Left out first, in this order, until the row fits; other keys (the task actions, which only
     # show when they apply) go after these, from the right. Help and the palette always stay.
     DROP_ORDER: ClassVar[tuple[str, ...]] = (
+        "quit",  # q does it on the board; it matters where letters are typed (the chat input)
         "focus_pane('detail')",
         "focus_pane('board')",
         "expand_all",
