@@ -75,6 +75,8 @@ class FittingFooter(Footer):
                 yield widget  # something other than a plain key (binding groups: not used here)
             elif not self._typed_by_focus(key):
                 shown.append((widget, key))
+        # Quit is a priority binding, which Textual lists first; it belongs at the end, by help.
+        shown.sort(key=lambda pair: pair[1].action == "quit")
         dropped = self._to_drop([k for _, k in shown], self.app.size.width)
         for widget, key in shown:
             if key not in dropped:
