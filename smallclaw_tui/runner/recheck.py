@@ -32,6 +32,9 @@ _KIND_INTENT = {
     StepKind.EDIT: Intent.CHANGE,
     StepKind.REPLACE: Intent.REPLACE,
     StepKind.CREATE: Intent.REPLACE,
+    # A command that writes a file (`grep WARN log > warnings.txt`) writes what it outputs, whatever
+    # an earlier step put there (measured: a run step after a placeholder was held to the placeholder).
+    StepKind.RUN: Intent.REPLACE,
 }
 
 
@@ -43,7 +46,7 @@ def _names(step: PlanStep, path: str) -> bool:
 
 def _how(step: PlanStep, path: str) -> Intent | None:
     if step.kind is not None:
-        return _KIND_INTENT.get(step.kind)  # read and run steps mean to change no file
+        return _KIND_INTENT.get(step.kind)  # a read step means to change no file
     return intent(step.description, path)
 
 

@@ -150,3 +150,28 @@ async def test_the_goal_is_judged_on_the_diff_and_a_no_shows_it(workspace: Path)
         await asyncio.wait_for(runner.wait_until_idle(), 30)
         assert runner.tasks[task.id].status == TaskStatus.COMPLETE
     assert len(reviews) == 1  # the user's resume accepted the change; not asked again
+
+
+async def test_a_run_step_that_rewrites_an_earlier_steps_file_is_not_held_to_the_old_text(
+    workspace: Path,
+) -> None:
+    """Measured on Qwen2.5-Coder-1.5B (held-out grab-warns): step 1 made warnings.txt with a
+    placeholder, step 2 ran `grep WARN server.log > warnings.txt`; the end check then wanted the
+    placeholder back. A command's output file is what the command wrote."""
+    (workspace / "server.log").write_text("INFO up\nWARN disk\nINFO ok\n")
+
+    def act(req: ChatRequest) -> Reply:
+        if "Current step (1 of 2)" in req.last_user_text:
+            return Reply.tool("write_file", {"path": "warnings.txt", "content": "placeholder\n"})
+        return Reply.tool("run_shell", {"command": "grep WARN server.log > warnings.txt"})
+
+    steps = [
+        PlanStep(index=0, description="make warnings.txt", kind=StepKind.CREATE, files=["warnings.txt"]),
+        PlanStep(index=1, description="fill it", kind=StepKind.RUN, files=["warnings.txt"]),
+    ]
+    async with running(workspace, worker(act)) as (runner, _srv, _ev):
+        task = await runner.create_task("collect the WARN lines of server.log in warnings.txt", steps=steps)
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        done = runner.tasks[task.id]
+    assert done.status == TaskStatus.COMPLETE, done.pause_reason
+    assert (workspace / "warnings.txt").read_text() == "WARN disk\n"
