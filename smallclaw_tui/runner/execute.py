@@ -12,6 +12,7 @@ from smallclaw_tui.llm.base import LLMError
 from smallclaw_tui.models import (
     JournalType,
     PlanStep,
+    StepKind,
     StepStatus,
     Task,
     TaskStatus,
@@ -119,6 +120,12 @@ class _Executor(TurnJournal, Judging, Finishing):
         task.rounds += 1
         rc.step_rounds += 1
         rc.step_index = task.current_step
+        # A step that declares it rewrites, edits or appends to its files may replace them whole:
+        # the 1.5B, refused, answered BLOCKED instead of adding `overwrite` (held-out set). The
+        # checkpoint, the kind rules (an append keeps what was there, an edit most of it, a file
+        # still parses) and the checks judge what it wrote.
+        rewrites = step.kind in (StepKind.REPLACE, StepKind.EDIT, StepKind.APPEND)
+        self.tool_ctx.may_replace = frozenset(norm_path(f) for f in step.files) if rewrites else frozenset()
         sampling = self._sampling(step)
         await self.journal(
             JournalType.ROUND,

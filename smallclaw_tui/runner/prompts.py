@@ -26,8 +26,8 @@ _HOW = {
     StepKind.CREATE: "Make the file with write_file.",
     StepKind.APPEND: "Add at the end with append_file; keep what the file holds.",
     StepKind.EDIT: (
-        "Change only that part with replace_text or insert_after, copying the text exactly from "
-        "the file shown below; keep the rest."
+        "Change only that part: replace_text or insert_after (copy the text exactly from the file "
+        "shown below), or write_file with the whole new text; keep the rest as it is."
     ),
     StepKind.REPLACE: "Rewrite the whole file with write_file and overwrite: true.",
     StepKind.READ: "Only look (read_file, list_dir, search_files); change nothing.",

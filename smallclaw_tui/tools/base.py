@@ -46,6 +46,9 @@ class ToolContext:
     approver: Approver | None = None
     # Exact command lines approved earlier (for example with `smallclaw task approve`).
     approved_commands: set[str] = field(default_factory=set)
+    # Workspace-relative files write_file may replace without `overwrite: true`: those a task step
+    # declares it rewrites or edits (its checkpoint, kind rules and checks guard the result).
+    may_replace: frozenset[str] = frozenset()
 
 
 class ToolError(Exception):

@@ -111,7 +111,7 @@ def _write_file(ctx: ToolContext, path: str, content: str, overwrite: bool) -> T
                 return ToolResult(
                     True, f"already applied: {shown} already holds this content (nothing changed)"
                 )
-            if not overwrite:
+            if not overwrite and shown not in ctx.may_replace:
                 # Small models rewrite a whole file to add one line, and drop the rest on the way.
                 raise ToolError(
                     f"{shown} already exists ({old_size} bytes). To change part of it use append_file, "

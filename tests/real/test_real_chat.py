@@ -106,7 +106,7 @@ async def test_next_turn_is_accepted_with_tool_history(
 async def test_doctor_reports_against_the_real_server(real_settings: Settings) -> None:
     report = await run_doctor(real_settings)
     checks = {c.name: c for c in report}
-    assert list(checks) == ["server", "model", "context", "tool call", "tool mode", "speed"]
+    assert list(checks) == ["server", "model", "context", "tool call", "tool mode", "speed", "sandbox"]
     assert checks["server"].ok and checks["model"].ok, checks
     # Whether a 135M model calls the tool is not the app's business; that doctor asked is.
     assert not checks["tool call"].skipped and checks["tool call"].detail

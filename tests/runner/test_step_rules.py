@@ -175,3 +175,34 @@ async def test_a_run_step_that_rewrites_an_earlier_steps_file_is_not_held_to_the
         done = runner.tasks[task.id]
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert (workspace / "warnings.txt").read_text() == "WARN disk\n"
+
+
+async def test_a_declared_edit_may_rewrite_its_own_file_but_no_other(workspace: Path) -> None:
+    """write_file refuses to replace a file without overwrite; a step that declares it edits the
+    file may (measured: the 1.5B answered BLOCKED to the refusal on 4 held-out tasks). The kind
+    rules still judge what it wrote, and another file stays protected."""
+    (workspace / "settings.ini").write_text("[net]\ntimeout = 3\nretries = 5\n")
+    (workspace / "other.ini").write_text("[x]\na = 1\n")
+    results: list[str] = []
+
+    def act(req: ChatRequest) -> Reply:
+        if not results:
+            results.append("asked")
+            return Reply.tool("write_file", {"path": "other.ini", "content": "[x]\na = 2\n"})
+        return Reply.tool("write_file", {"path": "settings.ini", "content": "[net]\ntimeout = 30\nretries = 5\n"})
+
+    def handler(req: ChatRequest) -> Reply:
+        if kind(req) == "step" and req.tool_results and "already exists" in req.tool_results[-1]:
+            results.append(req.tool_results[-1])
+            return act(req)
+        return worker(act)(req)
+
+    step = PlanStep(index=0, description="timeout 30", kind=StepKind.EDIT, files=["settings.ini"])
+    async with running(workspace, handler) as (runner, _srv, _ev):
+        task = await runner.create_task("timeout in settings.ini should be 30", steps=[step])
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        done = runner.tasks[task.id]
+    assert done.status == TaskStatus.COMPLETE, done.pause_reason
+    assert (workspace / "settings.ini").read_text() == "[net]\ntimeout = 30\nretries = 5\n"
+    assert (workspace / "other.ini").read_text() == "[x]\na = 1\n"
+    assert any("other.ini already exists" in r for r in results)
