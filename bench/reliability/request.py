@@ -192,4 +192,5 @@ def goal_of(req: ChatRequest) -> str:
     """The goal of a planner request: the last user message that states one (the planner's own
     worked example comes first; a re-ask comes after)."""
     goals = [u for u in req.texts("user") if u.startswith("Goal:")]
-    return goals[-1].removeprefix("Goal:").strip() if goals else ""
+    # The workspace's file listing follows the goal after a blank line.
+    return goals[-1].removeprefix("Goal:").split("\n\nFiles in the workspace:", 1)[0].strip() if goals else ""

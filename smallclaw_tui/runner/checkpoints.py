@@ -302,7 +302,14 @@ def unified(key: str, before: str | None, now: str | None) -> str:
             tofile="/dev/null" if now is None else f"b/{key}",
         )
     )
-    return "".join(ln if ln.endswith("\n") else ln + "\n\\ No newline at end of file\n" for ln in lines)
+    text = "".join(ln if ln.endswith("\n") else ln + "\n\\ No newline at end of file\n" for ln in lines)
+    if not text and (before is None) != (now is None):
+        # An empty file made or removed has no lines to diff, and is still a change to show
+        # (a model "downloaded" a report by creating it empty).
+        made = before is None
+        text = f"--- {'/dev/null' if made else 'a/' + key}\n+++ {'b/' + key if made else '/dev/null'}\n"
+        text += f"({'new' if made else 'deleted'} empty file)\n"
+    return text
 
 
 def prune(data_dir: Path, cap_bytes: int, keep: set[str]) -> list[str]:

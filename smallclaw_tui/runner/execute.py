@@ -7,6 +7,8 @@ start reports as "outcome unknown".
 
 from __future__ import annotations
 
+import asyncio
+
 from smallclaw_tui.agent.session import TurnResult
 from smallclaw_tui.llm.base import LLMError
 from smallclaw_tui.models import (
@@ -27,6 +29,7 @@ from smallclaw_tui.runner.exec_base import UNREACHABLE_PREFIX, Stop, Unreachable
 from smallclaw_tui.runner.finishing import Finishing
 from smallclaw_tui.runner.intent import paths_in
 from smallclaw_tui.runner.judging import Judging
+from smallclaw_tui.runner.listing import listing_text
 from smallclaw_tui.runner.peek import peek
 from smallclaw_tui.runner.prompts import step_prompt
 from smallclaw_tui.runner.turn_journal import TurnJournal
@@ -76,10 +79,15 @@ class _Executor(TurnJournal, Judging, Finishing):
 
     async def _plan(self) -> None:
         await self.journal(JournalType.NOTE, "planning the task")
+        listing = await asyncio.to_thread(listing_text, self.s.workspace)
         try:
             outcome = await self._with_retries(
                 lambda: planner.make_plan(
-                    self.client, self.task.prompt, model=self.s.llm.planner_model, command_ok=self._looks_only
+                    self.client,
+                    self.task.prompt,
+                    model=self.s.llm.planner_model,
+                    command_ok=self._looks_only,
+                    listing=listing,
                 )
             )
         except Unreachable as e:

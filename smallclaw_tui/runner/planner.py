@@ -316,12 +316,16 @@ async def make_plan(
     *,
     model: str | None = None,
     command_ok: Callable[[str], bool] = lambda _cmd: False,
+    listing: str = "",
 ) -> PlanOutcome:
+    """`listing`: the workspace's files in a line (:mod:`.listing`), shown after the goal so the
+    plan names the files that are there instead of guessing."""
+    asked = f"Goal: {goal}" + (f"\n\n{listing}" if listing else "")
     messages = [
         ChatMessage(role=Role.SYSTEM, content=SYSTEM),
         ChatMessage(role=Role.USER, content=f"Goal: {EXAMPLE_GOAL}"),
         ChatMessage(role=Role.ASSISTANT, content=json.dumps(EXAMPLE_PLAN)),
-        ChatMessage(role=Role.USER, content=f"Goal: {goal}"),
+        ChatMessage(role=Role.USER, content=asked),
     ]
     raws: list[str] = []
     error = ""

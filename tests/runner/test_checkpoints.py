@@ -158,3 +158,31 @@ def test_a_restored_file_keeps_its_mode(tmp_path: Path) -> None:
     script.write_text("")  # a try wiped it (the write tools keep the file and its mode)
     assert cp.restore_attempt() == ["restored run.sh (18 bytes)"]
     assert script.read_text() == "#!/bin/sh\necho hi\n" and script.stat().st_mode & 0o777 == 0o755
+
+
+def test_an_empty_file_the_task_made_is_in_the_diff(tmp_path: Path) -> None:
+    """Qwen2.5-Coder-1.5B "downloaded" a report by creating it empty; the goal review was told the
+    task changed no file."""
+    ws = tmp_path
+    cp = Checkpoints(ws / ".localclaw", ws, "t1")
+    cp.before_write(["reports/q3.csv"], step=0)
+    (ws / "reports").mkdir()
+    (ws / "reports/q3.csv").write_text("")
+    assert cp.diff() == "--- /dev/null\n+++ b/reports/q3.csv\n(new empty file)\n"
+
+
+def test_the_planner_sees_the_workspaces_files(tmp_path: Path) -> None:
+    from smallclaw_tui.runner.listing import listing_text, workspace_files
+
+    (tmp_path / "CHANGELOG.md").write_text("x")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs/a.md").write_text("x")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git/config").write_text("x")
+    (tmp_path / "node_modules").mkdir()
+    (tmp_path / "node_modules/m.js").write_text("x")
+    assert listing_text(tmp_path) == "Files in the workspace: CHANGELOG.md, docs/a.md"
+    for i in range(50):
+        (tmp_path / f"f{i:02}.txt").write_text("x")
+    files, more = workspace_files(tmp_path, limit=10)
+    assert len(files) == 10 and more and files[0] == "CHANGELOG.md"

@@ -94,7 +94,7 @@ async def test_the_runner_journals_what_it_left_out_of_a_plan(workspace: Path) -
         if kind(req) == "plan":
             # The worked example is its own earlier turn, before the real goal.
             users = req.texts("user")
-            assert len(users) == 2 and users[-1] == "Goal: Write two notes"
+            assert len(users) == 2 and users[-1] == "Goal: Write two notes\n\nThe workspace has no files yet."
             return Reply(text=json.dumps(plan))
         return honest(req)
 
