@@ -196,6 +196,10 @@ class Checkpoints:
             out.append((key, _text(before), _text(now)))
         return out
 
+    def attempt_changed(self) -> bool:
+        """Did this try leave any file different from before it?"""
+        return any(before != after for _path, before, after in self.attempt_changes())
+
     def restore_attempt(self) -> list[str]:
         """Put every file the current try wrote back as it was before the try. Returns what was
         done, one line a file; files the try did not change are not mentioned."""

@@ -101,6 +101,15 @@ class _Executor(TurnJournal, Judging, Finishing):
                 f"could not make a usable plan ({outcome.error}); add steps by hand or reword the goal"
             )
             return
+        for step in outcome.steps:
+            # "Create" a file that is there is a guess about the workspace, not a plan to replace
+            # it (the 1.5B planned "Write todo.md with the line 'pay rent'" for an existing list):
+            # held to an edit, the try may not delete most of the file.
+            there = [f for f in step.files if await peek(self.s.workspace, f, limit=1) is not None]
+            if step.kind is StepKind.CREATE and there and len(there) == len(step.files):
+                step.kind = StepKind.EDIT
+                what = f"step {step.index + 1} creates {', '.join(there)}, which exists: held to an edit"
+                await self.journal(JournalType.NOTE, what)
         self.task.plan = outcome.steps
         self.task.current_step = 0
         plan_text = "; ".join(f"{s.index + 1}. {s.description}" for s in outcome.steps)
@@ -216,18 +225,21 @@ class _Executor(TurnJournal, Judging, Finishing):
             return
         text = result.text.strip()
         if text.upper().startswith("BLOCKED"):
+            if await asyncio.to_thread(self.checkpoints.attempt_changed):
+                # The words say blocked, the files say something was done (the 1.5B echoed the
+                # runner's own feedback, "BLOCKED: your call failed", after a successful edit):
+                # the step is judged on what happened, like any claim.
+                await self._verify(step, "(the worker said it was blocked; judge only by the results)")
+                return
             failed = self._last_failure(step)
             if failed is None or step.attempts + 1 >= self.s.runner.max_step_attempts:
                 await self.needs_assistance(f"the model says it is blocked: {text[:300]}")
             # Blocked right after a call of its own failed — a tool that does not exist, wrong
             # arguments, the step's check run too early: small models give up at once there.
             # That is a failed try with the failure fed back; a second BLOCKED goes to the user.
-            await self._reject(
-                step,
-                f"you said BLOCKED after your call failed ({failed}). If the step can be done with "
-                f"the tools you have ({', '.join(self.deps.tools.names())}), do it; if not, say "
-                "BLOCKED again and why",
-            )
+            # Short, and not in the model's own words: a long quote came back as its next answer.
+            why = (failed or "")[:160]
+            await self._reject(step, f"your last call failed: {why}. Fix the call and do the step")
             return
         await self._verify(step, text)
 

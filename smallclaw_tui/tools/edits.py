@@ -11,6 +11,7 @@ applied", so a retry cannot double a line. Each open goes through :func:`open_fo
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from typing import Any
 
@@ -102,7 +103,12 @@ def _replace(ctx: ToolContext, path: str, old: str, new: str, *, every: bool, to
             raise _not_found("'old' text", shown, text, old, hint)
         lines = _match_lines(text, old)
         if count > 1 and not every:
-            more = ", or set all: true to replace every one" if tool == "replace_text" else ""
+            more = ""
+            if tool == "replace_text":
+                # A ready call to copy: the 1.5B repeated the same call three times when the
+                # message only said "set all: true" (held-out typo-recieve).
+                call = json.dumps({"path": shown, "old": old, "new": new, "all": True}, ensure_ascii=False)
+                more = f". To replace every one, call replace_text {call}"
             raise ToolError(
                 f"'old' text found {count} times in {shown} (lines {_lines_named(lines)}); it must "
                 f"match exactly once. Include more of the surrounding lines in 'old' to pick one{more}"

@@ -37,7 +37,9 @@ async def test_a_rejected_try_leaves_the_file_as_it_was_before_the_step(workspac
     assert task.status == TaskStatus.NEEDS_ASSISTANCE
     # Both tries wiped the file; both were undone, so the user's changelog is intact.
     assert (workspace / "CHANGELOG.md").read_text() == CHANGELOG
-    notes = [e.content for e in task.journal if e.type == JournalType.NOTE and "undid its writes" in e.content]
+    notes = [
+        e.content for e in task.journal if e.type == JournalType.NOTE and "undid its writes" in e.content
+    ]
     assert notes and "restored CHANGELOG.md" in notes[0]
 
 
@@ -68,7 +70,9 @@ async def test_a_cancelled_task_leaves_no_half_done_step(workspace: Path) -> Non
         return Reply.tool("write_file", {"path": "notes.txt", "content": "half done", "overwrite": True})
 
     async with running(workspace, slow) as (runner, _srv, _ev):
-        task = await runner.create_task("rewrite notes", steps=[PlanStep(index=0, description="rewrite notes.txt")])
+        task = await runner.create_task(
+            "rewrite notes", steps=[PlanStep(index=0, description="rewrite notes.txt")]
+        )
         await asyncio.wait_for(wrote.wait(), 10)
         assert (workspace / "notes.txt").read_text() == "half done"
         await runner.cancel(task.id)
@@ -129,7 +133,9 @@ async def test_task_undo_from_the_cli_restores_what_a_finished_task_changed(
         return Reply.tool("write_file", {"path": "todo.md", "content": "- milk\n- eggs\n", "overwrite": True})
 
     async with running(workspace, worker(adder)) as (runner, _srv, _ev):
-        task = await runner.create_task("add eggs", steps=[PlanStep(index=0, description="add eggs to todo.md")])
+        task = await runner.create_task(
+            "add eggs", steps=[PlanStep(index=0, description="add eggs to todo.md")]
+        )
         await asyncio.wait_for(runner.wait_until_idle(), 30)
         assert runner.tasks[task.id].status == TaskStatus.COMPLETE
     assert (workspace / "todo.md").read_text() == "- milk\n- eggs\n"

@@ -10,7 +10,7 @@ from typing import Any
 from runner_helpers import kind, running
 from test_runner_honest import honest
 
-from smallclaw_tui.models import FileContainsCheck, JournalType, Task, TaskStatus
+from smallclaw_tui.models import FileContainsCheck, JournalType, StepKind, Task, TaskStatus
 from smallclaw_tui.runner.planner import _parse, trusted_plan
 from smallclaw_tui.testing.fake_server import ChatRequest, Reply
 
@@ -189,3 +189,15 @@ async def test_a_plan_that_leaves_out_a_file_the_goal_names_is_not_used(workspac
         task = await runner.store.load(task.id)
     assert task.status == TaskStatus.NEEDS_ASSISTANCE
     assert "no step mentions todo.txt, which the goal names" in (task.pause_reason or "")
+
+
+async def test_a_planned_create_of_a_file_that_exists_is_held_to_an_edit(workspace: Path) -> None:
+    """The 1.5B planned "Write todo.md with the line 'pay rent'" (create) for an existing list; a
+    try that wiped the list then passed as a creation. Held to an edit, wiping it is rejected."""
+    todo = "# this week\n- [ ] pay rent\n- [ ] call mum\n- [x] renew passport\n- [ ] book dentist\n"
+    (workspace / "todo.md").write_text(todo)
+    step = {"action": "create", "files": ["todo.md"], "description": "Write todo.md with 'pay rent'"}
+    plan = {"steps": [step]}
+    task, _asked = await _planned_with(workspace, "tick off pay rent in todo.md", plan)
+    assert task.plan[0].kind == StepKind.EDIT
+    assert any("held to an edit" in e.content for e in task.journal)

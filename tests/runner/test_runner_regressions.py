@@ -156,7 +156,9 @@ async def test_f4_an_unchecked_step_clobbered_by_a_later_step_is_caught(workspac
                 else Reply.tool("edit_file", {"path": "plan.txt", "old": "v0", "new": "v2"})
             )
         if n == 0:
-            return Reply.tool("write_file", {"path": "plan.txt", "content": "v0\n", "overwrite": True})  # redoes old work
+            return Reply.tool(
+                "write_file", {"path": "plan.txt", "content": "v0\n", "overwrite": True}
+            )  # redoes old work
         if n == 1:
             return Reply.tool("write_file", {"path": "ack.md", "content": "ack\n", "overwrite": True})
         return Reply(text="DONE")
@@ -178,7 +180,9 @@ async def test_a_step_that_adds_must_keep_what_an_earlier_step_checked(workspace
     # step names the file, but "add" never means "remove what was there".
     def act(req: ChatRequest) -> Reply:
         if step_number(req) == 1:
-            return Reply.tool("write_file", {"path": "todo.md", "content": "# Todo\n- buy milk\n", "overwrite": True})
+            return Reply.tool(
+                "write_file", {"path": "todo.md", "content": "# Todo\n- buy milk\n", "overwrite": True}
+            )
         return Reply.tool("edit_file", {"path": "todo.md", "old": "- buy milk", "new": "- call bob"})
 
     steps = [
@@ -227,7 +231,7 @@ async def test_blocked_after_its_own_bad_call_is_a_failed_try_not_a_call_for_hel
     task, srv = await run_to_idle(workspace, handler, steps)
     assert task.status == TaskStatus.COMPLETE
     retry = [r.last_user_text for r in srv.chat_requests if kind(r) == "step"][-1]
-    assert "you said BLOCKED after your call failed ([copy_file] unknown tool 'copy_file'" in retry
+    assert "your last call failed: [copy_file] unknown tool 'copy_file'" in retry
     assert retry.rstrip().endswith("Call the tool that does step 1 now.")
 
 
@@ -267,7 +271,10 @@ async def test_a_step_that_adds_may_not_overwrite_what_the_file_held(workspace: 
 
     def act(req: ChatRequest) -> Reply:
         if "not accepted" in req.last_user_text:
-            return Reply.tool("write_file", {"path": "people.csv", "content": "name,age\nann,31\nbo,42\n", "overwrite": True})
+            return Reply.tool(
+                "write_file",
+                {"path": "people.csv", "content": "name,age\nann,31\nbo,42\n", "overwrite": True},
+            )
         return Reply.tool("write_file", {"path": "people.csv", "content": "name,age\n", "overwrite": True})
 
     steps = [PlanStep(index=0, description="Add the header line 'name,age' to people.csv")]
@@ -374,7 +381,9 @@ async def test_a_change_step_excuses_the_value_it_changed_without_naming_the_old
     # "Bump the version to 1.1" never quotes the old 'version: 1.0'; its edit replaced it.
     def act(req: ChatRequest) -> Reply:
         if step_number(req) == 1:
-            return Reply.tool("write_file", {"path": "app.yaml", "content": "name: x\nversion: 1.0\n", "overwrite": True})
+            return Reply.tool(
+                "write_file", {"path": "app.yaml", "content": "name: x\nversion: 1.0\n", "overwrite": True}
+            )
         return Reply.tool("edit_file", {"path": "app.yaml", "old": "version: 1.0", "new": "version: 1.1"})
 
     steps = [

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from runner_helpers import kind, running, worker
 
-from smallclaw_tui.models import JournalType, PlanStep, StepKind, Task, TaskStatus
+from smallclaw_tui.models import FileContainsCheck, JournalType, PlanStep, StepKind, Task, TaskStatus
 from smallclaw_tui.runner.rules import FileChange, StepFacts, judge_step
 from smallclaw_tui.testing.fake_server import ChatRequest, Reply
 
@@ -77,7 +77,9 @@ async def test_the_runner_restores_and_rejects_a_json_edit_that_breaks_the_file(
     (workspace / "config.json").write_text(CONFIG)
 
     def lazy(req: ChatRequest) -> Reply:
-        return Reply.tool("write_file", {"path": "config.json", "content": "'debug: false'", "overwrite": True})
+        return Reply.tool(
+            "write_file", {"path": "config.json", "content": "'debug: false'", "overwrite": True}
+        )
 
     def yes_man(req: ChatRequest) -> Reply:
         if kind(req) == "verify":
@@ -135,17 +137,28 @@ async def test_the_goal_is_judged_on_the_diff_and_a_no_shows_it(workspace: Path)
             return Reply(text="ok")
         if req.tool_results:
             return Reply(text="DONE")
-        return Reply.tool("write_file", {"path": "config.json", "content": '{"debug": false}\n', "overwrite": True})
+        return Reply.tool(
+            "write_file", {"path": "config.json", "content": '{"debug": false}\n', "overwrite": True}
+        )
 
-    step = PlanStep(index=0, description="Write config.json with debug false", kind=StepKind.REPLACE, files=["config.json"])
+    step = PlanStep(
+        index=0,
+        description="Write config.json with debug false",
+        kind=StepKind.REPLACE,
+        files=["config.json"],
+    )
     async with running(workspace, rewriter) as (runner, _srv, _ev):
-        task = await runner.create_task("turn debug off in config.json and keep everything else", steps=[step])
+        task = await runner.create_task(
+            "turn debug off in config.json and keep everything else", steps=[step]
+        )
         await asyncio.wait_for(runner.wait_until_idle(), 30)
         stuck = runner.tasks[task.id]
         assert stuck.status == TaskStatus.NEEDS_ASSISTANCE
         assert "the other keys were removed" in (stuck.pause_reason or "")
         assert '-  "port": 8080,' in (stuck.pause_reason or "")  # the diff is in the reason
-        assert reviews and reviews[0].startswith("Goal: turn debug off in config.json and keep everything else")
+        assert reviews and reviews[0].startswith(
+            "Goal: turn debug off in config.json and keep everything else"
+        )
         await runner.resume(task.id)
         await asyncio.wait_for(runner.wait_until_idle(), 30)
         assert runner.tasks[task.id].status == TaskStatus.COMPLETE
@@ -189,7 +202,9 @@ async def test_a_declared_edit_may_rewrite_its_own_file_but_no_other(workspace: 
         if not results:
             results.append("asked")
             return Reply.tool("write_file", {"path": "other.ini", "content": "[x]\na = 2\n"})
-        return Reply.tool("write_file", {"path": "settings.ini", "content": "[net]\ntimeout = 30\nretries = 5\n"})
+        return Reply.tool(
+            "write_file", {"path": "settings.ini", "content": "[net]\ntimeout = 30\nretries = 5\n"}
+        )
 
     def handler(req: ChatRequest) -> Reply:
         if kind(req) == "step" and req.tool_results and "already exists" in req.tool_results[-1]:
@@ -206,3 +221,35 @@ async def test_a_declared_edit_may_rewrite_its_own_file_but_no_other(workspace: 
     assert (workspace / "settings.ini").read_text() == "[net]\ntimeout = 30\nretries = 5\n"
     assert (workspace / "other.ini").read_text() == "[x]\na = 1\n"
     assert any("other.ini already exists" in r for r in results)
+
+
+async def test_blocked_after_a_successful_change_is_judged_on_the_files(workspace: Path) -> None:
+    """Measured on the 1.5B (held-out bump-pyproject): its retry's replace_text succeeded, then it
+    answered with the runner's own feedback, "BLOCKED: your call failed …". The edit was right; the
+    runner undid it and asked the user. Now the files decide."""
+    (workspace / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "0.3.9"\n')
+
+    def handler(req: ChatRequest) -> Reply:
+        if kind(req) == "verify":
+            return worker(lambda r: Reply(text="unused"))(req)
+        if kind(req) == "summary":
+            return Reply(text="ok")
+        if req.tool_results:
+            return Reply(text="BLOCKED: your call failed ([replace_text] 'old' text not found)")
+        return Reply.tool(
+            "replace_text", {"path": "pyproject.toml", "old": 'version = "0.3.9"', "new": 'version = "0.4.0"'}
+        )
+
+    step = PlanStep(
+        index=0,
+        description="bump the version",
+        kind=StepKind.EDIT,
+        files=["pyproject.toml"],
+        checks=[FileContainsCheck(path="pyproject.toml", text='version = "0.4.0"')],
+    )
+    async with running(workspace, handler) as (runner, _srv, _ev):
+        task = await runner.create_task("bump the version in pyproject to 0.4.0", steps=[step])
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        done = runner.tasks[task.id]
+    assert done.status == TaskStatus.COMPLETE, done.pause_reason
+    assert 'version = "0.4.0"' in (workspace / "pyproject.toml").read_text()
