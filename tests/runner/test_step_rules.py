@@ -253,3 +253,29 @@ async def test_blocked_after_a_successful_change_is_judged_on_the_files(workspac
         done = runner.tasks[task.id]
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert 'version = "0.4.0"' in (workspace / "pyproject.toml").read_text()
+
+
+async def test_a_created_file_left_empty_fails(tmp_path: Path) -> None:
+    step = PlanStep(index=0, description="copy it", kind=StepKind.CREATE, files=["settings.json.bak"])
+    (tmp_path / "settings.json.bak").write_text("")
+    assert await failed(facts(tmp_path, step, FileChange("settings.json.bak", None, ""))) == [
+        "settings.json.bak is empty after this step; it should hold what the step makes"
+    ]
+    (tmp_path / "settings.json.bak").write_text("{}\n")
+    assert await failed(facts(tmp_path, step, FileChange("settings.json.bak", None, "{}\n"))) == []
+
+
+async def test_an_append_of_text_the_file_already_held_fails(tmp_path: Path) -> None:
+    step = PlanStep(index=0, description="second line")  # no kind: it holds for any step
+    bad = await failed(
+        facts(
+            tmp_path,
+            step,
+            FileChange(
+                "README.md", "# Demo\nRun it with make.\n", "# Demo\nRun it with make.\n\nRun it with make."
+            ),
+        )
+    )
+    assert bad and bad[0].startswith("the text added to README.md was already there ('Run it with make.')")
+    new = FileChange("README.md", "# Demo\n", "# Demo\nRun it with make.\n")
+    assert await failed(facts(tmp_path, step, new)) == []

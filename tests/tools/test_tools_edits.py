@@ -132,7 +132,8 @@ async def test_replace_text_ambiguous_and_all(workspace: Path, run_tool: RunTool
     (workspace / "a.txt").write_text("x = 1\ny = 2\nx = 1\n")
     r = await run_tool("replace_text", path="a.txt", old="x = 1", new="x = 9")
     assert not r.ok and "found 2 times" in r.output
-    assert r.output.endswith('call replace_text {"path": "a.txt", "old": "x = 1", "new": "x = 9", "all": true}')
+    ready = 'call replace_text {"path": "a.txt", "old": "x = 1", "new": "x = 9", "all": true}'
+    assert r.output.endswith(ready)
     assert "(lines 1, 3)" in r.output
     assert (workspace / "a.txt").read_text() == "x = 1\ny = 2\nx = 1\n"
     r = await run_tool("replace_text", path="a.txt", old="x = 1", new="x = 9", all=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from smallclaw_tui.runner.rules.base import FileChange, Finding, Rule, StepFacts
 from smallclaw_tui.runner.rules.changed import NamedFilesChanged
+from smallclaw_tui.runner.rules.content import AppendAddsSomething, NotLeftEmpty
 from smallclaw_tui.runner.rules.kind import KindFits
 from smallclaw_tui.runner.rules.parses import StillParses
 from smallclaw_tui.runner.rules.size import SizeSane
@@ -17,6 +18,8 @@ from smallclaw_tui.runner.rules.words import AddOnlyUndeclared, NumbersFromResul
 RULES: tuple[Rule, ...] = (
     NamedFilesChanged(),
     KindFits(),
+    NotLeftEmpty(),
+    AppendAddsSomething(),
     StillParses(),
     SizeSane(),
     AddOnlyUndeclared(),
