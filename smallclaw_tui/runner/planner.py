@@ -290,10 +290,8 @@ def _kind_and_files(s: _Step) -> tuple[StepKind | None, list[str]]:
             kind = None
     raw = s.files if isinstance(s.files, list) else [s.files] if isinstance(s.files, str) else []
     files = [norm_path(f) for f in raw if isinstance(f, str) and _FILE.fullmatch(norm_path(f))]
-    if kind in WRITING_KINDS and not files:
-        # A writing step that names no file cannot be held to changing one; the files its text
-        # names (path-shaped words) stand in.
-        files = [p for p in paths_in(s.description) if not p.endswith("/")]
+    # A writing step that names no file is held to changing some file: the paths in its text may
+    # be its sources ("copy settings.json to settings.json.bak"), so they do not stand in.
     return kind, list(dict.fromkeys(files))
 
 
