@@ -55,8 +55,9 @@ class Finishing(ExecutorBase):
             return  # the review said NO, the user looked and resumed: their call stands
         diff = await asyncio.to_thread(self.checkpoints.diff)
         if not diff.strip():
-            await self.journal(JournalType.VERIFY, "goal review: the task changed no file; nothing to review")
-            return
+            # Asked too: a plan of two "read" steps for "fix the typo everywhere" changed nothing
+            # and completed (Qwen2.5-Coder-1.5B, held-out typo-recieve).
+            diff = goal_review.NO_CHANGE
         try:
             verdict = await self._with_retries(
                 lambda: goal_review.review(

@@ -24,6 +24,8 @@ SYSTEM = (
     "REASON: one short sentence"
 )
 _STRICT = "Answer in exactly two lines: VERDICT: YES or NO, then REASON: one short sentence."
+# What the review is shown when the task changed no file.
+NO_CHANGE = "(no file was changed)\n"
 # Enough of a diff for a small model to judge; the rest is named, not shown.
 MAX_DIFF_CHARS = 3000
 

@@ -62,7 +62,10 @@ def file_block(path: str, text: str | None, max_chars: int) -> list[str]:
     shown = text
     if len(text) > max_chars:
         shown = text[:max_chars].rsplit("\n", 1)[0] + f"\n… [{len(text) - max_chars} more chars]"
-    return [f"{path} now holds:", "<<<", shown.rstrip("\n"), ">>>"]
+    # No delimiters around the text: the 1.5B copied "<<<" and ">>>" into the file it rewrote
+    # (held-out alphabetize). The line count says where the text ends.
+    lines = text.count("\n") + (not text.endswith("\n"))
+    return [f"The current text of {path} ({lines} line{'s' if lines != 1 else ''}):", shown.rstrip("\n")]
 
 
 def _since_last_retry(entries: list[JournalEntry]) -> list[JournalEntry]:

@@ -117,7 +117,8 @@ async def test_the_step_prompt_shows_the_named_files_text_with_its_line_breaks(w
         task = await runner.create_task("eggs", steps=[step])
         await asyncio.wait_for(runner.wait_until_idle(), 30)
         assert runner.tasks[task.id].status == TaskStatus.COMPLETE, runner.tasks[task.id].pause_reason
-    assert "todo.md now holds:\n<<<\n- milk\n- bread\n>>>" in prompts[0]
+    assert "The current text of todo.md (2 lines):\n- milk\n- bread\n\n" in prompts[0]
+    assert "<<<" not in prompts[0]  # delimiters were copied into files
     assert (workspace / "todo.md").read_text() == "- milk\n- bread\n- eggs\n"
 
 
@@ -279,3 +280,23 @@ async def test_an_append_of_text_the_file_already_held_fails(tmp_path: Path) -> 
     assert bad and bad[0].startswith("the text added to README.md was already there ('Run it with make.')")
     new = FileChange("README.md", "# Demo\n", "# Demo\nRun it with make.\n")
     assert await failed(facts(tmp_path, step, new)) == []
+
+
+async def test_a_task_that_changed_no_file_is_still_reviewed_against_its_goal(workspace: Path) -> None:
+    (workspace / "notes.md").write_text("we recieve it\n")
+    asked: list[str] = []
+
+    def handler(req: ChatRequest) -> Reply:
+        if "You review a change" in req.system_text:
+            asked.append(req.last_user_text)
+            return Reply(text="VERDICT: NO\nREASON: nothing was fixed")
+        return worker(lambda r: Reply.tool("read_file", {"path": "notes.md"}))(req)
+
+    step = PlanStep(index=0, description="read notes.md", kind=StepKind.READ, files=["notes.md"])
+    async with running(workspace, handler) as (runner, _srv, _ev):
+        task = await runner.create_task("fix the typo recieve everywhere in notes.md", steps=[step])
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        done = runner.tasks[task.id]
+    assert done.status == TaskStatus.NEEDS_ASSISTANCE
+    assert "nothing was fixed" in (done.pause_reason or "")
+    assert "(no file was changed)" in asked[0]
