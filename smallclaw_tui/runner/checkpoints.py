@@ -204,6 +204,8 @@ class Checkpoints:
         """Put every file the current try wrote back as it was before the try. Returns what was
         done, one line a file; files the try did not change are not mentioned."""
         m = self._manifest
+        if not m["attempt"]["files"]:
+            return []  # nothing written: no manifest for a task that never wrote a file
         done: list[str] = []
         for key, state in sorted(m["attempt"]["files"].items()):
             found = self._resolve(key)

@@ -8,14 +8,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 from smallclaw_tui.agent.events import (
     TurnEvent,
 )
 from smallclaw_tui.agent.loop_guard import LoopGuard
 from smallclaw_tui.agent.session import ChatSession
-from smallclaw_tui.llm.base import ModelClient, TransportError
+from smallclaw_tui.llm.base import LLMError, ModelClient, TransportError
 from smallclaw_tui.models import (
     JournalEntry,
     JournalType,
@@ -110,7 +110,7 @@ class ExecutorBase:
         await self.deps.store.save(self.task)
         self.deps.bus.publish(TaskUpdated(self.task))
 
-    async def needs_assistance(self, reason: str, *, pending: str | None = None) -> None:
+    async def needs_assistance(self, reason: str, *, pending: str | None = None) -> NoReturn:
         if pending is not None:
             self.task.pending_approval = PendingApproval(command=pending)
         else:
@@ -164,6 +164,16 @@ class ExecutorBase:
             await self.save()
             self.deps.bus.publish(TaskPaused(self.task.id, reason))
             raise Stop
+
+    async def _ask_model(self, call: Callable[[], Awaitable[_T]], what: str) -> _T:
+        """A model call with transport retries; past them, or on a model error (`what`: "model
+        error while planning"), the task stops in needs-you."""
+        try:
+            return await self._with_retries(call)
+        except Unreachable as e:
+            await self.needs_assistance(str(e))
+        except LLMError as e:
+            await self.needs_assistance(f"{what}: {e}")
 
     async def _with_retries(self, call: Callable[[], Awaitable[_T]]) -> _T:
         rs = self.s.runner

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 
 from smallclaw_tui.agent.session import TurnResult
-from smallclaw_tui.llm.base import LLMError
 from smallclaw_tui.models import (
     JournalType,
     PlanStep,
@@ -25,7 +24,7 @@ from smallclaw_tui.runner.deps import RunnerDeps
 from smallclaw_tui.runner.events import (
     StepAdvanced,
 )
-from smallclaw_tui.runner.exec_base import UNREACHABLE_PREFIX, Stop, Unreachable
+from smallclaw_tui.runner.exec_base import UNREACHABLE_PREFIX, Stop
 from smallclaw_tui.runner.finishing import Finishing
 from smallclaw_tui.runner.intent import paths_in
 from smallclaw_tui.runner.judging import Judging
@@ -80,20 +79,16 @@ class _Executor(TurnJournal, Judging, Finishing):
     async def _plan(self) -> None:
         await self.journal(JournalType.NOTE, "planning the task")
         listing = await asyncio.to_thread(listing_text, self.s.workspace)
-        try:
-            outcome = await self._with_retries(
-                lambda: planner.make_plan(
-                    self.client,
-                    self.task.prompt,
-                    model=self.s.llm.planner_model,
-                    command_ok=self._looks_only,
-                    listing=listing,
-                )
-            )
-        except Unreachable as e:
-            await self.needs_assistance(str(e))
-        except LLMError as e:
-            await self.needs_assistance(f"model error while planning: {e}")
+        outcome = await self._ask_model(
+            lambda: planner.make_plan(
+                self.client,
+                self.task.prompt,
+                model=self.s.llm.planner_model,
+                command_ok=self._looks_only,
+                listing=listing,
+            ),
+            "model error while planning",
+        )
         for raw in outcome.raw_replies:
             await self.journal(JournalType.MODEL, raw[:4000], role="planner")
         if outcome.steps is None:
@@ -181,12 +176,7 @@ class _Executor(TurnJournal, Judging, Finishing):
                 seed=seed,
             )
 
-        try:
-            result = await self._with_retries(attempt)
-        except Unreachable as e:
-            await self.needs_assistance(str(e))
-        except LLMError as e:
-            await self.needs_assistance(f"model error: {e}")
+        result = await self._ask_model(attempt, "model error")
         self._flush_activity()
         if result.text:
             await self.journal(JournalType.MODEL, result.text[:4000])
@@ -238,8 +228,7 @@ class _Executor(TurnJournal, Judging, Finishing):
             # arguments, the step's check run too early: small models give up at once there.
             # That is a failed try with the failure fed back; a second BLOCKED goes to the user.
             # Short, and not in the model's own words: a long quote came back as its next answer.
-            why = (failed or "")[:160]
-            await self._reject(step, f"your last call failed: {why}. Fix the call and do the step")
+            await self._reject(step, f"your last call failed: {failed[:160]}. Fix the call and do the step")
             return
         await self._verify(step, text)
 

@@ -58,16 +58,12 @@ class Finishing(ExecutorBase):
             # Asked too: a plan of two "read" steps for "fix the typo everywhere" changed nothing
             # and completed (Qwen2.5-Coder-1.5B, held-out typo-recieve).
             diff = goal_review.NO_CHANGE
-        try:
-            verdict = await self._with_retries(
-                lambda: goal_review.review(
-                    self.client, goal=self.task.prompt, diff=diff, model=self.s.llm.verifier_model
-                )
-            )
-        except Unreachable as e:
-            await self.needs_assistance(str(e))
-        except LLMError as e:
-            await self.needs_assistance(f"model error while reviewing the goal: {e}")
+        verdict = await self._ask_model(
+            lambda: goal_review.review(
+                self.client, goal=self.task.prompt, diff=diff, model=self.s.llm.verifier_model
+            ),
+            "model error while reviewing the goal",
+        )
         await self.journal(
             JournalType.VERIFY,
             f"goal review {'YES' if verdict.yes else 'NO'}: {verdict.reason}",
@@ -80,7 +76,7 @@ class Finishing(ExecutorBase):
             await self.needs_assistance(
                 f"every step passed, but the change may not be what the goal asks ({verdict.reason}). "
                 "Look at the diff; resume to accept it, or `task undo` to put the files back.\n"
-                + goal_review.question_diff(diff)
+                + goal_review.clipped(diff)
             )
 
     async def _complete(self) -> None:

@@ -37,12 +37,12 @@ class Review:
     raw: str
 
 
-def question_diff(diff: str, limit: int = MAX_DIFF_CHARS) -> str:
+def clipped(diff: str, limit: int = MAX_DIFF_CHARS) -> str:
     return diff if len(diff) <= limit else diff[:limit] + "\n... [rest of the diff cut]\n"
 
 
 def question(goal: str, diff: str) -> str:
-    shown = question_diff(diff)
+    shown = clipped(diff)
     ask = "Does this change do what the goal asks, and nothing else?"
     return f"Goal: {goal.strip()}\n\nThe change:\n{shown}\n{ask}"
 

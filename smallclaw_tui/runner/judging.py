@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 
 from smallclaw_tui.agent.loop_guard import LoopGuard
-from smallclaw_tui.llm.base import LLMError
 from smallclaw_tui.models import (
     JournalType,
     PlanStep,
@@ -19,7 +18,7 @@ from smallclaw_tui.runner.events import (
     StepAdvanced,
     Verification,
 )
-from smallclaw_tui.runner.exec_base import ExecutorBase, Unreachable
+from smallclaw_tui.runner.exec_base import ExecutorBase
 from smallclaw_tui.runner.peek import peek
 from smallclaw_tui.runner.rules import FileChange, StepFacts, judge_step
 
@@ -110,23 +109,19 @@ class Judging(ExecutorBase):
             await self._reject(step, "no tool call in this step succeeded, so nothing shows the step is done")
             return
         files = verifier.file_lines(await self._written_now(step))
-        try:
-            verdict = await self._with_retries(
-                lambda: verifier.ask(
-                    self.client,
-                    model=self.s.llm.verifier_model,
-                    step=step.description,
-                    results=results,
-                    files=files,
-                    claim=claim,
-                    checks=check_lines,
-                    require_evidence=mode == "checks_evidence",
-                )
-            )
-        except Unreachable as e:
-            await self.needs_assistance(str(e))
-        except LLMError as e:
-            await self.needs_assistance(f"model error while verifying: {e}")
+        verdict = await self._ask_model(
+            lambda: verifier.ask(
+                self.client,
+                model=self.s.llm.verifier_model,
+                step=step.description,
+                results=results,
+                files=files,
+                claim=claim,
+                checks=check_lines,
+                require_evidence=mode == "checks_evidence",
+            ),
+            "model error while verifying",
+        )
         await self.journal(
             JournalType.VERIFY,
             f"verifier {'YES' if verdict.yes else 'NO'}: {verdict.reason}",

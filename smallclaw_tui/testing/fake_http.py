@@ -10,29 +10,21 @@ import contextlib
 import json
 import socket
 import struct
-import threading
 import traceback
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, cast
 
 from smallclaw_tui.testing.fake_frames import OllamaFrames, OpenAIFrames, now_iso
 from smallclaw_tui.testing.fake_schema import constrained, refusal
 from smallclaw_tui.testing.fake_script import Api, RecordedRequest, Reply, as_reply
+from smallclaw_tui.testing.loopback import TrackingHandler, TrackingServer
 
 if TYPE_CHECKING:
     from smallclaw_tui.testing.fake_server import FakeModelServer
 
 
-class HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class HTTPServer(TrackingServer):
     def __init__(self, address: tuple[str, int], owner: FakeModelServer) -> None:
         self.owner = owner
-        # Per run: a stop() wakes this run's sleeping handlers without touching a later run's.
-        self.stopping = threading.Event()
-        self.connections: set[socket.socket] = set()
-        self.conn_lock = threading.Lock()
         super().__init__(address, RequestHandler)
 
 
@@ -40,34 +32,10 @@ class _Abort(Exception):
     """Stop answering this request now (the connection is gone or was cut on purpose)."""
 
 
-class RequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive and chunked streams, like the real servers
-
+class RequestHandler(TrackingHandler):
     @property
     def _srv(self) -> HTTPServer:
         return cast(HTTPServer, self.server)
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in separate writes; without this, Nagle plus delayed ACK adds
-        # ~40 ms to every request.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        with self._srv.conn_lock:
-            self._srv.connections.add(self.connection)
-
-    def handle(self) -> None:
-        # A connection dropped on purpose (cut, stop) or by the client is not a server error.
-        with contextlib.suppress(OSError, ValueError):
-            super().handle()
-
-    def finish(self) -> None:
-        with contextlib.suppress(OSError):
-            super().finish()
-        with self._srv.conn_lock:
-            self._srv.connections.discard(self.connection)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # keep test output clean
 
     def do_GET(self) -> None:
         self._dispatch("GET")

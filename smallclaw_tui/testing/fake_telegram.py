@@ -27,13 +27,13 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self, cast
 from urllib.parse import parse_qsl
 
 from pydantic import SecretStr
 
 from smallclaw_tui.config import TelegramSettings
+from smallclaw_tui.testing.loopback import TrackingHandler, TrackingServer
 
 DEFAULT_TOKEN = "123456789:AAFakeTokenForTestsOnly-xyz_0123456789"
 MAX_TEXT_UNITS = 4096  # Telegram counts message length in UTF-16 code units
@@ -82,43 +82,17 @@ class _State:
     faults: dict[str, deque[_Fault]] = field(default_factory=dict)
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class _HTTPServer(TrackingServer):
     def __init__(self, address: tuple[str, int], owner: FakeTelegramServer) -> None:
         self.owner = owner
-        self.stopping = threading.Event()
-        self.connections: set[socket.socket] = set()
-        self.conn_lock = threading.Lock()
         super().__init__(address, _Handler)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
+class _Handler(TrackingHandler):
+    # TrackingHandler logs nothing: the default would print the path, which holds the token.
     @property
     def _srv(self) -> _HTTPServer:
         return cast(_HTTPServer, self.server)
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        with self._srv.conn_lock:
-            self._srv.connections.add(self.connection)
-
-    def handle(self) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            super().handle()
-
-    def finish(self) -> None:
-        with contextlib.suppress(OSError):
-            super().finish()
-        with self._srv.conn_lock:
-            self._srv.connections.discard(self.connection)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # the default prints the path, which holds the token
 
     def do_GET(self) -> None:
         self._dispatch()

@@ -27,7 +27,11 @@ async def test_the_approve_dialog_board_and_detail_show_invisible_characters(wor
         await until(pilot, lambda: board.column_of_id(task.id) == "needs", "the approval request")
         assert runner.tasks[task.id].pending_approval is not None
         board.select(task.id, focus=True)
-        await pilot.pause()
+        # The detail follows the selection after a short delay (so holding j does not redraw it
+        # for every card passed): wait for it rather than for one frame.
+        await until(
+            pilot, lambda: "Waiting for approval" in screen_text(app.export_screenshot()), "the detail"
+        )
         shown = screen_text(app.export_screenshot())
         assert f"Waiting for approval: {SHOWN}" in shown  # the detail pane
         assert f"needs approval: {SHOWN}" in shown  # its journal
