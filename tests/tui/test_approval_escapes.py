@@ -28,9 +28,12 @@ async def test_the_approve_dialog_board_and_detail_show_invisible_characters(wor
         assert runner.tasks[task.id].pending_approval is not None
         board.select(task.id, focus=True)
         # The detail follows the selection after a short delay (so holding j does not redraw it
-        # for every card passed): wait for it rather than for one frame.
+        # for every card passed), and its journal is read off the event loop after that: wait
+        # for both rather than for one frame.
         await until(
-            pilot, lambda: "Waiting for approval" in screen_text(app.export_screenshot()), "the detail"
+            pilot,
+            lambda: "needs approval" in screen_text(app.export_screenshot()),
+            "the detail and its journal",
         )
         shown = screen_text(app.export_screenshot())
         assert f"Waiting for approval: {SHOWN}" in shown  # the detail pane
