@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_workspace(p, top=False)
     p.add_argument("id", help="task id or a unique prefix")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--diff", action="store_true", help="only the unified diff of every file the task changed")
 
     for name, what in (
         ("pause", "pause at the next round boundary"),
@@ -98,6 +99,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from smallclaw_tui.cli.undo_cmd import run_undo_command
 
         return run_undo_command(args)
+    if command == "task" and args.task_command == "show" and args.diff:
+        from smallclaw_tui.cli.diff_cmd import run_diff_command
+
+        return run_diff_command(args)
     if command == "task":
         from smallclaw_tui.cli.task_cmds import run_task_command
 
