@@ -60,7 +60,11 @@ class Finishing(ExecutorBase):
             diff = goal_review.NO_CHANGE
         verdict = await self._ask_model(
             lambda: goal_review.review(
-                self.client, goal=self.task.prompt, diff=diff, model=self.s.llm.verifier_model
+                self.client,
+                goal=self.task.prompt,
+                diff=diff,
+                model=self.s.llm.verifier_model,
+                both_ways=self.s.runner.goal_review_both_ways,
             ),
             "model error while reviewing the goal",
         )
