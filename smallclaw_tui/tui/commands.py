@@ -4,23 +4,43 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
+from smallclaw_tui.models import Task
+from smallclaw_tui.tui.ports import RunnerPort
 from smallclaw_tui.tui.text import flat
-
-if TYPE_CHECKING:
-    from smallclaw_tui.tui.app import SmallClawApp
 
 Command = tuple[str, Callable[[], Any], str]
 
 
+class CommandHost(Protocol):
+    """What the palette needs of the app. A protocol, not the app class: the app lists this
+    provider in its COMMANDS, so importing the app here would close an import circle."""
+
+    runner: RunnerPort
+
+    def selected_task(self) -> Task | None: ...
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None: ...
+
+    def open_task(self, task_id: str) -> None: ...
+
+    def action_new_task(self) -> None: ...
+
+    def action_filter(self) -> None: ...
+
+    def action_zoom(self) -> None: ...
+
+    def action_help(self) -> None: ...
+
+
 class TaskCommands(Provider):
     @property
-    def _app(self) -> SmallClawApp:
-        return cast("SmallClawApp", self.app)
+    def _app(self) -> CommandHost:
+        return cast(CommandHost, self.app)
 
     def _commands(self) -> list[Command]:
         app = self._app

@@ -1,0 +1,179 @@
+"""Task actions: pause, resume, cancel, approve, undo and create, for the selected task."""
+
+from __future__ import annotations
+
+from textual.content import Content
+
+from smallclaw_tui import taskops
+from smallclaw_tui.models import ChannelKind, Origin, PlanStep, Task, TaskStatus
+from smallclaw_tui.tui.app_view import ViewActions
+from smallclaw_tui.tui.forms import NewTaskForm
+from smallclaw_tui.tui.screens.approve import Answer, ApproveScreen
+from smallclaw_tui.tui.screens.new_task import NewTaskScreen
+from smallclaw_tui.tui.screens.prompts import ConfirmScreen, NoteScreen
+from smallclaw_tui.tui.text import flat
+
+
+class TaskActions(ViewActions):
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action not in self.TASK_ACTIONS:
+            return True
+        task = self.selected_task()
+        if task is None:
+            return False  # hidden from the footer: 80 columns have no room for what cannot run
+        status = task.status
+        allowed = {
+            "pause_task": status in (TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.NEEDS_ASSISTANCE),
+            "resume_task": status in (TaskStatus.PAUSED, TaskStatus.NEEDS_ASSISTANCE, TaskStatus.FAILED),
+            "cancel_task": not status.is_final,
+            "approve_task": task.pending_approval is not None,
+            "undo_task": status not in (TaskStatus.QUEUED, TaskStatus.RUNNING),
+        }[action]
+        return allowed
+
+    async def _intent(self, what: str, task_id: str, note: str | None = None) -> bool:
+        method = {
+            "pause": self.runner.pause,
+            "resume": self.runner.resume,
+            "cancel": self.runner.cancel,
+            "approve": self.runner.approve,
+            "deny": self.runner.deny,
+        }[what]
+        try:
+            await method(task_id, note)
+        except (taskops.TaskOpError, LookupError) as e:
+            self.notify(flat(str(e)), severity="error", markup=False)
+            return False
+        self._bindings_changed()
+        return True
+
+    async def action_pause_task(self) -> None:
+        task = self.selected_task()
+        if task is None:
+            return
+        running = task.status == TaskStatus.RUNNING
+        if await self._intent("pause", task.id) and running:
+            self.notify("pausing after the current round", markup=False)
+
+    def action_resume_task(self) -> None:
+        task = self.selected_task()
+        if task is None:
+            return
+        task_id = task.id
+
+        async def resume(note: str | None) -> None:
+            if note is not None:
+                await self._intent("resume", task_id, note or None)
+
+        self.push_screen(
+            NoteScreen(
+                Content.assemble("Resume ", (flat(task.title), "bold")),
+                "A note for the model (optional): what to do differently. Enter alone resumes as is.",
+                placeholder="e.g. the file is under docs/, not notes/",
+            ),
+            resume,
+        )
+
+    def action_cancel_task(self) -> None:
+        task = self.selected_task()
+        if task is None:
+            return
+        task_id = task.id
+
+        async def cancel(yes: bool | None) -> None:
+            task = self.runner.tasks.get(task_id)
+            # A running task is asked (applied at its next safe point): say so, as pause does.
+            if yes and await self._intent("cancel", task_id) and task and task.status == TaskStatus.RUNNING:
+                self.notify("cancelling after the current round", markup=False)
+
+        self.push_screen(
+            ConfirmScreen(
+                Content("Cancel this task?"),
+                Content.assemble(
+                    (flat(task.title), "bold"), f" ({flat(task_id)}) stops for good; files it wrote stay."
+                ),
+            ),
+            cancel,
+        )
+
+    def action_undo_task(self) -> None:
+        task = self.selected_task()
+        if task is None:
+            return
+        task_id = task.id
+
+        async def undo(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                outcome = await self.runner.undo(task_id)
+            except (taskops.TaskOpError, LookupError) as e:
+                self.notify(flat(str(e)), severity="error", markup=False)
+                return
+            text = flat("; ".join(outcome.lines))
+            if outcome.done:
+                self.notify(f"undone: {text}", markup=False)
+            else:
+                self.notify(f"undo refused, nothing changed: {text}", severity="warning", markup=False)
+
+        self.push_screen(
+            ConfirmScreen(
+                Content("Undo this task's changes?"),
+                Content.assemble(
+                    "Every file ",
+                    (flat(task.title), "bold"),
+                    f" ({flat(task_id)}) changed goes back to how it was before it ran. "
+                    "A file changed since is left alone, and then nothing is undone.",
+                ),
+            ),
+            undo,
+        )
+
+    def action_approve_task(self) -> None:
+        task = self.selected_task()
+        if task is None or task.pending_approval is None:
+            self.notify("this task is not waiting for a command approval", markup=False)
+            return
+        task_id = task.id
+
+        async def decide(answer: Answer | None) -> None:
+            if answer is not None:
+                await self._intent(answer, task_id)
+
+        self.push_screen(
+            ApproveScreen(
+                Content.assemble("Task ", (flat(task.title), "bold"), f" ({flat(task_id)}) wants to run:"),
+                task.pending_approval.command,
+            ),
+            decide,
+        )
+
+    def action_new_task(self) -> None:
+        self.push_screen(NewTaskScreen(), self._create_from_form)
+
+    async def _create_from_form(self, form: NewTaskForm | None, origin: Origin | None = None) -> None:
+        if form is None:
+            return
+        await self._create_task(form.goal, title=form.title, steps=form.steps, origin=origin)
+
+    async def _create_task(
+        self,
+        goal: str,
+        *,
+        title: str | None = None,
+        steps: list[PlanStep] | None = None,
+        origin: Origin | None = None,
+    ) -> Task | None:
+        try:
+            task = await self.runner.create_task(
+                goal, title=title, steps=steps or None, origin=origin or Origin(channel=ChannelKind.TUI)
+            )
+        except (taskops.TaskOpError, OSError) as e:
+            self.notify(f"could not create the task: {flat(str(e))}", severity="error", markup=False)
+            return None
+        board = self.board
+        if self.runner_ready:
+            board.update_tasks({task.id})
+            board.select(task.id)
+        self.notify(f"queued: {flat(task.title)}", markup=False)
+        return task
