@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.events import DescendantFocus
 from textual.widgets import Static
 from textual.worker import Worker
 
@@ -24,6 +25,7 @@ from smallclaw_tui.tui.board_model import STATUS_WORD, step_text
 from smallclaw_tui.tui.messages import JournalLoaded
 from smallclaw_tui.tui.text import clean, flat, stamp
 from smallclaw_tui.tui.widgets.blocklog import Block
+from smallclaw_tui.tui.widgets.diffview import DiffLoader, DiffView, ToggleDiff
 from smallclaw_tui.tui.widgets.journal import JournalView, entry_key
 
 JournalLoader = Callable[[str], Awaitable[list[JournalEntry]]]
@@ -124,7 +126,10 @@ class DetailPane(Vertical):
         #detail-info { height: auto; max-height: 45%; padding: 0 1; scrollbar-size-vertical: 1; }
         /* Focused (d twice, or shift+tab from the journal), the plan gets most of the pane. */
         #detail-info:focus { max-height: 80%; background: $boost; }
-        #detail-journal { height: 1fr; min-height: 3; border-top: solid $panel; }
+        #detail-journal, #detail-diff { height: 1fr; min-height: 3; border-top: solid $panel; }
+        #detail-diff { display: none; }
+        &.-diff #detail-diff { display: block; }
+        &.-diff #detail-journal { display: none; }
     }
     """
 
@@ -134,10 +139,12 @@ class DetailPane(Vertical):
         *,
         tz: tzinfo | None = None,
         activity: dict[str, str] | None = None,
+        load_diff: DiffLoader | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.load_journal = load_journal
+        self.load_diff = load_diff  # None: read from the app's own workspace
         self.tz = tz
         self.activity = activity if activity is not None else {}  # live lines, shared with the board
         self.task_id: str | None = None
@@ -150,6 +157,7 @@ class DetailPane(Vertical):
         with DetailInfo(id="detail-info"):
             yield Static(Content(_NOTHING), id="detail-body")
         yield JournalView(tz=self.tz, id="detail-journal")
+        yield DiffView(self.load_diff, id="detail-diff")
 
     @property
     def journal_loading(self) -> bool:
@@ -159,6 +167,32 @@ class DetailPane(Vertical):
     def journal(self) -> JournalView:
         return self.query_one(JournalView)
 
+    @property
+    def diff(self) -> DiffView:
+        return self.query_one(DiffView)
+
+    @property
+    def diff_shown(self) -> bool:
+        return self.has_class("-diff")
+
+    def on_toggle_diff(self, message: ToggleDiff) -> None:
+        message.stop()
+        if self._shown is None:
+            return
+        show = not self.diff_shown
+        self.set_class(show, "-diff")
+        if show:
+            self.diff.load(self._shown)
+            self.diff.focus()
+        else:
+            self.journal.focus()
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        # The app sends focus to the journal (d, Enter on a card); while the diff stands in its
+        # place, that focus belongs to the diff.
+        if self.diff_shown and event.widget is self.journal:
+            self.diff.focus()
+
     def show(self, task: Task | None) -> None:
         """Show `task` (None: nothing). Reopening the shown task only refreshes the header."""
         if task is None:
@@ -167,11 +201,13 @@ class DetailPane(Vertical):
             self.query_one("#detail-head", Static).update(Content("No task selected"))
             self.query_one("#detail-body", Static).update(Content(_NOTHING))
             self.journal.clear()
+            self._back_to_journal()
             return
         if task.id == self.task_id:
             self.refresh_task(task)
             return
         self.task_id = task.id
+        self._back_to_journal()
         self.refresh_task(task)
         self.journal.clear()
         self.journal.expanded_all = False
@@ -196,6 +232,17 @@ class DetailPane(Vertical):
         content = body_content(task, self.tz, self.activity.get(task.id))
         if not (isinstance(body.content, Content) and content.is_same(body.content)):
             body.update(content)
+        if self.diff_shown:
+            self.diff.load(task)
+
+    def _back_to_journal(self) -> None:
+        """Another task opens on its journal: the diff is read only when asked for."""
+        if self.diff_shown:
+            refocus = self.diff.has_focus
+            self.remove_class("-diff")
+            if refocus:
+                self.journal.focus()
+        self.diff.forget()
 
     def activity_changed(self, task_ids: set[str]) -> None:
         if self._shown is not None and self._shown.id in task_ids:

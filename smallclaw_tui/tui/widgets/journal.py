@@ -11,6 +11,7 @@ from smallclaw_tui.models import JournalEntry, JournalType
 from smallclaw_tui.textsafe import shown_command
 from smallclaw_tui.tui.text import clock
 from smallclaw_tui.tui.widgets.blocklog import Block, BlockLog
+from smallclaw_tui.tui.widgets.diffview import TOGGLE_ID, TOGGLE_KEY, ToggleDiff
 
 _TYPE_WIDTH = max(len(t.value) for t in JournalType)
 # Prompts repeat the whole task every round: one line each until asked for.
@@ -38,6 +39,7 @@ class JournalView(BlockLog):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "toggle_entry", "Expand", id="journal.expand"),
         Binding("e", "expand_all", "All", id="journal.expand_all"),
+        Binding(TOGGLE_KEY, "toggle_diff", "Diff", id=TOGGLE_ID),
         Binding("escape", "app.focus_pane('board')", "Back to the board", id="journal.leave", show=False),
     ]
     DEFAULT_CSS = """
@@ -86,6 +88,9 @@ class JournalView(BlockLog):
         if self.cursor is None:
             self.action_cursor(-1)
         self.toggle()
+
+    def action_toggle_diff(self) -> None:
+        self.post_message(ToggleDiff())
 
     def action_expand_all(self) -> None:
         self.expanded_all = not self.expanded_all
