@@ -137,3 +137,14 @@ def test_diff_view_snapshot(snap_compare: SnapCompare, tmp_path: Path) -> None:
 
     # Zoomed (z), as one reads a diff at 80×24: the plan above, the diff below.
     assert snap_compare(_app(tmp_path), press=["z"], terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_a_new_theme_recolours_the_diff(tmp_path: Path) -> None:
+    app = _app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        view = await _open_diff(app, pilot)
+        before = _style_of(view, "+from datetime import date").color
+        app.theme = "textual-light"
+        await until(
+            pilot, lambda: _style_of(view, "+from datetime import date").color != before, "new colours"
+        )

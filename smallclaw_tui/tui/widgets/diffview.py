@@ -100,6 +100,19 @@ class DiffView(RichLog):
         self.shown: TaskDiff | None = None
         self._fresh_for: tuple[object, ...] | None = None
         self._text: str | None = None  # what is on screen, so an unchanged reload keeps the scroll
+        self._lines: list[tuple[LineKind, str]] = []
+
+    def on_mount(self) -> None:
+        # The lines carry their colours once written: a new theme writes them again.
+        self.watch(self.app, "theme", self._theme_changed, init=False)
+
+    def _theme_changed(self) -> None:
+        self.call_after_refresh(self._recolour)
+
+    def _recolour(self) -> None:
+        # After a refresh: only then do the component styles have the new theme's colours.
+        lines, self._text = self._lines, None
+        self._put(lines)
 
     def action_toggle_diff(self) -> None:
         self.post_message(ToggleDiff())
@@ -155,7 +168,7 @@ class DiffView(RichLog):
         if text == self._text:
             return
         keep = (self.scroll_x, self.scroll_y) if self._text is not None and lines else (0.0, 0.0)
-        self._text = text
+        self._text, self._lines = text, lines
         self.clear()
         if lines:
             styles = {kind: self._style(kind) for kind in {k for k, _ in lines}}
