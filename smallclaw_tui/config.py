@@ -145,12 +145,6 @@ class RunnerSettings(BaseModel):
     seed: int = 0
     # At the end, the model judges the diff of everything the task changed against the goal.
     goal_review: bool = True
-    # The goal review is asked a second time the other way round ("is something wrong?"), and
-    # its YES stands only if that answer is NO (runner/goal_review.py).
-    goal_review_both_ways: bool = False
-    # A goal that names one file is one step with the goal's words, without a planner call
-    # (runner/one_file_plan.py).
-    one_file_plans: bool = True
     # How much of each file a step names its prompt shows (characters).
     prompt_file_chars: int = Field(default=2000, ge=0)
 

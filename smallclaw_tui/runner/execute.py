@@ -11,16 +11,14 @@ import asyncio
 
 from smallclaw_tui.agent.session import TurnResult
 from smallclaw_tui.models import (
-    ChatMessage,
     JournalType,
     PlanStep,
-    Role,
     StepKind,
     StepStatus,
     Task,
     TaskStatus,
 )
-from smallclaw_tui.runner import one_file_plan, planner, prompts
+from smallclaw_tui.runner import planner, prompts
 from smallclaw_tui.runner.control import TaskControl
 from smallclaw_tui.runner.deps import RunnerDeps
 from smallclaw_tui.runner.events import (
@@ -30,8 +28,7 @@ from smallclaw_tui.runner.exec_base import UNREACHABLE_PREFIX, Stop
 from smallclaw_tui.runner.finishing import Finishing
 from smallclaw_tui.runner.intent import paths_in
 from smallclaw_tui.runner.judging import Judging
-from smallclaw_tui.runner.listing import listing_text, workspace_files
-from smallclaw_tui.runner.one_file_plan import the_one_file
+from smallclaw_tui.runner.listing import listing_text
 from smallclaw_tui.runner.peek import peek
 from smallclaw_tui.runner.prompts import step_prompt
 from smallclaw_tui.runner.turn_journal import TurnJournal
@@ -41,10 +38,6 @@ from smallclaw_tui.runner.writes import (
 from smallclaw_tui.tools.policy import is_allowed
 
 __all__ = ["UNREACHABLE_PREFIX", "execute_task"]
-
-
-# Enough of the workspace to find the file a goal names by its name alone.
-ONE_FILE_LISTING = 400
 
 
 def _rounds(n: int) -> str:
@@ -84,8 +77,6 @@ class _Executor(TurnJournal, Judging, Finishing):
             return
 
     async def _plan(self) -> None:
-        if self.s.runner.one_file_plans and await self._one_file_plan():
-            return
         await self.journal(JournalType.NOTE, "planning the task")
         listing = await asyncio.to_thread(listing_text, self.s.workspace)
         outcome = await self._ask_model(
@@ -121,39 +112,6 @@ class _Executor(TurnJournal, Judging, Finishing):
         for why in outcome.dropped:
             await self.journal(JournalType.NOTE, f"planner's {why}; left out")
         await self.save()
-
-    async def _one_file_plan(self) -> bool:
-        """One step for a goal that names one file (:mod:`.one_file_plan`); False: plan it."""
-        goal = self.task.prompt
-        files, _more = await asyncio.to_thread(workspace_files, self.s.workspace, ONE_FILE_LISTING)
-        path = the_one_file(goal, files)
-        if path is None:
-            return False
-        kind = StepKind.CREATE
-        if path in files:
-            reply = await self._ask_model(
-                lambda: self.client.chat(
-                    [
-                        ChatMessage(role=Role.SYSTEM, content=one_file_plan.ASK_SYSTEM),
-                        ChatMessage(role=Role.USER, content=one_file_plan.ask_change(goal, path)),
-                    ],
-                    None,
-                    model=self.s.llm.planner_model,
-                    num_predict=8,
-                    think=False,
-                ),
-                "model error while planning",
-            )
-            await self.journal(JournalType.MODEL, reply.text[:200], role="planner")
-            if not one_file_plan.answered_change(reply.text):
-                return False
-            kind = StepKind.EDIT
-        step = one_file_plan.one_file_step(goal, path, kind)
-        self.task.plan = [step]
-        self.task.current_step = 0
-        await self.journal(JournalType.NOTE, f"plan: the goal is about {path} alone: one {kind} step")
-        await self.save()
-        return True
 
     def _looks_only(self, command: str) -> bool:
         """Would this command run as a check without asking, and only look (no redirect)?"""

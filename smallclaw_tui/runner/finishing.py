@@ -60,11 +60,7 @@ class Finishing(ExecutorBase):
             diff = goal_review.NO_CHANGE
         verdict = await self._ask_model(
             lambda: goal_review.review(
-                self.client,
-                goal=self.task.prompt,
-                diff=diff,
-                model=self.s.llm.verifier_model,
-                both_ways=self.s.runner.goal_review_both_ways,
+                self.client, goal=self.task.prompt, diff=diff, model=self.s.llm.verifier_model
             ),
             "model error while reviewing the goal",
         )
