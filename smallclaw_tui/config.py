@@ -145,6 +145,12 @@ class RunnerSettings(BaseModel):
     seed: int = 0
     # At the end, the model judges the diff of everything the task changed against the goal.
     goal_review: bool = True
+    # A step that edits or rewrites one small file is answered as the file's whole new text, not
+    # through the edit tools (runner/whole_file.py).
+    whole_file_edits: bool = True
+    # A goal that names one file is one step with the goal's words, without a planner call
+    # (runner/one_file_plan.py).
+    one_file_plans: bool = True
     # How much of each file a step names its prompt shows (characters).
     prompt_file_chars: int = Field(default=2000, ge=0)
 

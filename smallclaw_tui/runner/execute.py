@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import asyncio
 
+from smallclaw_tui.agent.events import ToolFinished, ToolStarted
 from smallclaw_tui.agent.session import TurnResult
 from smallclaw_tui.models import (
+    ChatMessage,
     JournalType,
     PlanStep,
+    Role,
     StepKind,
     StepStatus,
     Task,
     TaskStatus,
+    ToolCall,
 )
-from smallclaw_tui.runner import planner, prompts
+from smallclaw_tui.runner import one_file_plan, planner, prompts, whole_file
 from smallclaw_tui.runner.control import TaskControl
 from smallclaw_tui.runner.deps import RunnerDeps
 from smallclaw_tui.runner.events import (
@@ -28,7 +32,8 @@ from smallclaw_tui.runner.exec_base import UNREACHABLE_PREFIX, Stop
 from smallclaw_tui.runner.finishing import Finishing
 from smallclaw_tui.runner.intent import paths_in
 from smallclaw_tui.runner.judging import Judging
-from smallclaw_tui.runner.listing import listing_text
+from smallclaw_tui.runner.listing import listing_text, workspace_files
+from smallclaw_tui.runner.one_file_plan import the_one_file
 from smallclaw_tui.runner.peek import peek
 from smallclaw_tui.runner.prompts import step_prompt
 from smallclaw_tui.runner.turn_journal import TurnJournal
@@ -38,6 +43,10 @@ from smallclaw_tui.runner.writes import (
 from smallclaw_tui.tools.policy import is_allowed
 
 __all__ = ["UNREACHABLE_PREFIX", "execute_task"]
+
+
+# Enough of the workspace to find the file a goal names by its name alone.
+ONE_FILE_LISTING = 400
 
 
 def _rounds(n: int) -> str:
@@ -77,6 +86,8 @@ class _Executor(TurnJournal, Judging, Finishing):
             return
 
     async def _plan(self) -> None:
+        if self.s.runner.one_file_plans and await self._one_file_plan():
+            return
         await self.journal(JournalType.NOTE, "planning the task")
         listing = await asyncio.to_thread(listing_text, self.s.workspace)
         outcome = await self._ask_model(
@@ -113,6 +124,39 @@ class _Executor(TurnJournal, Judging, Finishing):
             await self.journal(JournalType.NOTE, f"planner's {why}; left out")
         await self.save()
 
+    async def _one_file_plan(self) -> bool:
+        """One step for a goal that names one file (:mod:`.one_file_plan`); False: plan it."""
+        goal = self.task.prompt
+        files, _more = await asyncio.to_thread(workspace_files, self.s.workspace, ONE_FILE_LISTING)
+        path = the_one_file(goal, files)
+        if path is None:
+            return False
+        kind = StepKind.CREATE
+        if path in files:
+            reply = await self._ask_model(
+                lambda: self.client.chat(
+                    [
+                        ChatMessage(role=Role.SYSTEM, content=one_file_plan.ASK_SYSTEM),
+                        ChatMessage(role=Role.USER, content=one_file_plan.ask_change(goal, path)),
+                    ],
+                    None,
+                    model=self.s.llm.planner_model,
+                    num_predict=8,
+                    think=False,
+                ),
+                "model error while planning",
+            )
+            await self.journal(JournalType.MODEL, reply.text[:200], role="planner")
+            if not one_file_plan.answered_change(reply.text):
+                return False
+            kind = StepKind.EDIT
+        step = one_file_plan.one_file_step(goal, path, kind)
+        self.task.plan = [step]
+        self.task.current_step = 0
+        await self.journal(JournalType.NOTE, f"plan: the goal is about {path} alone: one {kind} step")
+        await self.save()
+        return True
+
     def _looks_only(self, command: str) -> bool:
         """Would this command run as a check without asking, and only look (no redirect)?"""
         return is_allowed(
@@ -144,9 +188,15 @@ class _Executor(TurnJournal, Judging, Finishing):
             f"round {task.rounds} (step {step.index + 1}, try {rc.step_rounds})",
             **({"temperature": sampling[0], "seed": sampling[1]} if sampling[0] is not None else {}),
         )
-        prompt = step_prompt(
-            task, files=await self._step_files(step), file_chars=self.s.runner.prompt_file_chars
-        )
+        files = await self._step_files(step)
+        if rs.whole_file_edits and len(files) == 1:
+            path = files[0][0]
+            whole = await peek(self.s.workspace, path, limit=rs.prompt_file_chars + 1)
+            if whole_file.applies(step, whole, rs.prompt_file_chars):
+                assert whole is not None
+                await self._whole_file_round(step, path, whole, sampling)
+                return
+        prompt = step_prompt(task, files=files, file_chars=rs.prompt_file_chars)
         self.activity.buffer = ""  # a new round: the activity line starts over
         await self.journal(JournalType.PROMPT, prompt)
         await self.save()
@@ -181,6 +231,46 @@ class _Executor(TurnJournal, Judging, Finishing):
         if result.text:
             await self.journal(JournalType.MODEL, result.text[:4000])
         await self._after_turn(step, result)
+
+    async def _whole_file_round(
+        self, step: PlanStep, path: str, text: str, sampling: tuple[float | None, int | None]
+    ) -> None:
+        """The step answered as the file's whole new text (:mod:`.whole_file`), written through
+        `write_file` so that the write is checkpointed, journaled and judged like a call."""
+        asked = whole_file.prompt(
+            self.task.prompt, step, path, text, self.task.resume_context.verifier_feedback or ""
+        )
+        await self.journal(JournalType.PROMPT, asked)
+        await self.save()
+        temperature, seed = sampling
+        reply = await self._ask_model(
+            lambda: self.client.chat(
+                [
+                    ChatMessage(role=Role.SYSTEM, content=whole_file.SYSTEM),
+                    ChatMessage(role=Role.USER, content=asked),
+                ],
+                None,
+                num_predict=whole_file.max_tokens(text, self.s.llm.num_predict),
+                think=False,
+                temperature=temperature,
+                seed=seed,
+            ),
+            "model error",
+        )
+        await self.journal(JournalType.MODEL, reply.text[:4000])
+        new = whole_file.new_text(reply.text, text)
+        if new is None:
+            await self._reject(step, f"the answer held no ``` block with the new text of {path}")
+            return
+        call = ToolCall(name="write_file", arguments={"path": path, "content": new, "overwrite": True})
+        key = self.task.session_key
+        await self._on_turn_event(ToolStarted(key, call, 1))
+        result = await self.deps.tools.execute(call, self.tool_ctx)
+        await self._on_turn_event(ToolFinished(key, call, result, 1, result.output))
+        if not result.ok:
+            await self._reject(step, f"writing {path} failed: {' '.join(result.output.split())[:160]}")
+            return
+        await self._verify(step, f"DONE: wrote the new text of {path}")
 
     def _sampling(self, step: PlanStep) -> tuple[float | None, int | None]:
         """(temperature, seed) for this round. The first try samples as configured; a try after a

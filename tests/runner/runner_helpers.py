@@ -19,6 +19,8 @@ VERIFIER = "You check whether"
 REVIEW = "You review a change"
 SUMMARY = "short, factual summaries"
 PLANNER = "You plan work"
+# The one-word question whether a goal about one file changes it (runner/one_file_plan.py).
+SORTER = "You sort a user's goal"
 
 
 def kind(req: ChatRequest) -> str:
@@ -28,7 +30,7 @@ def kind(req: ChatRequest) -> str:
         return "verify"
     if SUMMARY in system:
         return "summary"
-    if PLANNER in system:
+    if PLANNER in system or SORTER in system:
         return "plan"
     return "step"
 

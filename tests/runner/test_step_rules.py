@@ -1,5 +1,6 @@
 """The step rules judge a try from facts: the declared kind and files, what each file held before
-the try and holds now. Unit tests on the facts, then through the real runner on loopback."""
+the try and holds now. Unit tests on the facts, then through the real runner on loopback (with the
+edit tools: `runner.whole_file_edits` off where a test scripts tool calls for an edit step)."""
 
 from __future__ import annotations
 
@@ -87,7 +88,11 @@ async def test_the_runner_restores_and_rejects_a_json_edit_that_breaks_the_file(
         return worker(lazy)(req)
 
     step = PlanStep(index=0, description="turn debug off", kind=StepKind.EDIT, files=["config.json"])
-    async with running(workspace, yes_man, runner__max_step_attempts=2) as (runner, srv, _ev):
+    async with running(workspace, yes_man, runner__max_step_attempts=2, runner__whole_file_edits=False) as (
+        runner,
+        srv,
+        _ev,
+    ):
         task = await runner.create_task("turn debug off in config.json, keep the rest", steps=[step])
         await asyncio.wait_for(runner.wait_until_idle(), 30)
         task = runner.tasks[task.id]
@@ -148,7 +153,7 @@ async def test_the_goal_is_judged_on_the_diff_and_a_no_shows_it(workspace: Path)
         kind=StepKind.REPLACE,
         files=["config.json"],
     )
-    async with running(workspace, rewriter) as (runner, _srv, _ev):
+    async with running(workspace, rewriter, runner__whole_file_edits=False) as (runner, _srv, _ev):
         task = await runner.create_task(
             "turn debug off in config.json and keep everything else", steps=[step]
         )
@@ -214,7 +219,7 @@ async def test_a_declared_edit_may_rewrite_its_own_file_but_no_other(workspace: 
         return worker(act)(req)
 
     step = PlanStep(index=0, description="timeout 30", kind=StepKind.EDIT, files=["settings.ini"])
-    async with running(workspace, handler) as (runner, _srv, _ev):
+    async with running(workspace, handler, runner__whole_file_edits=False) as (runner, _srv, _ev):
         task = await runner.create_task("timeout in settings.ini should be 30", steps=[step])
         await asyncio.wait_for(runner.wait_until_idle(), 30)
         done = runner.tasks[task.id]
@@ -248,7 +253,7 @@ async def test_blocked_after_a_successful_change_is_judged_on_the_files(workspac
         files=["pyproject.toml"],
         checks=[FileContainsCheck(path="pyproject.toml", text='version = "0.4.0"')],
     )
-    async with running(workspace, handler) as (runner, _srv, _ev):
+    async with running(workspace, handler, runner__whole_file_edits=False) as (runner, _srv, _ev):
         task = await runner.create_task("bump the version in pyproject to 0.4.0", steps=[step])
         await asyncio.wait_for(runner.wait_until_idle(), 30)
         done = runner.tasks[task.id]
