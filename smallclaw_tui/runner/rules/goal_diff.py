@@ -1,0 +1,151 @@
+"""An edit is held to the places the goal points at: judged on the diff against the goal's own
+tokens, not on what any word means.
+
+A goal that names text the file holds ("put db2 right under the db1 line", "tick off pay rent",
+"recieve instead of receive") points at the lines holding it. Measured on Qwen2.5-Coder-1.5B
+(held-out set, bench/real/TUNING.md §10): its wrong edits changed a line the goal did not point at
+(ticked "call mum" for "tick off pay rent"), added the new line far from the one it was to go
+under, or replaced the goal's text in one place of three; and the model, asked to review such a
+diff, said YES as often as to the right one. Two facts catch those without asking it:
+
+* **Where.** Every line the edit removes or rewrites holds a token of the goal, and every line it
+  adds sits next to one that does (blank lines skipped).
+* **Everywhere.** A token of the goal that the edit took out of some lines is not left in others.
+
+A token is a run of letters, digits, `_`, `.` and `-` of 3 or more characters, matched whole and
+with its case. One that is on more than half of the file's lines points nowhere and is ignored.
+A goal that names nothing the file holds ("alphabetize words.txt", "add oat milk") gives no
+anchors, and the rule says nothing. Only edits: a create, an append or a declared rewrite of the
+whole file has its own rules.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+
+from smallclaw_tui.models import StepKind
+from smallclaw_tui.runner.rules.base import Finding, StepFacts
+
+_TOKEN = re.compile(r"[\w][\w.-]*[\w]|\w")
+MIN_TOKEN = 3
+
+
+def tokens(text: str) -> list[str]:
+    return [t for t in _TOKEN.findall(text) if len(t) >= MIN_TOKEN]
+
+
+def anchors(goal: str, lines: list[str]) -> set[str]:
+    """The goal's tokens that point at some lines of the file (and not at most of them)."""
+    wanted = set(tokens(goal))
+    on: dict[str, int] = {}
+    for line in lines:
+        for t in set(tokens(line)) & wanted:
+            on[t] = on.get(t, 0) + 1
+    busy = max(1, sum(1 for ln in lines if ln.strip())) / 2
+    return {t for t, n in on.items() if n <= busy}
+
+
+def _is_anchor(line: str, marks: set[str]) -> bool:
+    return bool(set(tokens(line)) & marks)
+
+
+def _next_to_anchor(before: list[str], at: int, marks: set[str]) -> bool:
+    """Is the nearest non-blank line above or below position `at` an anchor line?"""
+    up = at - 1
+    while up >= 0 and not before[up].strip():
+        up -= 1
+    down = at
+    while down < len(before) and not before[down].strip():
+        down += 1
+    return (up >= 0 and _is_anchor(before[up], marks)) or (
+        down < len(before) and _is_anchor(before[down], marks)
+    )
+
+
+def _json_lines(text: str) -> list[str] | None:
+    """A JSON document as one sorted `key.path = value` line per leaf; None if it is not JSON.
+    A model that rewrote the whole file may have re-indented it or sorted its keys: that is the
+    same data, and the lines of the data are what the goal points at."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    out: list[str] = []
+
+    def walk(prefix: str, value: object) -> None:
+        if isinstance(value, dict) and value:
+            for k, v in value.items():
+                walk(f"{prefix}.{k}" if prefix else str(k), v)
+        else:
+            out.append(f"{prefix} = {json.dumps(value, sort_keys=True)}")
+
+    walk("", data)
+    return sorted(out)
+
+
+def misplaced(goal: str, before: str, after: str) -> str | None:
+    """Why the edit is not where the goal points, or None."""
+    old, new = before.splitlines(), after.splitlines()
+    as_data = _json_lines(before), _json_lines(after)
+    if as_data[0] is not None and as_data[1] is not None:
+        old, new = as_data[0], as_data[1]
+    marks = anchors(goal, old)
+    if not marks:
+        return None
+    ops = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+    for op, i1, i2, j1, _j2 in ops:
+        if op == "equal":
+            continue
+        if op in ("replace", "delete"):
+            away = [i for i in range(i1, i2) if old[i].strip() and not _is_anchor(old[i], marks)]
+            if away:
+                return f"line {away[0] + 1} ({old[away[0]].strip()[:60]!r})"
+        elif not _next_to_anchor(old, i1, marks):
+            return f"the lines added at line {j1 + 1}"
+    return None
+
+
+def left_behind(goal: str, before: str, after: str) -> list[tuple[str, int]]:
+    """Goal tokens the edit removed from some places but left in others: (token, how many left)."""
+    wanted = set(tokens(goal))
+    was, now = tokens(before), tokens(after)
+    out = []
+    for t in sorted(wanted):
+        left = now.count(t)
+        if 0 < left < was.count(t):
+            out.append((t, left))
+    return out
+
+
+class EditWhereTheGoalPoints:
+    name = "goal_diff"
+
+    async def judge(self, facts: StepFacts) -> list[Finding]:
+        if facts.step.kind is not StepKind.EDIT:
+            return []
+        goal = facts.task.prompt
+        out: list[Finding] = []
+        for c in facts.changed():
+            if c.before is None or c.after is None:
+                continue
+            where = misplaced(goal, c.before, c.after)
+            if where is not None:
+                marks = ", ".join(sorted(anchors(goal, c.before.splitlines())))
+                out.append(
+                    Finding(
+                        False,
+                        f"{c.path}: {where} changed, but the goal points only at the lines with "
+                        f"{marks}; change those lines (or add next to them) and keep the rest",
+                    )
+                )
+            for token, left in left_behind(goal, c.before, c.after):
+                out.append(
+                    Finding(
+                        False,
+                        f"{c.path} still has {token!r} in {left} place{'s' if left != 1 else ''} "
+                        "after the edit changed it elsewhere; change every one",
+                    )
+                )
+        return out

@@ -1,0 +1,77 @@
+"""An edit is held to the lines the goal points at, and changes every place of a text it changes.
+The end states are the held-out set's own right and lazy-wrong ones (bench/reliability/heldout.py),
+which real small models produced and their own review passed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from smallclaw_tui.models import PlanStep, StepKind, Task
+from smallclaw_tui.runner.rules import FileChange, StepFacts, judge_step
+
+HOSTS = "web1 10.0.0.2\ndb1 10.0.0.11\ncache 10.0.0.20\n"
+TODO = "# this week\n- [ ] pay rent\n- [ ] call mum\n- [x] renew passport\n"
+NOTES = "# notes\n\n- we recieve it\n- nobody could recieve mail\n- ask why we recieve two\n- receipts\n"
+
+
+async def problems(
+    tmp: Path, goal: str, path: str, before: str, after: str, kind: StepKind = StepKind.EDIT
+) -> list[str]:
+    step = PlanStep(index=0, description=goal, kind=kind, files=[path])
+    task = Task(title="t", prompt=goal, plan=[step])
+    facts = StepFacts(
+        task=task,
+        step=step,
+        workspace=tmp,
+        entries=[],
+        this_try=[],
+        changes=[FileChange(path, before, after)],
+    )
+    return [f.detail for f in await judge_step(facts) if not f.passed]
+
+
+async def test_a_line_added_away_from_the_line_the_goal_names_is_rejected(tmp_path: Path) -> None:
+    goal = "hosts.txt: put db2 10.0.0.12 right under the db1 line"
+    right = HOSTS.replace("db1 10.0.0.11\n", "db1 10.0.0.11\ndb2 10.0.0.12\n")
+    assert await problems(tmp_path, goal, "hosts.txt", HOSTS, right) == []
+    wrong = await problems(tmp_path, goal, "hosts.txt", HOSTS, HOSTS + "db2 10.0.0.12\n")
+    assert (
+        wrong
+        and "the lines added at line 4 changed, but the goal points only at the lines with db1" in wrong[0]
+    )
+
+
+async def test_a_change_to_a_line_the_goal_does_not_name_is_rejected(tmp_path: Path) -> None:
+    goal = "tick off pay rent in todo.md"
+    assert await problems(tmp_path, goal, "todo.md", TODO, TODO.replace("[ ] pay", "[x] pay")) == []
+    wrong = await problems(tmp_path, goal, "todo.md", TODO, TODO.replace("[ ] call", "[x] call"))
+    assert wrong and "line 3 ('- [ ] call mum')" in wrong[0]
+
+
+async def test_a_text_changed_in_one_place_but_left_in_others_is_rejected(tmp_path: Path) -> None:
+    goal = "notes.md says recieve instead of receive in a few places, fix them all"
+    assert await problems(tmp_path, goal, "notes.md", NOTES, NOTES.replace("recieve", "receive")) == []
+    wrong = await problems(tmp_path, goal, "notes.md", NOTES, NOTES.replace("recieve", "receive", 1))
+    assert wrong == [
+        "notes.md still has 'recieve' in 2 places after the edit changed it elsewhere; change every one"
+    ]
+
+
+async def test_json_is_judged_on_its_data_so_a_reformat_is_not_a_change(tmp_path: Path) -> None:
+    config = {"app": "shop", "debug": True, "db": {"host": "localhost", "port": 5432}}
+    before = json.dumps(config, indent=2) + "\n"
+    goal = "turn debug off in config.json, keep everything else as is"
+    reformatted = json.dumps(config | {"debug": False}, indent=4, sort_keys=True)
+    assert await problems(tmp_path, goal, "config.json", before, reformatted) == []
+    lost = json.dumps({"app": "shop", "debug": False})
+    assert await problems(tmp_path, goal, "config.json", before, lost) != []
+
+
+async def test_a_goal_that_names_nothing_in_the_file_and_other_kinds_are_left_alone(tmp_path: Path) -> None:
+    words = "pear\napple\nfig\n"
+    assert await problems(tmp_path, "alphabetize words.txt", "words.txt", words, "apple\nfig\npear\n") == []
+    # A declared rewrite of the whole file has its own rules.
+    goal = "tick off pay rent in todo.md"
+    rewrite = TODO.replace("[ ] call", "[x] call")
+    assert await problems(tmp_path, goal, "todo.md", TODO, rewrite, kind=StepKind.REPLACE) == []
