@@ -193,7 +193,6 @@ class _Executor(TurnJournal, Judging, Finishing):
             path = files[0][0]
             whole = await peek(self.s.workspace, path, limit=rs.prompt_file_chars + 1)
             if whole_file.applies(step, whole, rs.prompt_file_chars):
-                assert whole is not None
                 await self._whole_file_round(step, path, whole, sampling)
                 return
         prompt = step_prompt(task, files=files, file_chars=rs.prompt_file_chars)
@@ -233,12 +232,25 @@ class _Executor(TurnJournal, Judging, Finishing):
         await self._after_turn(step, result)
 
     async def _whole_file_round(
-        self, step: PlanStep, path: str, text: str, sampling: tuple[float | None, int | None]
+        self, step: PlanStep, path: str, text: str | None, sampling: tuple[float | None, int | None]
     ) -> None:
         """The step answered as the file's whole new text (:mod:`.whole_file`), written through
-        `write_file` so that the write is checkpointed, journaled and judged like a call."""
+        `write_file` so that the write is checkpointed, journaled and judged like a call. A file
+        to create is shown with the files the goal and the step name that exist (its sources)."""
+        sources: list[tuple[str, str]] = []
+        if text is None:
+            named = paths_in(f"{self.task.prompt}\n{step.description}")
+            for src in [norm_path(p) for p in named if not p.endswith("/")]:
+                src_text = await peek(self.s.workspace, src, limit=self.s.runner.prompt_file_chars)
+                if src != path and src_text is not None and len(sources) < 2:
+                    sources.append((src, src_text))
         asked = whole_file.prompt(
-            self.task.prompt, step, path, text, self.task.resume_context.verifier_feedback or ""
+            self.task.prompt,
+            step,
+            path,
+            text,
+            self.task.resume_context.verifier_feedback or "",
+            sources,
         )
         await self.journal(JournalType.PROMPT, asked)
         await self.save()
@@ -250,7 +262,7 @@ class _Executor(TurnJournal, Judging, Finishing):
                     ChatMessage(role=Role.USER, content=asked),
                 ],
                 None,
-                num_predict=whole_file.max_tokens(text, self.s.llm.num_predict),
+                num_predict=whole_file.max_tokens(text or "", self.s.llm.num_predict),
                 think=False,
                 temperature=temperature,
                 seed=seed,
@@ -258,7 +270,7 @@ class _Executor(TurnJournal, Judging, Finishing):
             "model error",
         )
         await self.journal(JournalType.MODEL, reply.text[:4000])
-        new = whole_file.new_text(reply.text, text)
+        new = whole_file.new_text(reply.text, text or "")
         if new is None:
             await self._reject(step, f"the answer held no ``` block with the new text of {path}")
             return

@@ -22,20 +22,45 @@ SYSTEM = (
     "and nothing else."
 )
 
-# Only kinds that may rewrite the file: an append keeps its own tool (append_file measures well),
-# and a create may need a tool's answer first (a count, a listing).
-KINDS = frozenset({StepKind.EDIT, StepKind.REPLACE})
+# An append keeps its own tool (append_file measures well). A create is answered the same way,
+# shown the files it may be made from ("pull the WARN lines from server.log into warnings.txt");
+# one that needs a tool's answer (a count, a listing) is still held to it by the step rules.
+KINDS = frozenset({StepKind.EDIT, StepKind.REPLACE, StepKind.CREATE})
 
-_FENCE = re.compile(r"```[^\n`]*\n(.*?)^[ \t]*```", re.S | re.M)
+# The last bare fence line closes the block (a markdown file may hold fences of its own); else a
+# fence at the end of the last line, as small models also write it ("- receipts go to finance```").
+_FENCE = re.compile(r"```[^\n`]*\n(.*)^[ \t]*```[ \t]*$", re.S | re.M)
+_FENCE_ANYWHERE = re.compile(r"```[^\n`]*\n(.*?)```", re.S)
 
 
 def applies(step: PlanStep, text: str | None, max_chars: int) -> bool:
-    """Is this step answered as a whole file? One named file that exists and is shown whole."""
-    return step.kind in KINDS and len(step.files) == 1 and text is not None and len(text) <= max_chars
+    """Is this step answered as a whole file? One named file: for an edit or a rewrite it exists
+    and is shown whole, for a create it does not exist yet."""
+    if step.kind not in KINDS or len(step.files) != 1:
+        return False
+    if step.kind is StepKind.CREATE:
+        return text is None
+    return text is not None and len(text) <= max_chars
 
 
-def prompt(goal: str, step: PlanStep, path: str, text: str, feedback: str = "") -> str:
-    parts = [f"The current text of {path}:", "```", text.rstrip("\n"), "```", "", f"Goal: {goal.strip()}"]
+def _block(path: str, text: str) -> list[str]:
+    return [f"The current text of {path}:", "```", text.rstrip("\n"), "```", ""]
+
+
+def prompt(
+    goal: str,
+    step: PlanStep,
+    path: str,
+    text: str | None,
+    feedback: str = "",
+    sources: list[tuple[str, str]] | None = None,
+) -> str:
+    """`text` None: `path` is to be created, from `sources` (other files the goal or step names)."""
+    parts: list[str] = []
+    for src, src_text in sources or []:
+        parts += _block(src, src_text)
+    parts += _block(path, text) if text is not None else [f"{path} does not exist yet.", ""]
+    parts.append(f"Goal: {goal.strip()}")
     if step.description.strip() != goal.strip():
         parts.append(f"This step: {step.description.strip()}")
     if feedback:
@@ -47,7 +72,7 @@ def prompt(goal: str, step: PlanStep, path: str, text: str, feedback: str = "") 
 def new_text(reply: str, old: str) -> str | None:
     """The file text in the reply's fenced block, with the old file's final line break; None when
     the reply holds no block."""
-    m = _FENCE.search(reply)
+    m = _FENCE.search(reply) or _FENCE_ANYWHERE.search(reply)
     if m is None:
         return None
     text = m.group(1).rstrip("\n")

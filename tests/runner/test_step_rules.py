@@ -188,7 +188,7 @@ async def test_a_run_step_that_rewrites_an_earlier_steps_file_is_not_held_to_the
         PlanStep(index=0, description="make warnings.txt", kind=StepKind.CREATE, files=["warnings.txt"]),
         PlanStep(index=1, description="fill it", kind=StepKind.RUN, files=["warnings.txt"]),
     ]
-    async with running(workspace, worker(act)) as (runner, _srv, _ev):
+    async with running(workspace, worker(act), runner__whole_file_edits=False) as (runner, _srv, _ev):
         task = await runner.create_task("collect the WARN lines of server.log in warnings.txt", steps=steps)
         await asyncio.wait_for(runner.wait_until_idle(), 30)
         done = runner.tasks[task.id]
