@@ -18,18 +18,20 @@ from smallclaw_tui.llm.base import (
     ToolSpec,
 )
 from smallclaw_tui.models import ChatMessage
-from smallclaw_tui.runner import planner, verifier
+from smallclaw_tui.runner import one_file_plan, planner, verifier, whole_file
 from smallclaw_tui.runner.prompts import TASK_SYSTEM
 
 
 def kind_of(messages: list[ChatMessage]) -> str:
     """step | verify | plan | summary | other, from the system prompt the runner sent."""
     system = messages[0].content if messages else ""
-    if system == TASK_SYSTEM:
+    # A step answered as a whole file is a step call too, and the one-word question about a goal
+    # with one file stands in for a plan.
+    if system in (TASK_SYSTEM, whole_file.SYSTEM):
         return "step"
     if system == verifier.SYSTEM:
         return "verify"
-    if system == planner.SYSTEM:
+    if system in (planner.SYSTEM, one_file_plan.ASK_SYSTEM):
         return "plan"
     if "summar" in system:
         return "summary"
