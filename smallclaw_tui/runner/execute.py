@@ -278,6 +278,10 @@ class _Executor(TurnJournal, Judging, Finishing):
         key = self.task.session_key
         await self._on_turn_event(ToolStarted(key, call, 1))
         result = await self.deps.tools.execute(call, self.tool_ctx)
+        if result.ok:
+            # The verifier and the user see what the write changed, not only its byte count: the
+            # verifier cites it, and "wrote 88 bytes" proves nothing (it said NO to a right edit).
+            result.output += "\n" + whole_file.changed_lines(path, text or "", new)
         await self._on_turn_event(ToolFinished(key, call, result, 1, result.output))
         if not result.ok:
             await self._reject(step, f"writing {path} failed: {' '.join(result.output.split())[:160]}")

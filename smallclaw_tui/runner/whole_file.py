@@ -13,6 +13,7 @@ journaled and judged by the step rules like any other call.
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from smallclaw_tui.models import PlanStep, StepKind
@@ -82,3 +83,16 @@ def new_text(reply: str, old: str) -> str | None:
 def max_tokens(text: str, floor: int) -> int:
     """Room for the whole file and a little more: a cut-off answer would be a truncated file."""
     return max(floor, len(text) // 2 + 128)
+
+
+def changed_lines(path: str, old: str, new: str, limit: int = 800) -> str:
+    """The lines the write removed and added, as diff lines, within `limit` characters."""
+    lines = [
+        ln.rstrip("\n")
+        for ln in difflib.unified_diff(old.splitlines(True), new.splitlines(True), n=0)
+        if ln.startswith(("+", "-")) and not ln.startswith(("+++", "---"))
+    ]
+    shown = "\n".join(lines) or "(no line changed)"
+    if len(shown) > limit:
+        shown = shown[:limit] + "\n…"
+    return f"changed lines of {path}:\n{shown}"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from runner_helpers import running, worker
 
-from smallclaw_tui.models import PlanStep, StepKind, TaskStatus
+from smallclaw_tui.models import JournalType, PlanStep, StepKind, TaskStatus
 from smallclaw_tui.runner.whole_file import new_text
 from smallclaw_tui.testing.fake_server import ChatRequest, Reply
 
@@ -47,6 +47,9 @@ async def test_a_file_to_create_is_written_from_the_files_the_goal_names(workspa
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert (workspace / "warnings.txt").read_text() == "10:01 WARN disk 81%\n10:03 WARN slow\n"
     assert (workspace / "server.log").read_text() == LOG
+    # The result the verifier cites and the user reads says what changed, not only a byte count.
+    result = next(e.content for e in done.journal if e.type == JournalType.TOOL_RESULT)
+    assert "changed lines of warnings.txt:\n+10:01 WARN disk 81%\n+10:03 WARN slow" in result
     assert asked[0].startswith(
         f"The current text of server.log:\n```\n{LOG.rstrip()}\n```\n\nwarnings.txt does not exist yet."
     )
