@@ -50,6 +50,10 @@ def _how(step: PlanStep, path: str) -> Intent | None:
     return intent(step.description, path)
 
 
+# The journal detail key of the files the goal named that were missing at the start.
+MISSING_AT_START = "missing_at_start"
+
+
 class EndCheck:
     def __init__(self, task: Task, workspace: Path, tool_ctx: ToolContext) -> None:
         self.task = task
@@ -203,6 +207,7 @@ class EndCheck:
             befores = e.detail.get("befores") if e.type == JournalType.TOOL_CALL else None
             for path, before in (befores or {}).items() if isinstance(befores, dict) else ():
                 firsts.setdefault(str(path), before if isinstance(before, str) else None)
+        unmet += await self._never_made(written)
         for path, before in firsts.items():
             if before is None or not names_path(goal, path) or intent(goal, path) is not Intent.ADD:
                 continue
@@ -211,3 +216,18 @@ class EndCheck:
                 unmet.append(f"the goal adds to {path}, but it no longer holds what it held before")
         return unmet
 
+    async def _never_made(self, written: set[str]) -> list[str]:
+        """Files the goal names that were missing at the start and still are, and that no step
+        wrote under any folder: an input that never existed, not an output."""
+        missing: set[str] = set()
+        for e in self.task.journal:
+            names = e.detail.get(MISSING_AT_START) if e.type == JournalType.NOTE else None
+            missing.update(str(p) for p in names or [])
+        out = []
+        for path in sorted(missing):
+            if await peek(self.workspace, path, limit=1) is not None:
+                continue
+            if any(w == path or w.endswith("/" + path) for w in written):
+                continue
+            out.append(f"the goal names {path}, which is not in the workspace, and no step made it")
+        return out

@@ -70,14 +70,30 @@ def prompt(
     return "\n".join(parts)
 
 
+# A reply with no block is taken as the file when most of its lines are lines of the old file:
+# the 1.5B, sampled again at 0.7, answered the edited file bare (held-out typo-recieve). Prose
+# ("I replaced every recieve") shares no line with it and is still refused.
+MIN_BARE_OVERLAP = 0.6
+
+
 def new_text(reply: str, old: str) -> str | None:
-    """The file text in the reply's fenced block, with the old file's final line break; None when
-    the reply holds no block."""
+    """The file text in the reply's fenced block (or the bare reply, see above), with the old
+    file's final line break; None when the reply holds no file."""
     m = _FENCE.search(reply) or _FENCE_ANYWHERE.search(reply)
-    if m is None:
+    if m is not None:
+        text = m.group(1).rstrip("\n")
+    elif old.strip() and _overlap(reply, old) >= MIN_BARE_OVERLAP:
+        text = reply.strip("\n")
+    else:
         return None
-    text = m.group(1).rstrip("\n")
     return text + "\n" if old.endswith("\n") or not old else text
+
+
+def _overlap(reply: str, old: str) -> float:
+    """The share of the reply's non-blank lines that are lines of the old file."""
+    lines = [ln.strip() for ln in reply.splitlines() if ln.strip()]
+    known = {ln.strip() for ln in old.splitlines()}
+    return sum(ln in known for ln in lines) / len(lines) if lines else 0.0
 
 
 def max_tokens(text: str, floor: int) -> int:

@@ -22,6 +22,11 @@ def test_the_file_text_is_read_from_the_block_as_small_models_write_it() -> None
     assert new_text("```md\n# t\n```py\nx = 1\n```\nend\n```\n", "old\n") == "# t\n```py\nx = 1\n```\nend\n"
     assert new_text("```\nno final newline\n```", "old") == "no final newline"  # as the old file was
     assert new_text("I changed it as asked.", "old\n") is None
+    # Bare, but most lines are the old file's: the file. Prose about it is not.
+    notes = "# notes\n- a recieve\n- b\n- c\n"
+    assert new_text("# notes\n- a receive\n- b\n- c", notes) == "# notes\n- a receive\n- b\n- c\n"
+    assert new_text("I fixed - a recieve in the notes.", notes) is None
+    assert new_text("hello", "") is None  # a file to create needs its block
 
 
 async def test_a_file_to_create_is_written_from_the_files_the_goal_names(workspace: Path) -> None:
@@ -52,4 +57,27 @@ async def test_a_file_to_create_is_written_from_the_files_the_goal_names(workspa
     assert "changed lines of warnings.txt:\n+10:01 WARN disk 81%\n+10:03 WARN slow" in result
     assert asked[0].startswith(
         f"The current text of server.log:\n```\n{LOG.rstrip()}\n```\n\nwarnings.txt does not exist yet."
+    )
+
+
+async def test_a_file_the_goal_names_that_never_existed_stops_the_task_at_the_end(workspace: Path) -> None:
+    """The 1.5B appended the words "archive.txt" for "tack archive.txt onto the end of journal.txt",
+    and every check and review passed. The goal named a file that was never there."""
+    (workspace / "journal.txt").write_text("mon: shipped\n")
+
+    def handler(req: ChatRequest) -> Reply:
+        return worker(lambda r: Reply.tool("append_file", {"path": "journal.txt", "text": "archive.txt"}))(
+            req
+        )
+
+    step = PlanStep(
+        index=0, description="Add archive.txt to journal.txt", kind=StepKind.APPEND, files=["journal.txt"]
+    )
+    async with running(workspace, handler) as (runner, _srv, _ev):
+        task = await runner.create_task("tack archive.txt onto the end of journal.txt", steps=[step])
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        stuck = runner.tasks[task.id]
+    assert stuck.status == TaskStatus.NEEDS_ASSISTANCE
+    assert "the goal names archive.txt, which is not in the workspace, and no step made it" in (
+        stuck.pause_reason or ""
     )

@@ -1,0 +1,137 @@
+"""The runner's short ways through a step, each measured against the general one (planner, tool
+rounds) on Qwen2.5-Coder-1.5B (bench/real/TUNING.md §10):
+
+* a goal about one file is one step in its own words, without a planner call (:mod:`.one_file_plan`);
+* a step that edits or creates one small file is answered as the file's whole text
+  (:mod:`.whole_file`);
+* the files a goal names that are missing at the start are noted, so that the end can tell an
+  input that never existed from an output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from smallclaw_tui.agent.events import ToolFinished, ToolStarted
+from smallclaw_tui.models import ChatMessage, JournalType, PlanStep, Role, StepKind, ToolCall
+from smallclaw_tui.runner import one_file_plan, whole_file
+from smallclaw_tui.runner.intent import paths_in
+from smallclaw_tui.runner.judging import Judging
+from smallclaw_tui.runner.listing import workspace_files
+from smallclaw_tui.runner.one_file_plan import the_one_file
+from smallclaw_tui.runner.peek import peek
+from smallclaw_tui.runner.recheck import MISSING_AT_START
+from smallclaw_tui.runner.turn_journal import TurnJournal
+from smallclaw_tui.runner.writes import norm_path
+
+# Enough of the workspace to find the file a goal names by its name alone.
+ONE_FILE_LISTING = 400
+
+
+class Shortcuts(TurnJournal, Judging):
+    async def _note_missing_goal_files(self) -> None:
+        """Journal, once, the files the goal names that are not in the workspace at the start: at
+        the end, one that is still missing and that no step made was an input that never existed
+        (the 1.5B appended the words "archive.txt" for "tack archive.txt onto journal.txt")."""
+        if any(MISSING_AT_START in e.detail for e in self.task.journal):
+            return
+        missing = []
+        for p in paths_in(self.task.prompt):
+            if not p.endswith("/") and await peek(self.s.workspace, p, limit=1) is None:
+                missing.append(norm_path(p))
+        if missing:
+            await self.journal(
+                JournalType.NOTE,
+                f"not in the workspace yet: {', '.join(missing)}",
+                **{MISSING_AT_START: missing},
+            )
+
+    async def _one_file_plan(self) -> bool:
+        """One step for a goal that names one file (:mod:`.one_file_plan`); False: plan it."""
+        goal = self.task.prompt
+        files, _more = await asyncio.to_thread(workspace_files, self.s.workspace, ONE_FILE_LISTING)
+        path = the_one_file(goal, files)
+        if path is None:
+            return False
+        kind = StepKind.CREATE
+        if path in files:
+            reply = await self._ask_model(
+                lambda: self.client.chat(
+                    [
+                        ChatMessage(role=Role.SYSTEM, content=one_file_plan.ASK_SYSTEM),
+                        ChatMessage(role=Role.USER, content=one_file_plan.ask_change(goal, path)),
+                    ],
+                    None,
+                    model=self.s.llm.planner_model,
+                    num_predict=8,
+                    think=False,
+                ),
+                "model error while planning",
+            )
+            await self.journal(JournalType.MODEL, reply.text[:200], role="planner")
+            if not one_file_plan.answered_change(reply.text):
+                return False
+            kind = StepKind.EDIT
+        step = one_file_plan.one_file_step(goal, path, kind)
+        self.task.plan = [step]
+        self.task.current_step = 0
+        await self.journal(JournalType.NOTE, f"plan: the goal is about {path} alone: one {kind} step")
+        await self.save()
+        return True
+
+    async def _whole_file_round(
+        self, step: PlanStep, path: str, text: str | None, sampling: tuple[float | None, int | None]
+    ) -> None:
+        """The step answered as the file's whole new text (:mod:`.whole_file`), written through
+        `write_file` so that the write is checkpointed, journaled and judged like a call. A file
+        to create is shown with the files the goal and the step name that exist (its sources)."""
+        sources: list[tuple[str, str]] = []
+        if text is None:
+            named = paths_in(f"{self.task.prompt}\n{step.description}")
+            for src in [norm_path(p) for p in named if not p.endswith("/")]:
+                src_text = await peek(self.s.workspace, src, limit=self.s.runner.prompt_file_chars)
+                if src != path and src_text is not None and len(sources) < 2:
+                    sources.append((src, src_text))
+        asked = whole_file.prompt(
+            self.task.prompt,
+            step,
+            path,
+            text,
+            self.task.resume_context.verifier_feedback or "",
+            sources,
+        )
+        await self.journal(JournalType.PROMPT, asked)
+        await self.save()
+        temperature, seed = sampling
+        reply = await self._ask_model(
+            lambda: self.client.chat(
+                [
+                    ChatMessage(role=Role.SYSTEM, content=whole_file.SYSTEM),
+                    ChatMessage(role=Role.USER, content=asked),
+                ],
+                None,
+                num_predict=whole_file.max_tokens(text or "", self.s.llm.num_predict),
+                think=False,
+                temperature=temperature,
+                seed=seed,
+            ),
+            "model error",
+        )
+        await self.journal(JournalType.MODEL, reply.text[:4000])
+        new = whole_file.new_text(reply.text, text or "")
+        if new is None:
+            await self._reject(step, f"the answer held no ``` block with the new text of {path}")
+            return
+        call = ToolCall(name="write_file", arguments={"path": path, "content": new, "overwrite": True})
+        key = self.task.session_key
+        await self._on_turn_event(ToolStarted(key, call, 1))
+        result = await self.deps.tools.execute(call, self.tool_ctx)
+        if result.ok:
+            # The verifier and the user see what the write changed, not only its byte count: the
+            # verifier cites it, and "wrote 88 bytes" proves nothing (it said NO to a right edit).
+            result.output += "\n" + whole_file.changed_lines(path, text or "", new)
+        await self._on_turn_event(ToolFinished(key, call, result, 1, result.output))
+        if not result.ok:
+            await self._reject(step, f"writing {path} failed: {' '.join(result.output.split())[:160]}")
+            return
+        await self._verify(step, f"DONE: wrote the new text of {path}")
