@@ -150,8 +150,9 @@ class _Executor(Shortcuts, Finishing):
         if rs.whole_file_edits and len(files) == 1:
             path = files[0][0]
             whole = await peek(self.s.workspace, path, limit=rs.prompt_file_chars + 1)
-            if whole_file.applies(step, whole, rs.prompt_file_chars):
-                await self._whole_file_round(step, path, whole, sampling)
+            sources = await self._sources(step, path) if whole is None else []
+            if whole_file.applies(step, whole, rs.prompt_file_chars, sources=len(sources)):
+                await self._whole_file_round(step, path, whole, sampling, sources)
                 return
         prompt = step_prompt(task, files=files, file_chars=rs.prompt_file_chars)
         self.activity.buffer = ""  # a new round: the activity line starts over

@@ -3,8 +3,9 @@
 Which file a goal is about is read from the goal and the workspace, not from its verbs: the goal
 names exactly one file, by its path, its file name, or (for a file that exists) its name without
 the extension ("bump the version in pyproject" names `pyproject.toml`, "the changelog" names
-`CHANGELOG.md`). The step is an edit when that file exists and a create when it does not; the
-step rules then hold it to changing that file, and no other.
+`CHANGELOG.md`). Only a file that exists is taken this way, and only when the model, asked one
+word, says the goal changes it: the step is then an edit of that file, and the step rules hold it
+to changing it. A file to make is planned (tuning 4 in bench/real/TUNING.md §10).
 
 Why: on the held-out set (issue 12), most goals were about one file, and the planner of
 Qwen2.5-Coder-1.5B turned them into plans that lost the goal's text ("Read notes.md to find
@@ -70,8 +71,7 @@ def one_file_step(goal: str, path: str, kind: StepKind) -> PlanStep:
 
 
 # Whether the goal changes a file that exists is the model's call, asked as a one-word question:
-# "report the errors in logs/app.log" names one file and must not write to it. A create needs no
-# question: a file that is not there cannot be harmed.
+# "report the errors in logs/app.log" names one file and must not write to it.
 ASK_SYSTEM = "You sort a user's goal for a file assistant. Reply with one word."
 
 

@@ -51,47 +51,59 @@ class Shortcuts(TurnJournal, Judging):
         goal = self.task.prompt
         files, _more = await asyncio.to_thread(workspace_files, self.s.workspace, ONE_FILE_LISTING)
         path = the_one_file(goal, files)
-        if path is None:
+        # A file to make is left to the planner: its imperative step ("Write .gitignore with the
+        # lines …") got the 1.5B to call write_file, the goal's own words ("make a .gitignore that
+        # ignores …") got a narrated DONE (TUNING §10, tuning 4).
+        if path is None or path not in files:
             return False
-        kind = StepKind.CREATE
-        if path in files:
-            reply = await self._ask_model(
-                lambda: self.client.chat(
-                    [
-                        ChatMessage(role=Role.SYSTEM, content=one_file_plan.ASK_SYSTEM),
-                        ChatMessage(role=Role.USER, content=one_file_plan.ask_change(goal, path)),
-                    ],
-                    None,
-                    model=self.s.llm.planner_model,
-                    num_predict=8,
-                    think=False,
-                ),
-                "model error while planning",
-            )
-            await self.journal(JournalType.MODEL, reply.text[:200], role="planner")
-            if not one_file_plan.answered_change(reply.text):
-                return False
-            kind = StepKind.EDIT
-        step = one_file_plan.one_file_step(goal, path, kind)
+        reply = await self._ask_model(
+            lambda: self.client.chat(
+                [
+                    ChatMessage(role=Role.SYSTEM, content=one_file_plan.ASK_SYSTEM),
+                    ChatMessage(role=Role.USER, content=one_file_plan.ask_change(goal, path)),
+                ],
+                None,
+                model=self.s.llm.planner_model,
+                num_predict=8,
+                think=False,
+            ),
+            "model error while planning",
+        )
+        await self.journal(JournalType.MODEL, reply.text[:200], role="planner")
+        if not one_file_plan.answered_change(reply.text):
+            return False
+        step = one_file_plan.one_file_step(goal, path, StepKind.EDIT)
         self.task.plan = [step]
         self.task.current_step = 0
-        await self.journal(JournalType.NOTE, f"plan: the goal is about {path} alone: one {kind} step")
+        await self.journal(JournalType.NOTE, f"plan: the goal is about {path} alone: one edit step")
         await self.save()
         return True
 
+    async def _sources(self, step: PlanStep, path: str) -> list[tuple[str, str]]:
+        """The files the goal and the step name that exist, other than `path`, with their text
+        (at most two, each shown whole): what a file to create may be made from."""
+        out: list[tuple[str, str]] = []
+        limit = self.s.runner.prompt_file_chars
+        for p in paths_in(f"{self.task.prompt}\n{step.description}"):
+            src = norm_path(p)
+            if p.endswith("/") or src == path or len(out) >= 2:
+                continue
+            text = await peek(self.s.workspace, src, limit=limit + 1)
+            if text is not None and len(text) <= limit:
+                out.append((src, text))
+        return out
+
     async def _whole_file_round(
-        self, step: PlanStep, path: str, text: str | None, sampling: tuple[float | None, int | None]
+        self,
+        step: PlanStep,
+        path: str,
+        text: str | None,
+        sampling: tuple[float | None, int | None],
+        sources: list[tuple[str, str]],
     ) -> None:
         """The step answered as the file's whole new text (:mod:`.whole_file`), written through
         `write_file` so that the write is checkpointed, journaled and judged like a call. A file
-        to create is shown with the files the goal and the step name that exist (its sources)."""
-        sources: list[tuple[str, str]] = []
-        if text is None:
-            named = paths_in(f"{self.task.prompt}\n{step.description}")
-            for src in [norm_path(p) for p in named if not p.endswith("/")]:
-                src_text = await peek(self.s.workspace, src, limit=self.s.runner.prompt_file_chars)
-                if src != path and src_text is not None and len(sources) < 2:
-                    sources.append((src, src_text))
+        to create is shown with its `sources` (:meth:`_sources`)."""
         asked = whole_file.prompt(
             self.task.prompt,
             step,

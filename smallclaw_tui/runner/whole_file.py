@@ -34,13 +34,15 @@ _FENCE = re.compile(r"```[^\n`]*\n(.*)^[ \t]*```[ \t]*$", re.S | re.M)
 _FENCE_ANYWHERE = re.compile(r"```[^\n`]*\n(.*?)```", re.S)
 
 
-def applies(step: PlanStep, text: str | None, max_chars: int) -> bool:
+def applies(step: PlanStep, text: str | None, max_chars: int, *, sources: int = 0) -> bool:
     """Is this step answered as a whole file? One named file: for an edit or a rewrite it exists
-    and is shown whole, for a create it does not exist yet."""
+    and is shown whole; for a create it does not exist yet, and `sources` files it can be made
+    from are shown. A create with nothing to show needs what only a tool can find ("which file
+    mentions TODO"): asked for the text, the 1.5B made one up (TUNING §10, suite find-todo)."""
     if step.kind not in KINDS or len(step.files) != 1:
         return False
     if step.kind is StepKind.CREATE:
-        return text is None
+        return text is None and sources > 0
     return text is not None and len(text) <= max_chars
 
 

@@ -4,6 +4,7 @@ edit of one small file is answered as its whole new text."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -135,19 +136,26 @@ async def test_a_goal_that_only_reads_its_one_file_goes_to_the_planner(workspace
     assert (workspace / "app.log").read_text() == "ERROR disk full\nINFO ok\n"
 
 
-async def test_a_goal_that_names_a_new_file_is_one_create_step_without_a_question(workspace: Path) -> None:
-    asked: list[str] = []
+async def test_a_goal_that_names_a_new_file_is_planned(workspace: Path) -> None:
+    """Only a file that is there is edited in the goal's own words: a file to make gets the
+    planner's imperative step (the 1.5B narrated "make a .gitignore" instead of writing it)."""
+    plans: list[str] = []
 
     def handler(req: ChatRequest) -> Reply:
-        asked.append(kind(req))
-        if WHOLE in req.system_text:
-            return Reply(text="```\nrun make install\n```")
-        return worker(lambda r: Reply(text="DONE"))(req)
+        if SORTER in req.system_text:
+            raise AssertionError("no question for a file that is not there")
+        if kind(req) == "plan":
+            plans.append(req.last_user_text)
+            step = {"action": "create", "files": ["docs/install.md"], "description": "Write docs/install.md"}
+            return Reply(text=json.dumps({"steps": [step]}))
+        return worker(
+            lambda r: Reply.tool("write_file", {"path": "docs/install.md", "content": "run make install\n"})
+        )(req)
 
     async with running(workspace, handler) as (runner, _srv, _ev):
         task = await runner.create_task("new file docs/install.md, only line: run make install")
         await asyncio.wait_for(runner.wait_until_idle(), 30)
         done = runner.tasks[task.id]
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
-    assert done.plan[0].kind == StepKind.CREATE and "plan" not in asked
+    assert plans and done.plan[0].kind == StepKind.CREATE
     assert (workspace / "docs/install.md").read_text() == "run make install\n"

@@ -8,11 +8,21 @@ from pathlib import Path
 from runner_helpers import running, worker
 
 from smallclaw_tui.models import JournalType, PlanStep, StepKind, TaskStatus
-from smallclaw_tui.runner.whole_file import new_text
+from smallclaw_tui.runner.whole_file import applies, new_text
 from smallclaw_tui.testing.fake_server import ChatRequest, Reply
 
 WHOLE = "You edit one file"
 LOG = "10:00 INFO up\n10:01 WARN disk 81%\n10:02 INFO ok\n10:03 WARN slow\n"
+
+
+def test_a_create_is_answered_whole_only_with_files_to_make_it_from() -> None:
+    step = PlanStep(index=0, description="Write todo.txt", kind=StepKind.CREATE, files=["todo.txt"])
+    assert applies(step, None, 2000, sources=1)
+    assert not applies(step, None, 2000, sources=0)  # "which file mentions TODO": a tool must look
+    edit = PlanStep(index=0, description="fix it", kind=StepKind.EDIT, files=["a.txt"])
+    assert (
+        applies(edit, "x\n", 2000) and not applies(edit, "x" * 2001, 2000) and not applies(edit, None, 2000)
+    )
 
 
 def test_the_file_text_is_read_from_the_block_as_small_models_write_it() -> None:
