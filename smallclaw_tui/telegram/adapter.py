@@ -8,8 +8,10 @@ Three background jobs, none of which the runner ever waits on:
   journal entry per outcome (see :mod:`smallclaw_tui.telegram.outbox`). Task deliveries wait on
   disk in `.localclaw/outbox/` until their outcome is journaled, so what an outage (or a stop)
   kept from going out is sent at the next start (see :mod:`smallclaw_tui.telegram.spool`);
-- the *poller* long-polls ``getUpdates`` and answers allowlisted users only. Anyone else gets
-  silence: no reply, no "not allowed", nothing that tells them the bot is alive.
+- the *poller* long-polls ``getUpdates`` and answers allowlisted users only (see
+  :mod:`smallclaw_tui.telegram.inbound`).
+
+Every delivery outcome is journaled on its task (see :mod:`smallclaw_tui.telegram.receipts`).
 """
 
 from __future__ import annotations
@@ -19,21 +21,15 @@ import contextlib
 import hashlib
 import logging
 import random
-from collections import OrderedDict
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
 
-from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters, Update, User
-from telegram.constants import ChatType
-from telegram.error import Conflict, InvalidToken, TelegramError
+from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters
 from telegram.request import HTTPXRequest
 
 from smallclaw_tui.config import TelegramSettings
-from smallclaw_tui.models import JournalEntry, JournalType, Task, TaskStatus
+from smallclaw_tui.models import JournalType, Task, TaskStatus
 from smallclaw_tui.runner.bus import Subscription
 from smallclaw_tui.runner.events import (
-    Delivered,
     JournalAppended,
     NeedsAssistance,
     RunnerEvent,
@@ -43,11 +39,11 @@ from smallclaw_tui.runner.events import (
 )
 from smallclaw_tui.runner.execute import UNREACHABLE_PREFIX
 from smallclaw_tui.runner.runner import BackgroundTaskRunner
-from smallclaw_tui.store.ids import is_plain_id
-from smallclaw_tui.store.journal import read_journal
 from smallclaw_tui.store.quarantine import QuarantineReport
-from smallclaw_tui.telegram.commands import Commands, Incoming
-from smallclaw_tui.telegram.outbox import Outbox, Outcome, Outgoing, TelegramTuning
+from smallclaw_tui.telegram.commands import Commands
+from smallclaw_tui.telegram.inbound import Poller
+from smallclaw_tui.telegram.outbox import Outbox, Outgoing, TelegramTuning
+from smallclaw_tui.telegram.receipts import DeliveryJournal
 from smallclaw_tui.telegram.redact import protect_token, redact
 from smallclaw_tui.telegram.spool import OutboxStore, new_outbox_id
 from smallclaw_tui.telegram.text import (
@@ -56,14 +52,11 @@ from smallclaw_tui.telegram.text import (
     failed_text,
     needs_assistance_text,
     split_message,
-    task_id_in_needs_you,
 )
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
-_REPLY_MAP_SIZE = 1000  # needs-you message ids remembered for replies (older ones: parsed from text)
-_STRANGERS_NOTED_MAX = 1000  # bounded, so a flood of strangers can not grow memory
 
 Compose = Callable[[int], str]  # writes a message for a budget of UTF-16 code units
 
@@ -74,18 +67,6 @@ def _clipped(text: str) -> Compose:
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:16]
-
-
-def _after(stamp: object, since: datetime | None) -> bool:
-    """Whether an ISO time from a journal entry is at or after `since` (always, without `since`)."""
-    if since is None:
-        return True
-    if not isinstance(stamp, str):
-        return False
-    try:
-        return datetime.fromisoformat(stamp) >= since
-    except (ValueError, TypeError):  # TypeError: a naive time against an aware one
-        return False
 
 
 def bot_base_url(configured: str | None) -> str:
@@ -132,18 +113,22 @@ class TelegramAdapter:
         )
         data_dir = runner.store.data_dir
         self.outbox_store = OutboxStore(data_dir / "outbox", runner.store.quarantine_dir)
-        self._outbox = Outbox(self._send, self._record, self.tuning, store=self.outbox_store, rng=self._rng)
-        self._commands = Commands(runner, settings.max_message_chars)
-        self._me: User | None = None
-        self._offset: int | None = None
+        self._receipts = DeliveryJournal(runner)
+        self._outbox = Outbox(
+            self._send, self._receipts.record, self.tuning, store=self.outbox_store, rng=self._rng
+        )
+        self._inbound = Poller(
+            self._bot,
+            settings,
+            self.tuning,
+            Commands(runner, settings.max_message_chars),
+            self._reply,
+            self._rng,
+        )
         self._sub: Subscription | None = None
         self._consumer: asyncio.Task[None] | None = None
         self._poller: asyncio.Task[None] | None = None
         self._sent_keys: dict[str, set[str]] = {}
-        self._needs_you: OrderedDict[tuple[int, int], str] = OrderedDict()
-        self._strangers_noted: set[int] = set()
-        self.state = "stopped"
-        self.last_error: str | None = None
         self.restored = 0
         self.left_queued = 0
         self.problems: list[QuarantineReport] = []
@@ -153,6 +138,15 @@ class TelegramAdapter:
         return HTTPXRequest(
             connection_pool_size=pool, connect_timeout=t, read_timeout=t, write_timeout=t, pool_timeout=t
         )
+
+    @property
+    def state(self) -> str:
+        """Kept by the poller: it is the one that hears from Telegram."""
+        return self._inbound.state
+
+    @property
+    def last_error(self) -> str | None:
+        return self._inbound.last_error
 
     # --- life cycle -----------------------------------------------------------------------------
 
@@ -178,8 +172,8 @@ class TelegramAdapter:
         self._sub = self.runner.bus.subscribe()
         self._consumer = asyncio.create_task(self._consume(self._sub), name="telegram-events")
         self._outbox.start()
-        self._poller = asyncio.create_task(self._poll(), name="telegram-poll")
-        self.state = "connecting"
+        self._poller = asyncio.create_task(self._inbound.run(), name="telegram-poll")
+        self._inbound.state = "connecting"
         if not self.settings.allowed_user_ids:
             log.warning("telegram: allowed_user_ids is empty, so nobody can send commands (default deny)")
 
@@ -208,13 +202,7 @@ class TelegramAdapter:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._consumer, timeout=max(left(), min(grace, 1.0)))
             self._consumer = None
-        if self._offset is not None and self.state == "online" and left() > 0:
-            # Telegram forgets updates only when a later getUpdates names a higher offset. Without
-            # this, the last batch handled before stopping (a /new, say) would run again next start.
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(
-                    self._bot.get_updates(offset=self._offset, timeout=0, limit=1), timeout=left()
-                )
+        await self._inbound.confirm_offset(left())
         for item in await self._outbox.close(left()):
             try:
                 await self._left_at_stop(item)
@@ -222,7 +210,7 @@ class TelegramAdapter:
                 log.error("telegram: could not record an unsent message: %s", redact(repr(e)))
         with contextlib.suppress(Exception):
             await self._bot.shutdown()
-        self.state = "stopped"
+        self._inbound.state = "stopped"
 
     async def _left_at_stop(self, item: Outgoing) -> None:
         if item.task_id is None:
@@ -233,13 +221,13 @@ class TelegramAdapter:
             self.left_queued += 1
             if not item.reported_queued:
                 item.reported_queued = True
-                await self._record(item, "queued")
+                await self._receipts.record(item, "queued")
             await self._outbox.save(item)  # attempts, last error and parts sent, as they are now
             return
         item.last_error = "not sent before smallclaw stopped" + (
             f" (last error: {item.last_error})" if item.last_error else ""
         )
-        await self._record(item, "failed")
+        await self._receipts.record(item, "failed")
 
     async def _restore(self) -> None:
         """Queue again what an earlier run left in the outbox; never raises (the disk is not Telegram)."""
@@ -257,7 +245,7 @@ class TelegramAdapter:
         for item in loaded.items:
             task_id = item.task_id or ""
             if task_id not in finished:
-                finished[task_id] = await self._recorded_outcomes(task_id)
+                finished[task_id] = await self._receipts.finished(task_id)
             if item.id in finished[task_id]:
                 # Its outcome is journaled; only removing the file was left when smallclaw stopped.
                 await self.outbox_store.remove(item)
@@ -266,20 +254,6 @@ class TelegramAdapter:
             self.restored += 1
         if self.restored:
             log.info("telegram: %d message(s) from an earlier run queued again", self.restored)
-
-    async def _recorded_outcomes(self, task_id: str) -> set[str]:
-        """Outbox ids whose final outcome (delivered or failed) is in `task_id`'s journal."""
-        if not is_plain_id(task_id):
-            return set()  # a command's answer (no task), or an id from an outbox file no task has
-        read = await read_journal(self.runner.store.journal_path(task_id))
-        return {
-            str(e.detail["outbox_id"])
-            for e in read.entries
-            if e.type == JournalType.DELIVERY
-            and e.detail.get("channel") == "telegram"
-            and e.detail.get("outcome") in ("delivered", "failed")
-            and e.detail.get("outbox_id")
-        }
 
     # --- outbound -------------------------------------------------------------------------------
 
@@ -365,26 +339,12 @@ class TelegramAdapter:
         """The news about `task_id` already sent (or on its way) in this episode.
 
         Known in memory once seen; the first time in a process it is read back from the task's
-        journal (every delivery entry names its news) and the outbox, so a restart does not send
-        the same news again. An episode ends with a person's resume.
+        journal and the outbox, so a restart does not send the same news again.
         """
         seen = self._sent_keys.get(task_id)
         if seen is not None:
             return seen
-        keys: set[str] = set()
-        since: datetime | None = None
-        read = await read_journal(self.runner.store.journal_path(task_id))
-        for e in read.entries:
-            if e.type == JournalType.RESUME and not e.detail.get("auto"):
-                keys.clear()
-                since = e.t
-            elif e.type == JournalType.DELIVERY and e.detail.get("channel") == "telegram":
-                key, queued_at = e.detail.get("key"), e.detail.get("queued_at")
-                if isinstance(key, str) and key and _after(queued_at, since):
-                    keys.add(key)
-        for item in self._outbox.pending(task_id):
-            if since is None or item.created_at >= since:
-                keys.add(item.key)
+        keys = await self._receipts.sent_keys(task_id, lambda: self._outbox.pending(task_id))
         return self._sent_keys.setdefault(task_id, keys)
 
     async def _send(self, item: Outgoing, text: str) -> int:
@@ -402,174 +362,9 @@ class TelegramAdapter:
             reply_parameters=reply,
         )
         if item.kind == "needs_assistance" and item.task_id is not None:
-            self._needs_you[(item.chat_id, message.message_id)] = item.task_id
-            while len(self._needs_you) > _REPLY_MAP_SIZE:
-                self._needs_you.popitem(last=False)
+            self._inbound.sent_needs_you(item.chat_id, message.message_id, item.task_id)
         return int(message.message_id)
 
-    async def _task(self, task_id: str) -> Task | None:
-        task = self.runner.tasks.get(task_id)
-        if task is not None:
-            return task
-        try:  # not loaded by this runner (not started yet): its journal file still takes the entry
-            return await self.runner.store.load(task_id, with_journal=False)
-        except LookupError:
-            return None
-
-    async def _record(self, item: Outgoing, outcome: Outcome) -> None:
-        """Journal a delivery outcome on the runner's live task object and tell the bus."""
-        if item.task_id is None:
-            if outcome == "failed":
-                log.warning("telegram: could not answer in chat %s: %s", item.chat_id, item.last_error)
-            return
-        task = await self._task(item.task_id)
-        if task is None:
-            return
-        ok = outcome == "delivered"
-        n = len(item.parts)
-        what = f"{n} messages" if n > 1 else "1 message"
-        if outcome == "delivered":
-            content = (
-                f"telegram: delivered {item.kind} to chat {item.chat_id} ({what}, {item.attempts} attempt(s))"
-            )
-        elif outcome == "retrying":
-            content = (
-                f"telegram: {item.kind} not delivered yet, retrying in the background: {item.last_error}"
-            )
-        elif outcome == "queued":
-            content = (
-                f"telegram: {item.kind} not sent before smallclaw stopped; queued for the next start"
-                + (f" (last error: {item.last_error})" if item.last_error else "")
-            )
-        else:
-            content = (
-                f"telegram: gave up delivering {item.kind} after {item.attempts} attempt(s): "
-                + item.last_error
-            )
-        detail: dict[str, Any] = {
-            "channel": "telegram",
-            "ok": ok,
-            "outcome": outcome,
-            "kind": item.kind,
-            "chat_id": item.chat_id,
-            "attempts": item.attempts,
-            "parts": n,
-            "message_ids": list(item.sent_ids),
-            "key": item.key,
-            "queued_at": item.created_at.isoformat(),
-        }
-        if item.id is not None:
-            detail["outbox_id"] = item.id
-        if outcome in ("retrying", "queued"):
-            detail["retrying"] = True
-        if outcome == "queued":
-            detail["queued"] = True
-        if item.last_error and not ok:
-            detail["error"] = redact(item.last_error)
-        entry = JournalEntry(type=JournalType.DELIVERY, content=redact(content), detail=detail)
-        await self.runner.store.append_journal(task, entry)
-        self.runner.bus.publish(JournalAppended(task.id, entry))
-        if outcome in ("delivered", "failed"):
-            self.runner.bus.publish(Delivered(task.id, "telegram", ok, entry.content))
-
-    # --- inbound --------------------------------------------------------------------------------
-
-    def _set_state(self, state: str, error: str | None = None) -> None:
-        if state != self.state:
-            if state == "online":
-                log.info("telegram: connected as @%s", self._me.username if self._me else "?")
-            elif error:
-                log.warning("telegram: %s: %s", state, error)
-        self.state, self.last_error = state, error
-
-    async def _poll(self) -> None:
-        failures = 0
-        t = self.tuning
-        while True:
-            try:
-                if self._me is None:
-                    self._me = await self._bot.get_me()
-                    # getUpdates is refused while a webhook is set; pending updates are kept.
-                    await self._bot.delete_webhook(drop_pending_updates=False)
-                # Not known to be online yet: a short poll first, so `state` turns "online" as soon
-                # as Telegram answers rather than when the first long poll ends.
-                wait = t.poll_timeout_s if self.state == "online" else 0
-                updates = await self._bot.get_updates(
-                    offset=self._offset, timeout=wait, allowed_updates=["message"]
-                )
-            except asyncio.CancelledError:
-                raise
-            except InvalidToken:
-                # InvalidToken's own message quotes the token: never show it.
-                self._set_state("token rejected", "Telegram rejected the bot token (check telegram.token)")
-                delay = t.retry_max_s
-            except Conflict:
-                self._set_state(
-                    "offline", "another program is polling this bot (a second smallclaw, or a webhook)"
-                )
-                failures += 1
-                delay = self._backoff(failures)
-            except TelegramError as e:
-                failures += 1
-                self._set_state("offline", redact(f"{type(e).__name__}: {e}"))
-                delay = self._backoff(failures)
-            else:
-                failures = 0
-                self._set_state("online")
-                for update in updates:
-                    # Advance first: an update that crashes its handler must not come back forever.
-                    self._offset = update.update_id + 1
-                    try:
-                        await self._handle(update)
-                    except Exception as e:
-                        log.error("telegram: handling an update failed: %s", redact(repr(e)))
-                continue
-            await asyncio.sleep(delay)
-
-    def _backoff(self, failures: int) -> float:
-        t = self.tuning
-        return min(t.retry_max_s, t.retry_base_s * 2.0 ** (failures - 1)) * (0.5 + self._rng.random() / 2)
-
-    def _allowed(self, update: Update) -> Message | None:
-        msg = update.message
-        if msg is None or msg.from_user is None:
-            return None
-        user_id = msg.from_user.id
-        if user_id not in self.settings.allowed_user_ids:
-            if user_id not in self._strangers_noted and len(self._strangers_noted) < _STRANGERS_NOTED_MAX:
-                self._strangers_noted.add(user_id)
-                # Locally only: this is how an owner finds their own id. The sender learns nothing.
-                log.warning(
-                    "telegram: ignored a message from user id %s (not in telegram.allowed_user_ids)", user_id
-                )
-            return None
-        # Answers go to the chat the command came from: only a private chat, or the configured one
-        # (a group the owner chose), so a task list is never posted into some other group.
-        if msg.chat.type != ChatType.PRIVATE and msg.chat.id != self.settings.chat_id:
-            return None
-        return msg
-
-    def _replied_task(self, msg: Message) -> str | None:
-        original = msg.reply_to_message
-        if original is None:
-            return None
-        known = self._needs_you.get((original.chat.id, original.message_id))
-        if known is not None:
-            return known
-        # After a restart the map is empty; our own needs-you message still names its task.
-        me = self._me
-        if me is not None and original.from_user is not None and original.from_user.id == me.id:
-            return task_id_in_needs_you(original.text or "")
-        return None
-
-    async def _handle(self, update: Update) -> None:
-        msg = self._allowed(update)
-        if msg is None:
-            return
-        incoming = Incoming(msg.chat.id, msg.text or "", self._replied_task(msg))
-        answer = await self._commands.answer(incoming, bot_username=self._me.username if self._me else None)
-        if answer:
-            parts = self._fit(_clipped(answer))
-            await self._outbox.put(
-                Outgoing(chat_id=msg.chat.id, parts=parts, kind="reply", reply_to=msg.message_id)
-            )
+    async def _reply(self, chat_id: int, answer: str, reply_to: int) -> None:
+        parts = self._fit(_clipped(answer))
+        await self._outbox.put(Outgoing(chat_id=chat_id, parts=parts, kind="reply", reply_to=reply_to))
