@@ -20,6 +20,7 @@ class Kind(StrEnum):
     STEP = "step"
     VERIFIER = "verifier"
     REVIEW = "review"  # the end-of-task goal review of the whole diff
+    WHOLE_FILE = "whole_file"  # a step answered as one file's whole new text (runner/whole_file.py)
     SUMMARY = "summary"
     OTHER = "other"
 
@@ -34,6 +35,8 @@ def classify(req: ChatRequest) -> Kind:
         return Kind.VERIFIER
     if "You review a change" in system:
         return Kind.REVIEW
+    if "You edit one file" in system:
+        return Kind.WHOLE_FILE
     if "short, factual summaries" in system:
         return Kind.SUMMARY
     return Kind.OTHER
@@ -194,3 +197,29 @@ def goal_of(req: ChatRequest) -> str:
     goals = [u for u in req.texts("user") if u.startswith("Goal:")]
     # The workspace's file listing follows the goal after a blank line.
     return goals[-1].removeprefix("Goal:").split("\n\nFiles in the workspace:", 1)[0].strip() if goals else ""
+
+
+@dataclass(slots=True)
+class WholeFileView:
+    """A whole-file request: the file to write, the files shown with it, the goal and the step."""
+
+    target: str
+    files: dict[str, str]
+    goal: str
+    step: str
+    feedback: str
+
+
+_SHOWN = re.compile(r"The current text of (.+?):\n```\n(.*?)\n```\n", re.S)
+
+
+def whole_file_view(req: ChatRequest) -> WholeFileView:
+    text = req.last_user_text
+    files = {m.group(1): m.group(2) + "\n" for m in _SHOWN.finditer(text)}
+    rest = _SHOWN.sub("", text)
+    lines = rest.splitlines()
+    goal = next((ln[len("Goal: ") :] for ln in lines if ln.startswith("Goal: ")), "")
+    step = next((ln[len("This step: ") :] for ln in lines if ln.startswith("This step: ")), goal)
+    feedback = next((ln for ln in lines if ln.startswith("Your last answer was not accepted")), "")
+    target = text.rsplit("Write the complete new text of ", 1)[-1].rstrip().rstrip(".")
+    return WholeFileView(target=target, files=files, goal=goal, step=step, feedback=feedback)

@@ -12,7 +12,16 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.reliability.request import Kind, StepView, VerifierView, classify, step_view, verifier_view
+from bench.reliability.request import (
+    Kind,
+    StepView,
+    VerifierView,
+    WholeFileView,
+    classify,
+    step_view,
+    verifier_view,
+    whole_file_view,
+)
 from smallclaw_tui.testing.fake_server import ChatRequest, FakeModelServer, Reply
 
 
@@ -45,7 +54,12 @@ class Policy:
             return self.summary(req)
         if kind is Kind.REVIEW:
             return self.review(req)
+        if kind is Kind.WHOLE_FILE:
+            return self.whole_file(whole_file_view(req))
         return Reply(text="ok")
+
+    def whole_file(self, view: WholeFileView) -> Reply:
+        raise NotImplementedError
 
     def step(self, view: StepView) -> Reply:
         raise NotImplementedError

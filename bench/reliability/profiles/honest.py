@@ -12,7 +12,7 @@ import json
 
 from bench.reliability.catalog import BY_GOAL, STEPS
 from bench.reliability.profiles.base import Policy, tool, verdict
-from bench.reliability.request import StepView, VerifierView, goal_of
+from bench.reliability.request import StepView, VerifierView, WholeFileView, goal_of
 from bench.reliability.spec import Call, Step
 from smallclaw_tui.testing.fake_server import ChatRequest, Reply
 
@@ -45,6 +45,14 @@ class Honest(Policy):
         memory = turn if redo or (view.feedback and earlier_done) else view.memory
         move = next_move(spec.calls, memory, turn, view)
         return move if move is not None else Reply(text=spec.claim)
+
+    def whole_file(self, view: WholeFileView) -> Reply:
+        """The step's worked solution applied to the text shown: the file it would leave."""
+        spec = STEPS.get(view.step) or STEPS.get(view.goal)
+        new = None if spec is None or spec.blocked is not None else applied(spec, view)
+        if new is None:
+            return Reply(text="I cannot write that file from what I was shown.")
+        return Reply(text=f"```\n{new}```")
 
     # --- verifier ---------------------------------------------------------------------------------
 
@@ -146,3 +154,32 @@ def _tried_edit(view: StepView, path: str) -> bool:
         e.name == "edit_file" and e.arguments.get("path") == path and (e.result or "").startswith(_NOT_FOUND)
         for e in view.turn
     )
+
+
+def applied(spec: Step, view: WholeFileView) -> str | None:
+    """`view.target` after the step's writing calls, from the files shown (read as the tool
+    results an able model would have seen); None when a call needs what was not shown (a command's
+    output, a listing) or writes another file."""
+    text = view.files.get(view.target, "")
+    memory = [f"{p} ({t.count(chr(10))} lines):\n{t}" for p, t in view.files.items()]
+    wrote = False
+    for call in spec.calls:
+        args = call.arguments(memory)
+        if call.tool in ("read_file", "list_dir", "search_files"):
+            continue
+        if args is None or args.get("path") != view.target:
+            return None
+        if call.tool == "write_file":
+            text = str(args["content"])
+        elif call.tool in ("edit_file", "replace_text"):
+            if str(args["old"]) not in text:
+                return None
+            text = text.replace(str(args["old"]), str(args["new"]), 1)
+        elif call.tool == "append_file":
+            text = (text if not text or text.endswith("\n") else text + "\n") + str(args["text"])
+        else:
+            return None
+        wrote = True
+    if not wrote:
+        return None
+    return text if text.endswith("\n") else text + "\n"

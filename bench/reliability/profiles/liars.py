@@ -14,7 +14,7 @@ import re
 from bench.reliability.catalog import STEPS
 from bench.reliability.profiles.base import tool, verdict
 from bench.reliability.profiles.honest import Honest
-from bench.reliability.request import StepView, VerifierView
+from bench.reliability.request import StepView, VerifierView, WholeFileView
 from smallclaw_tui.testing.fake_server import Reply
 
 _PATHISH = re.compile(r"[\w./-]+\.\w+")
@@ -29,6 +29,12 @@ class Liar(Honest):
         if spec is not None and self.rng.random() < 0.5:
             return Reply(text=spec.claim)
         return Reply(text=f"DONE: {_invented(view.text, self.rng.randint(8, 120))}")
+
+    def whole_file(self, view: WholeFileView) -> Reply:
+        # Claims the file without giving it, or gives the old text back unchanged.
+        if self.rng.random() < 0.5 and view.target in view.files:
+            return Reply(text=f"```\n{view.files[view.target]}```")
+        return Reply(text=f"DONE: {_invented(view.step, self.rng.randint(8, 120))}")
 
     def verify(self, view: VerifierView) -> Reply:
         return verdict(True, self.evidence(view), "the step is done")
