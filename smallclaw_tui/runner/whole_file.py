@@ -85,7 +85,13 @@ def new_text(reply: str, old: str) -> str | None:
     if m is not None:
         text = m.group(1).rstrip("\n")
     elif old.strip() and _overlap(reply, old) >= MIN_BARE_OVERLAP:
-        text = reply.strip("\n")
+        # Half a fence is still not file text (the 0.5B closed a block it never opened).
+        lines = reply.strip("\n").splitlines()
+        while lines and lines[0].strip().startswith("```"):
+            lines.pop(0)
+        while lines and lines[-1].strip().startswith("```"):
+            lines.pop()
+        text = "\n".join(lines)
     else:
         return None
     return text + "\n" if old.endswith("\n") or not old else text

@@ -36,6 +36,8 @@ def test_the_file_text_is_read_from_the_block_as_small_models_write_it() -> None
     notes = "# notes\n- a recieve\n- b\n- c\n"
     assert new_text("# notes\n- a receive\n- b\n- c", notes) == "# notes\n- a receive\n- b\n- c\n"
     assert new_text("I fixed - a recieve in the notes.", notes) is None
+    # A fence closed that was never opened is not part of the file (Qwen2.5-Coder-0.5B).
+    assert new_text("# notes\n- a receive\n- b\n- c\n```", notes) == "# notes\n- a receive\n- b\n- c\n"
     assert new_text("hello", "") is None  # a file to create needs its block
 
 
