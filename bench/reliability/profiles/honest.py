@@ -61,7 +61,7 @@ class Honest(Policy):
         if spec is None:
             return verdict(False, "none", "I cannot tell what this step needed")
         for src in reversed(view.results):
-            for proof in spec.proofs:
+            for proof in [*spec.proofs, *whole_file_proofs(spec)]:
                 if proof and all(m in src for m in proof):
                     return verdict(
                         True, self.quote(src, proof[-1]), "the tool result shows the step was done"
@@ -183,3 +183,14 @@ def applied(spec: Step, view: WholeFileView) -> str | None:
     if not wrote:
         return None
     return text if text.endswith("\n") else text + "\n"
+
+
+def whole_file_proofs(spec: Step) -> list[tuple[str, ...]]:
+    """A step answered as a whole file shows one write of its file with the lines it changed: an
+    honest verifier takes that as the proof of its last writing call."""
+    paths = [
+        str(c.args["path"])
+        for c in spec.calls
+        if isinstance(c.args, dict) and c.tool in ("write_file", "edit_file", "replace_text", "append_file")
+    ]
+    return [(f"bytes to {paths[-1]}", f"changed lines of {paths[-1]}")] if paths else []
