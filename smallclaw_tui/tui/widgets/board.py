@@ -84,12 +84,12 @@ class CardList(ScrollView, can_focus=True):
         & > .card--activity { color: $text-muted; text-style: italic; }
         & > .card--cursor { background: $boost; }
         &:focus > .card--cursor { background: $accent 35%; }
-        & > .card--empty { color: $text-disabled; }
+        & > .card--empty { color: $text-muted; }
         & > .card--bar-queued { color: $text-muted; }
         & > .card--bar-running { color: $accent; }
         & > .card--bar-needs { color: $warning; }
         & > .card--bar-done { color: $success; }
-        & > .card--bar-failed { color: $error; }
+        & > .card--bar-failed { color: $text-error; }
     }
     """
 

@@ -59,14 +59,14 @@ class Transcript(BlockLog):
     ]
     DEFAULT_CSS = """
     Transcript {
-        & > .blocklog--user { color: $primary; text-style: bold; }
+        & > .blocklog--user { color: $text-primary; text-style: bold; }
         & > .blocklog--assistant { color: $success; text-style: bold; }
         & > .blocklog--thinking { color: $text-muted; text-style: italic; }
         & > .blocklog--tool { color: $accent; }
-        & > .blocklog--result { color: $secondary; }
-        & > .blocklog--fail { color: $error; }
+        & > .blocklog--result { color: $text; }
+        & > .blocklog--fail { color: $text-error; }
         & > .blocklog--system { color: $text-muted; text-style: bold; }
-        & > .blocklog--error { color: $error; text-style: bold; }
+        & > .blocklog--error { color: $text-error; text-style: bold; }
         & > .blocklog--task { color: $warning; text-style: bold; }
     }
     """
@@ -152,6 +152,8 @@ class ChatPane(Vertical):
         #chat-head { height: 1; padding: 0 1; background: $panel; color: $text-muted; text-style: bold; }
         Transcript { height: 1fr; }
         ChatInput { height: 3; }
+        /* Textual's own placeholder colour ($text-disabled) reads at 3.5:1 on the pane. */
+        ChatInput > .input--placeholder, ChatInput > .input--suggestion { color: $text-muted; }
     }
     """
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -46,18 +46,18 @@ class JournalView(BlockLog):
     JournalView {
         & > .blocklog--round { color: $text-muted; text-style: bold; }
         & > .blocklog--prompt { color: $text-muted; }
-        & > .blocklog--model { color: $primary; text-style: bold; }
+        & > .blocklog--model { color: $text-primary; text-style: bold; }
         & > .blocklog--tool_call { color: $accent; text-style: bold; }
-        & > .blocklog--tool_result { color: $secondary; }
+        & > .blocklog--tool_result { color: $text; }
         & > .blocklog--verify { color: $success; text-style: bold; }
         & > .blocklog--retry { color: $warning; }
         & > .blocklog--loop { color: $warning; text-style: bold; }
         & > .blocklog--pause { color: $warning; text-style: bold; }
         & > .blocklog--resume { color: $success; }
         & > .blocklog--note { color: $text-muted; }
-        & > .blocklog--error { color: $error; text-style: bold; }
-        & > .blocklog--fail { color: $error; text-style: bold; }
-        & > .blocklog--delivery { color: $primary; }
+        & > .blocklog--error { color: $text-error; text-style: bold; }
+        & > .blocklog--fail { color: $text-error; text-style: bold; }
+        & > .blocklog--delivery { color: $text-primary; }
     }
     """
 
