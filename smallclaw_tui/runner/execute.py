@@ -148,8 +148,7 @@ class _Executor(Shortcuts, Finishing):
         )
         files = await self._step_files(step)
         if rs.whole_file_edits and len(files) == 1:
-            path = files[0][0]
-            whole = await peek(self.s.workspace, path, limit=rs.prompt_file_chars + 1)
+            path, whole = files[0]
             sources = await self._sources(step, path) if whole is None else []
             if whole_file.applies(step, whole, rs.prompt_file_chars, sources=len(sources)):
                 await self._whole_file_round(step, path, whole, sampling, sources)
@@ -204,11 +203,10 @@ class _Executor(Shortcuts, Finishing):
         with their current text: a model that sees the file copies its anchors instead of
         guessing them, and appends to what is there instead of rewriting it."""
         named = step.files or [p for p in paths_in(step.description) if not p.endswith("/")]
-        out: list[tuple[str, str | None]] = []
-        for path in named[:3]:
-            limit = self.s.runner.prompt_file_chars
-            out.append((norm_path(path), await peek(self.s.workspace, path, limit=limit)))
-        return out
+        # One character past the budget: the prompt then knows the file goes on, and a whole-file
+        # round knows it may not answer for the whole file.
+        limit = self.s.runner.prompt_file_chars + 1
+        return [(norm_path(path), await peek(self.s.workspace, path, limit=limit)) for path in named[:3]]
 
     async def _after_turn(self, step: PlanStep, result: TurnResult) -> None:
         if result.stop_reason == "stuck":

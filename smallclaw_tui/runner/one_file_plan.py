@@ -66,8 +66,8 @@ def the_one_file(goal: str, files: list[str]) -> str | None:
     return named[0] if len(named) == 1 else None
 
 
-def one_file_step(goal: str, path: str, kind: StepKind) -> PlanStep:
-    return PlanStep(index=0, description=goal.strip(), kind=kind, files=[path])
+def one_file_step(goal: str, path: str) -> PlanStep:
+    return PlanStep(index=0, description=goal.strip(), kind=StepKind.EDIT, files=[path])
 
 
 # Whether the goal changes a file that exists is the model's call, asked as a one-word question:

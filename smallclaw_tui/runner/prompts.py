@@ -59,13 +59,15 @@ def file_block(path: str, text: str | None, max_chars: int) -> list[str]:
         return [f"{path} does not exist yet."]
     if not text:
         return [f"{path} is empty."]
-    shown = text
     if len(text) > max_chars:
-        shown = text[:max_chars].rsplit("\n", 1)[0] + f"\n… [{len(text) - max_chars} more chars]"
+        # `text` may be only the start of the file (read up to just past the budget): how much
+        # more there is is not known here, so none is claimed.
+        shown = text[:max_chars].rsplit("\n", 1)[0]
+        return [f"The start of {path} (the rest is not shown):", shown.rstrip("\n"), "…"]
     # No delimiters around the text: the 1.5B copied "<<<" and ">>>" into the file it rewrote
     # (held-out alphabetize). The line count says where the text ends.
     lines = text.count("\n") + (not text.endswith("\n"))
-    return [f"The current text of {path} ({lines} line{'s' if lines != 1 else ''}):", shown.rstrip("\n")]
+    return [f"The current text of {path} ({lines} line{'s' if lines != 1 else ''}):", text.rstrip("\n")]
 
 
 def _since_last_retry(entries: list[JournalEntry]) -> list[JournalEntry]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 
 from smallclaw_tui.agent.events import ToolFinished, ToolStarted
-from smallclaw_tui.models import ChatMessage, JournalType, PlanStep, Role, StepKind, ToolCall
+from smallclaw_tui.models import ChatMessage, JournalType, PlanStep, Role, ToolCall
 from smallclaw_tui.runner import one_file_plan, whole_file
 from smallclaw_tui.runner.intent import paths_in
 from smallclaw_tui.runner.judging import Judging
@@ -72,7 +72,7 @@ class Shortcuts(TurnJournal, Judging):
         await self.journal(JournalType.MODEL, reply.text[:200], role="planner")
         if not one_file_plan.answered_change(reply.text):
             return False
-        step = one_file_plan.one_file_step(goal, path, StepKind.EDIT)
+        step = one_file_plan.one_file_step(goal, path)
         self.task.plan = [step]
         self.task.current_step = 0
         await self.journal(JournalType.NOTE, f"plan: the goal is about {path} alone: one edit step")
@@ -115,6 +115,7 @@ class Shortcuts(TurnJournal, Judging):
         await self.journal(JournalType.PROMPT, asked)
         await self.save()
         temperature, seed = sampling
+        room = whole_file.max_tokens([text or "", *(t for _p, t in sources)], self.s.llm.num_predict)
         reply = await self._ask_model(
             lambda: self.client.chat(
                 [
@@ -122,7 +123,7 @@ class Shortcuts(TurnJournal, Judging):
                     ChatMessage(role=Role.USER, content=asked),
                 ],
                 None,
-                num_predict=whole_file.max_tokens(text or "", self.s.llm.num_predict),
+                num_predict=room,
                 think=False,
                 temperature=temperature,
                 seed=seed,

@@ -104,9 +104,10 @@ def _overlap(reply: str, old: str) -> float:
     return sum(ln in known for ln in lines) / len(lines) if lines else 0.0
 
 
-def max_tokens(text: str, floor: int) -> int:
-    """Room for the whole file and a little more: a cut-off answer would be a truncated file."""
-    return max(floor, len(text) // 2 + 128)
+def max_tokens(shown: list[str], floor: int) -> int:
+    """Room for the longest text shown and a little more: a cut-off answer would be a truncated
+    file (a file made from a source, such as a backup, can be as long as the source)."""
+    return max(floor, max(map(len, shown), default=0) // 2 + 128)
 
 
 def changed_lines(path: str, old: str, new: str, limit: int = 800) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from runner_helpers import running, worker
+from runner_helpers import kind, running, worker
 
 from smallclaw_tui.models import JournalType, PlanStep, StepKind, TaskStatus
 from smallclaw_tui.runner.whole_file import applies, new_text
@@ -93,3 +93,55 @@ async def test_a_file_the_goal_names_that_never_existed_stops_the_task_at_the_en
     assert "the goal names archive.txt, which is not in the workspace, and no step made it" in (
         stuck.pause_reason or ""
     )
+
+
+async def test_a_file_made_from_a_long_source_gets_room_for_all_of_it(workspace: Path) -> None:
+    """A backup is as long as its source: the answer may not be cut at the usual reply length."""
+    source = "".join(f"key{i} = value number {i}\n" for i in range(80))  # about 1,900 characters
+    (workspace / "notes.txt").write_text(source)
+    asked: list[dict[str, object]] = []
+
+    def handler(req: ChatRequest) -> Reply:
+        if WHOLE in req.system_text:
+            asked.append(dict(req.options))
+            return Reply(text=f"```\n{source}```")
+        return worker(lambda r: Reply(text="DONE"))(req)
+
+    step = PlanStep(
+        index=0,
+        description="Copy notes.txt to notes-backup.txt",
+        kind=StepKind.CREATE,
+        files=["notes-backup.txt"],
+    )
+    async with running(workspace, handler, llm__num_predict=256) as (runner, _srv, _ev):
+        task = await runner.create_task("back up notes.txt as notes-backup.txt", steps=[step])
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        assert runner.tasks[task.id].status == TaskStatus.COMPLETE, runner.tasks[task.id].pause_reason
+    room = asked[0].get("num_predict")
+    assert isinstance(room, int) and room >= len(source) // 2
+
+
+async def test_a_file_over_the_prompt_budget_is_shown_as_its_start_and_edited_with_tools(
+    workspace: Path,
+) -> None:
+    big = "".join(f"line {i} of a long file\n" for i in range(200))  # about 4,600 characters
+    (workspace / "big.txt").write_text(big)
+    prompts: list[str] = []
+
+    def handler(req: ChatRequest) -> Reply:
+        assert WHOLE not in req.system_text, "a file that is not shown whole is not answered whole"
+        if kind(req) == "step":
+            prompts.append(req.last_user_text)
+        return worker(
+            lambda r: Reply.tool(
+                "replace_text", {"path": "big.txt", "old": "line 3 of", "new": "line three of"}
+            )
+        )(req)
+
+    step = PlanStep(index=0, description="spell out line 3 in big.txt", kind=StepKind.EDIT, files=["big.txt"])
+    async with running(workspace, handler) as (runner, _srv, _ev):
+        await runner.create_task("spell out line 3", steps=[step])
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+    assert "The start of big.txt (the rest is not shown):\nline 0 of a long file\n" in prompts[0]
+    assert "The current text of big.txt" not in prompts[0]
+    assert (workspace / "big.txt").read_text() == big.replace("line 3 of", "line three of")
