@@ -188,6 +188,40 @@ class ChatSession:
             await self._save()
             return result
 
+    async def follow_up(
+        self,
+        text: str,
+        *,
+        num_predict: int | None = None,
+        temperature: float | None = None,
+        seed: int | None = None,
+    ) -> tuple[str, list[ToolCall]]:
+        """One more question after the last turn, in the same conversation: the same system text,
+        tools and turn messages come first, so a server with a prompt cache reads only the question.
+        Nothing runs: the reply's text and any calls it holds are returned, and kept in the history
+        as text (a call left unanswered would break the next request on OpenAI-style servers)."""
+        async with self._lock:
+            await self.load()
+            start, sent_user = _last_user_index(self._messages), None
+            if self._long_prompt is not None:
+                start, sent_user = self._long_prompt
+            self._messages.append(ChatMessage(role=Role.USER, content=text))
+            shape = self._shape()
+            budget = num_predict or self.settings.reply_budget_tokens
+            outgoing = self._outgoing(start, False, sent_user)
+            fitted, _dropped = fit_messages(
+                shape.system, outgoing, shape.tools, self.num_ctx, budget, estimator=self.estimator
+            )
+            # No schema binds a reply in words; the tools stay, as part of the cached prefix.
+            plain = RequestShape(shape.mode, shape.system, shape.tools, None)
+            reply = await self._ask(
+                plain_history(fitted, shape.mode), plain, 0, Sampling(temperature, seed), num_predict
+            )
+            read = read_reply(reply, self.tools.names(), "text" if shape.mode == "schema" else shape.mode)
+            self._messages.append(ChatMessage(role=Role.ASSISTANT, content=reply.text))
+            await self._save()
+            return reply.text, read.calls
+
     # --- the turn ------------------------------------------------------------------------------
 
     async def _turn(
@@ -284,14 +318,19 @@ class ChatSession:
         return [m.model_copy(update={"thinking": None}) if m.thinking else m for m in msgs]
 
     async def _ask(
-        self, messages: list[ChatMessage], shape: RequestShape, round_no: int, sampling: Sampling
+        self,
+        messages: list[ChatMessage],
+        shape: RequestShape,
+        round_no: int,
+        sampling: Sampling,
+        num_predict: int | None = None,
     ) -> ChatResult:
         reply = ChatResult()
         stream = self.client.stream_chat(
             messages,
             shape.tools or None,
             model=self.model,
-            num_predict=self.num_predict,
+            num_predict=num_predict or self.num_predict,
             # Sent as configured in every mode: thinking off can break schema output on some
             # servers (Qwen3 on Ollama), and a broken reply is still read as text.
             think=self.think,

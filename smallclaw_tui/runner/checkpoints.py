@@ -200,14 +200,17 @@ class Checkpoints:
         """Did this try leave any file different from before it?"""
         return any(before != after for _path, before, after in self.attempt_changes())
 
-    def restore_attempt(self) -> list[str]:
-        """Put every file the current try wrote back as it was before the try. Returns what was
-        done, one line a file; files the try did not change are not mentioned."""
+    def restore_attempt(self, only: set[str] | None = None) -> list[str]:
+        """Put every file the current try wrote (or those of them in `only`) back as it was before
+        the try. Returns what was done, one line a file; files the try did not change are not
+        mentioned."""
         m = self._manifest
         if not m["attempt"]["files"]:
             return []  # nothing written: no manifest for a task that never wrote a file
         done: list[str] = []
         for key, state in sorted(m["attempt"]["files"].items()):
+            if only is not None and key not in only:
+                continue
             found = self._resolve(key)
             if found is None:
                 continue
@@ -216,7 +219,8 @@ class Checkpoints:
                 continue
             done.append(self._put_back(resolved, state))
             m["last"][key] = self._state_now(resolved)
-        m["attempt"]["files"] = {}
+        if only is None:
+            m["attempt"]["files"] = {}
         self._save()
         return done
 

@@ -199,6 +199,15 @@ class ExecutorBase:
             self.deps.bus.publish(ServerState("ready"))
             return value
 
+    def _sampling(self, step: PlanStep) -> tuple[float | None, int | None]:
+        """(temperature, seed) for this round. The first try samples as configured; a try after a
+        rejected one samples at `retry_temperature` with a seed fixed by the task, step and try, so
+        the run can be reproduced: at temperature 0 the same prompt repeats the same mistake."""
+        rs = self.s.runner
+        if step.attempts == 0 or rs.retry_temperature <= 0:
+            return None, None
+        return rs.retry_temperature, rs.seed + 1000 * step.index + step.attempts
+
     async def _restore_attempt(self, why: str) -> None:
         done = await asyncio.to_thread(self.checkpoints.restore_attempt)
         if done:

@@ -28,9 +28,9 @@ from smallclaw_tui.runner.exec_base import UNREACHABLE_PREFIX, Stop
 from smallclaw_tui.runner.finishing import Finishing
 from smallclaw_tui.runner.intent import paths_in
 from smallclaw_tui.runner.listing import listing_text
+from smallclaw_tui.runner.owed_write import OwedWrite
 from smallclaw_tui.runner.peek import peek
 from smallclaw_tui.runner.prompts import step_prompt
-from smallclaw_tui.runner.shortcuts import Shortcuts
 from smallclaw_tui.runner.writes import (
     norm_path,
 )
@@ -47,7 +47,7 @@ async def execute_task(deps: RunnerDeps, task: Task, control: TaskControl) -> No
     await _Executor(deps, task, control).run()
 
 
-class _Executor(Shortcuts, Finishing):
+class _Executor(OwedWrite, Finishing):
     """One task's run as a short story: plan, then for each step a round — prompt, act (the model's
     turn, journaled as it happens), judge — and advance or retry; at the end, re-check and finish."""
 
@@ -134,6 +134,15 @@ class _Executor(Shortcuts, Finishing):
         task.rounds += 1
         rc.step_rounds += 1
         rc.step_index = task.current_step
+        files = await self._step_files(step)
+        if step.kind is StepKind.CREATE and files and all(text is not None for _p, text in files):
+            # A create whose files are there (an earlier step made them, or the plan guessed the
+            # workspace wrong: "Write list.txt with the line 'soap'" after three steps built the
+            # list) is an edit: write_file refuses to overwrite, and the 1.5B then gave up.
+            step.kind = StepKind.EDIT
+            await self.journal(
+                JournalType.NOTE, f"step {step.index + 1} creates files that exist: held to an edit"
+            )
         # A step that declares it rewrites, edits or appends to its files may replace them whole:
         # the 1.5B, refused, answered BLOCKED instead of adding `overwrite` (held-out set). The
         # checkpoint, the kind rules (an append keeps what was there, an edit most of it, a file
@@ -146,7 +155,6 @@ class _Executor(Shortcuts, Finishing):
             f"round {task.rounds} (step {step.index + 1}, try {rc.step_rounds})",
             **({"temperature": sampling[0], "seed": sampling[1]} if sampling[0] is not None else {}),
         )
-        files = await self._step_files(step)
         if rs.whole_file_edits and len(files) == 1:
             path, whole = files[0]
             sources = await self._sources(step, path) if whole is None else []
@@ -189,15 +197,6 @@ class _Executor(Shortcuts, Finishing):
             await self.journal(JournalType.MODEL, result.text[:4000])
         await self._after_turn(step, result)
 
-    def _sampling(self, step: PlanStep) -> tuple[float | None, int | None]:
-        """(temperature, seed) for this round. The first try samples as configured; a try after a
-        rejected one samples at `retry_temperature` with a seed fixed by the task, step and try, so
-        the run can be reproduced: at temperature 0 the same prompt repeats the same mistake."""
-        rs = self.s.runner
-        if step.attempts == 0 or rs.retry_temperature <= 0:
-            return None, None
-        return rs.retry_temperature, rs.seed + 1000 * step.index + step.attempts
-
     async def _step_files(self, step: PlanStep) -> list[tuple[str, str | None]]:
         """The files the step names (declared by the plan, else path-shaped words in its text),
         with their current text: a model that sees the file copies its anchors instead of
@@ -236,6 +235,7 @@ class _Executor(Shortcuts, Finishing):
             # Short, and not in the model's own words: a long quote came back as its next answer.
             await self._reject(step, f"your last call failed: {failed[:160]}. Fix the call and do the step")
             return
+        await self._pay_owed_write(step)
         await self._verify(step, text)
 
     def _last_failure(self, step: PlanStep) -> str | None:

@@ -51,6 +51,7 @@ def _how(step: PlanStep, path: str) -> Intent | None:
 
 
 # The journal detail key of the files the goal named that were missing at the start.
+UNDONE_PATHS = "undone_paths"  # a note's list of files written in the wrong place, undone
 MISSING_AT_START = "missing_at_start"
 
 
@@ -93,12 +94,16 @@ class EndCheck:
         return checks
 
     def written_by(self, step_index: int) -> set[str]:
-        return {
-            path
-            for e in self.task.journal
-            if e.step == step_index and e.type == JournalType.TOOL_RESULT
-            for path, _text in writes(e)
-        }
+        """The files the step wrote, less those the runner undid as written in the wrong place."""
+        out: set[str] = set()
+        for e in self.task.journal:
+            if e.step != step_index:
+                continue
+            if e.type == JournalType.TOOL_RESULT:
+                out |= {path for path, _text in writes(e)}
+            elif isinstance(undone := e.detail.get(UNDONE_PATHS), list):
+                out -= {str(p) for p in undone}
+        return out
 
     async def superseded(self, step: PlanStep, check: Check) -> str | None:
         """The later step meant to change what `check` reads, if any: its check is history now.

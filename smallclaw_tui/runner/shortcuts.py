@@ -135,6 +135,15 @@ class Shortcuts(TurnJournal, Judging):
         if new is None:
             await self._reject(step, f"the answer held no ``` block with the new text of {path}")
             return
+        failed = await self._write_whole(path, text, new)
+        if failed is not None:
+            await self._reject(step, failed)
+            return
+        await self._verify(step, f"DONE: wrote the new text of {path}")
+
+    async def _write_whole(self, path: str, old: str | None, new: str) -> str | None:
+        """Write a file's whole new text through `write_file`, journaled and checkpointed like the
+        model's own call. None when it was written, else why not."""
         call = ToolCall(name="write_file", arguments={"path": path, "content": new, "overwrite": True})
         key = self.task.session_key
         await self._on_turn_event(ToolStarted(key, call, 1))
@@ -142,9 +151,8 @@ class Shortcuts(TurnJournal, Judging):
         if result.ok:
             # The verifier and the user see what the write changed, not only its byte count: the
             # verifier cites it, and "wrote 88 bytes" proves nothing (it said NO to a right edit).
-            result.output += "\n" + whole_file.changed_lines(path, text or "", new)
+            result.output += "\n" + whole_file.changed_lines(path, old or "", new)
         await self._on_turn_event(ToolFinished(key, call, result, 1, result.output))
         if not result.ok:
-            await self._reject(step, f"writing {path} failed: {' '.join(result.output.split())[:160]}")
-            return
-        await self._verify(step, f"DONE: wrote the new text of {path}")
+            return f"writing {path} failed: {' '.join(result.output.split())[:160]}"
+        return None

@@ -1,0 +1,84 @@
+"""Which files a step must write, and the question that asks for one it left unwritten.
+
+A step owes a file when its declared kind writes it (create, edit, replace, append: the step's
+files), or, for a step that declares no kind, when one of its own checks reads the file and fails.
+Seen on Qwen2.5-Coder-1.5B (bench/real/TUNING.md §11): "Count the ERROR lines … and write the count
+to errors.txt" ran `grep -c` and answered DONE; "Write 'v1' into plan.txt" wrote v1/plan.txt.
+The try has what the file needs (the count, the text); asked for the file's whole text in the same
+conversation, the model only has to say it, and the runner writes it where the step says.
+"""
+
+from __future__ import annotations
+
+from smallclaw_tui.models import (
+    CommandSucceedsCheck,
+    FileContainsCheck,
+    FileExistsCheck,
+    PlanStep,
+    StepKind,
+    ToolCall,
+)
+from smallclaw_tui.runner.intent import paths_in
+from smallclaw_tui.runner.writes import norm_path
+
+WRITES = frozenset({StepKind.CREATE, StepKind.EDIT, StepKind.REPLACE, StepKind.APPEND})
+
+
+def declared(step: PlanStep) -> list[str]:
+    """The files the step must leave written: its files by its kind, or, with no kind, the files
+    its checks read (a read or run step owes none)."""
+    if step.kind in WRITES:
+        paths = list(step.files)
+    elif step.kind is None:
+        paths = [c.path for c in step.checks if isinstance(c, FileExistsCheck | FileContainsCheck)]
+    else:
+        paths = []
+    out: list[str] = []
+    for p in map(norm_path, paths):
+        if p and p not in out:
+            out.append(p)
+    return out
+
+
+def file_checks(step: PlanStep, path: str) -> list[FileExistsCheck | FileContainsCheck]:
+    return [
+        c
+        for c in step.checks
+        if isinstance(c, FileExistsCheck | FileContainsCheck) and norm_path(c.path) == path
+    ]
+
+
+def named(step: PlanStep, goal: str) -> set[str]:
+    """Every path the goal, the step and its checks name: a file the try made outside these is
+    one the model put in the wrong place."""
+    words = [goal, step.description]
+    words += [c.command for c in step.checks if isinstance(c, CommandSucceedsCheck)]
+    out = {norm_path(p) for w in words for p in paths_in(w)}
+    out |= {norm_path(f) for f in step.files}
+    out |= {norm_path(c.path) for c in step.checks if not isinstance(c, CommandSucceedsCheck)}
+    return out
+
+
+def question(path: str, text: str | None, undone: list[str]) -> str:
+    parts: list[str] = []
+    if undone:
+        parts.append(f"Your writes to {', '.join(undone)} were undone: this step writes {path}.")
+    parts.append(f"{path} was not written, and this step must write it.")
+    if text is not None:
+        parts += [f"The current text of {path}:", "```", text.rstrip("\n"), "```"]
+    parts.append(f"Reply with the complete text of {path} in one ``` block and nothing else.")
+    return "\n".join(parts)
+
+
+def text_from_calls(calls: list[ToolCall], path: str) -> str | None:
+    """A reply that called write_file for the file instead of writing a block still holds its text."""
+    for call in calls:
+        args = call.arguments
+        content = args.get("content")
+        if (
+            call.name == "write_file"
+            and norm_path(str(args.get("path", ""))) == path
+            and isinstance(content, str)
+        ):
+            return content
+    return None

@@ -1,0 +1,126 @@
+"""A step that must write a file and did not is asked once, in the same conversation, for the
+file's whole text; a write the try made to a file the step never named is undone."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from runner_helpers import running, worker
+
+from smallclaw_tui.models import FileContainsCheck, JournalType, PlanStep, StepKind, TaskStatus
+from smallclaw_tui.testing.fake_server import ChatRequest, Reply
+
+OWED = "Reply with the complete text of"
+
+
+def owing(act: Callable[[ChatRequest], Reply]) -> Callable[[ChatRequest], Reply]:
+    """`worker`, with the runner's question for an owed file answered by `act` too."""
+    scripted = worker(act)
+    return lambda req: act(req) if OWED in req.last_user_text else scripted(req)
+
+
+WHOLE = "You edit one file"
+
+
+async def test_a_file_the_steps_check_names_and_the_try_did_not_write_is_asked_for(
+    workspace: Path,
+) -> None:
+    """Seen on Qwen2.5-Coder-1.5B (suite plan-versions, status-flow): "Write 'v1' into plan.txt"
+    was answered by writing v1/plan.txt, then "DONE"; both tries failed on the check."""
+    asked: list[ChatRequest] = []
+
+    def act(req: ChatRequest) -> Reply:
+        if OWED in req.last_user_text:
+            asked.append(req)
+            return Reply(text="```\nv1\n```")
+        return Reply.tool("write_file", {"path": "v1/plan.txt", "content": "v1"})
+
+    step = PlanStep(
+        index=0,
+        description="Write 'v1' into plan.txt",
+        checks=[FileContainsCheck(path="plan.txt", text="v1")],
+    )
+    async with running(workspace, owing(act)) as (runner, _srv, _ev):
+        task = await runner.create_task("take plan.txt to v1", steps=[step])
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        done = runner.tasks[task.id]
+    assert done.status == TaskStatus.COMPLETE, done.pause_reason
+    assert (workspace / "plan.txt").read_text() == "v1\n"
+    # The stray file is gone, and the journal says so.
+    assert not (workspace / "v1" / "plan.txt").exists()
+    notes = [e.content for e in done.journal if e.type == JournalType.NOTE]
+    assert any("v1/plan.txt" in n and "plan.txt was not written" in n for n in notes), notes
+    # The question went on in the step's own conversation: the step prompt and the model's call
+    # come before it, so the server reads only the new tokens.
+    texts = asked[0].texts("user")
+    assert texts[0].startswith("Goal:") and OWED in texts[-1]
+    assert len(asked) == 1
+
+
+async def test_an_owed_file_answered_without_a_block_is_not_written(workspace: Path) -> None:
+    def act(req: ChatRequest) -> Reply:
+        if OWED in req.last_user_text:
+            return Reply(text="I wrote it already.")
+        return Reply(text="DONE: wrote plan.txt")
+
+    step = PlanStep(
+        index=0,
+        description="Write 'v1' into plan.txt",
+        checks=[FileContainsCheck(path="plan.txt", text="v1")],
+    )
+    async with running(workspace, owing(act)) as (runner, _srv, _ev):
+        task = await runner.create_task("take plan.txt to v1", steps=[step])
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        stuck = runner.tasks[task.id]
+    assert stuck.status == TaskStatus.NEEDS_ASSISTANCE
+    assert not (workspace / "plan.txt").exists()
+
+
+async def test_a_read_step_owes_no_file(workspace: Path) -> None:
+    (workspace / "notes.txt").write_text("a\n")
+    owed: list[str] = []
+
+    def act(req: ChatRequest) -> Reply:
+        if OWED in req.last_user_text:
+            owed.append(req.last_user_text)
+            return Reply(text="```\nx\n```")
+        return Reply.tool("read_file", {"path": "notes.txt"})
+
+    step = PlanStep(
+        index=0,
+        description="Read notes.txt",
+        kind=StepKind.READ,
+        files=["notes.txt"],
+        checks=[FileContainsCheck(path="notes.txt", text="zzz")],
+    )
+    async with running(workspace, owing(act)) as (runner, _srv, _ev):
+        await runner.create_task("look at notes.txt", steps=[step])
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+    assert owed == []
+    assert (workspace / "notes.txt").read_text() == "a\n"
+
+
+async def test_a_create_step_whose_file_exists_is_edited_whole(workspace: Path) -> None:
+    """The 1.5B planned "Write list.txt with the line 'soap'" as a create for a list an earlier
+    step had made; called as a create, write_file refused and the model gave up."""
+    (workspace / "list.txt").write_text("eggs\nrice\ntea\n")
+    shown: list[str] = []
+
+    def handler(req: ChatRequest) -> Reply:
+        if WHOLE in req.system_text:
+            shown.append(req.last_user_text)
+            return Reply(text="```\neggs\nrice\ntea\nsoap\n```")
+        return worker(lambda r: Reply(text="DONE"))(req)
+
+    step = PlanStep(
+        index=0, description="Write list.txt with the line 'soap'", kind=StepKind.CREATE, files=["list.txt"]
+    )
+    async with running(workspace, handler) as (runner, _srv, _ev):
+        task = await runner.create_task("add soap to list.txt", steps=[step])
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        done = runner.tasks[task.id]
+    assert done.status == TaskStatus.COMPLETE, done.pause_reason
+    assert (workspace / "list.txt").read_text() == "eggs\nrice\ntea\nsoap\n"
+    assert "The current text of list.txt:\n```\neggs\nrice\ntea\n```" in shown[0]
