@@ -55,15 +55,29 @@ def slow_model(req: ChatRequest) -> Reply:
 # --- start-up and memory: the real command in a pseudo-terminal ---------------------------------------
 
 
-def _run_in_pty(ws: Path, url: str, marks: dict[str, bytes], timeout: float = 30.0) -> dict[str, float]:
-    """Start `smallclaw` in `ws`; seconds until each mark appears in its output; plus its RSS in KiB."""
+# A bare Textual app started the same way: the yardstick the first paint is read against.
+BARE = [sys.executable, "-m", "bench.bare_textual"]
+ROWS, COLS = 40, 120  # tmux at 120×40, as the issue measured it
+
+
+def _run_in_pty(
+    ws: Path,
+    url: str,
+    marks: dict[str, bytes],
+    timeout: float = 30.0,
+    argv: list[str] | None = None,
+) -> dict[str, float]:
+    """Start `smallclaw` (or `argv`) in `ws`; seconds until each mark appears in its output; plus
+    its RSS in KiB."""
     env = dict(os.environ, TERM="xterm-256color", SMALLCLAW_LLM__BASE_URL=url, TEXTUAL_ANIMATIONS="none")
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    command = argv or [str(SMALLCLAW)]
     t0 = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:  # the child: become smallclaw
         os.chdir(ws)
-        os.execve(str(SMALLCLAW), [str(SMALLCLAW)], env)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+        os.execve(command[0], command, env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
     seen: dict[str, float] = {}
     out = b""
     try:
@@ -111,10 +125,13 @@ def _rss_kib(pid: int) -> float:
 def startup(runs: int) -> dict[str, Any]:
     results: dict[str, Any] = {}
     with FakeModelServer(slow_model) as srv:
+        bare: list[float] = []
         for label, extra in (("empty", None), ("1000", 1000)):
             paints, loads, rss = [], [], []
             for _ in range(runs):
                 with tempfile.TemporaryDirectory() as tmp:
+                    # The yardstick, in turn with the app, so both see the same machine load.
+                    bare.append(_run_in_pty(Path(tmp), srv.url, {"paint": b"Queued"}, argv=BARE)["paint"])
                     ws = Path(tmp)
                     marks = {"paint": b"Queued"}
                     if extra is not None:
@@ -130,6 +147,7 @@ def startup(runs: int) -> dict[str, Any]:
                 "loaded": statistics.median(loads) if loads else None,
                 "rss_mib": statistics.median(rss) / 1024,
             }
+        results["bare"] = statistics.median(bare)
     return results
 
 
@@ -227,12 +245,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="start-up runs per workspace (median)")
     parser.add_argument("--presses", type=int, default=40, help="key presses per latency run")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md")
+    parser.add_argument("--startup-only", action="store_true", help="only start-up (implies --no-write)")
     args = parser.parse_args(argv)
 
     load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
     start = startup(args.runs)
+    if args.startup_only:
+        for label in ("empty", "1000"):
+            r = start[label]
+            times = r["paint"] / start["bare"]
+            print(f"{label}: paint {_ms(r['paint'])} ({times:.2f}× bare {_ms(start['bare'])})")
+        if start["1000"]["loaded"]:
+            print(f"1000: loaded {_ms(start['1000']['loaded'] - start['1000']['paint'])} after paint")
+        return 0
     task_keys = asyncio.run(key_latency(args.presses, chat=False))
     chat_keys = asyncio.run(key_latency(args.presses, chat=True))
+
+    def ratio(label: str) -> str:
+        return f"{start[label]['paint'] / start['bare']:.2f}×"
+
+    fill = (start["1000"]["loaded"] or float("nan")) - start["1000"]["paint"]
 
     def dist(xs: list[float]) -> str:
         xs = sorted(xs)
@@ -240,8 +272,10 @@ def main(argv: list[str] | None = None) -> int:
         return f"{_ms(statistics.median(xs))} | {_ms(p95)} | {_ms(xs[-1])}"
 
     body = f"""
-`python -m bench.tui_bench`. Start-up and memory: the real `smallclaw` in a pseudo-terminal (100×30),
-median of {args.runs} runs. Key to repaint: the app in-process (headless, 160×48), real runner, 1,000
+`python -m bench.tui_bench`. Start-up and memory: the real `smallclaw` in a pseudo-terminal
+({COLS}×{ROWS}),
+median of {args.runs} runs; the yardstick is a bare Textual app (Header, Static, Footer:
+`bench/bare_textual.py`) started the same way, in turn with it, median of {2 * args.runs} runs. Key to repaint: the app in-process (headless, 160×48), real runner, 1,000
 finished tasks on the board, {args.presses} presses of j/k in the Done column, from the key event to
 the end of the first frame showing the moved cursor (frames are at most 60 per second).
 Load average when it started: {load} (other work on the machine shows up in these numbers).
@@ -249,7 +283,9 @@ Load average when it started: {load} (other work on the machine shows up in thes
 | what | empty workspace | 1,000 tasks |
 |---|---|---|
 | start-up to first paint (board frame) | {_ms(start["empty"]["paint"])} | {_ms(start["1000"]["paint"])} |
+| the same, as a multiple of the bare Textual app ({_ms(start["bare"])}) | {ratio("empty")} | {ratio("1000")} |
 | start-up to the tasks on the board | — | {_ms(start["1000"]["loaded"] or float("nan"))} |
+| first paint to the tasks on the board | — | {_ms(fill)} |
 | memory (RSS) at idle | {start["empty"]["rss_mib"]:.0f} MiB | {start["1000"]["rss_mib"]:.0f} MiB |
 
 | key to repaint | median | p95 | max |

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from smallclaw_tui.cli import main, task_cmds
-from smallclaw_tui.models import PendingApproval, Task, TaskStatus
+from smallclaw_tui.models import JournalEntry, JournalType, PendingApproval, Task, TaskStatus
 from smallclaw_tui.store.atomic import atomic_write_text_sync
 from smallclaw_tui.store.control import ControlInbox
 from smallclaw_tui.store.lock import WorkspaceLock
@@ -35,7 +35,8 @@ def add(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
 def test_add_list_show_json(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
     tid = add(capsys, "Write a haiku into poem.txt", "--step", "write it", "--step", "check it")
     code, out, _ = run(capsys, "task", "list")
-    assert code == 0 and tid in out and "queued" in out and "1/2" in out
+    # Steps done of all: a task that has not started shows none done.
+    assert code == 0 and tid in out and "queued" in out and "0/2" in out and "1/2" not in out
     code, out, _ = run(capsys, "task", "list", "--json")
     listed = json.loads(out)
     assert [t["id"] for t in listed] == [tid] and "journal" not in listed[0]
@@ -451,3 +452,15 @@ def test_approve_goes_to_the_running_runner_when_one_holds_the_workspace(
     assert [(r.task_id, r.action) for r in reqs] == [(tid, "approve")]
     # The task file is the runner's to change, not this command's.
     assert json.loads(run(capsys, "task", "show", tid, "--json")[1])["pending_approval"] is not None
+
+
+def test_show_indents_the_lines_of_a_long_journal_entry_under_it(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    task = Task(title="t", prompt="p")
+    task.journal.append(JournalEntry(type=JournalType.PROMPT, content="Goal: p\nPlan:\n[>] 1. do it"))
+    text = task_cmds.format_task(task)
+    entry = next(ln for ln in text.splitlines() if "prompt" in ln and "Goal: p" in ln)
+    at = entry.index("Goal: p")
+    rest = text.splitlines()[text.splitlines().index(entry) + 1 :][:2]
+    assert rest == [" " * at + "Plan:", " " * at + "[>] 1. do it"]

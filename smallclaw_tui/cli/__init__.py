@@ -82,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run the task queue headless")
     _add_workspace(p, top=False)
     p.add_argument("--until-idle", action="store_true", help="exit once nothing is queued or running")
+    p.add_argument(
+        "--fail-on-needs-you",
+        action="store_true",
+        help="exit 3 when a task waits for you at the end (for cron)",
+    )
 
     p = sub.add_parser("chat", help="one chat turn, or a line-by-line chat with no message")
     _add_workspace(p, top=False)

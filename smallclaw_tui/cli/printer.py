@@ -33,6 +33,8 @@ class ProgressPrinter:
     def __call__(self, event: RunnerEvent) -> None:
         if isinstance(event, TaskCreated):
             self._line(event.task.id, f"queued: {one_line(event.task.title, 80)}")
+        elif isinstance(event, StepAdvanced) and event.all_done:
+            self._line(event.task_id, "all steps done")
         elif isinstance(event, StepAdvanced):
             self._line(event.task_id, f"step {event.step_index + 1}: {one_line(event.description, 100)}")
         elif isinstance(event, JournalAppended) and event.entry.type in (

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from smallclaw_tui.cli.common import CLIError, settings_from_args
 from smallclaw_tui.cli.printer import ProgressPrinter
 from smallclaw_tui.config import Settings
+from smallclaw_tui.models import TaskStatus
 from smallclaw_tui.runner.deps import RunnerDeps
 from smallclaw_tui.runner.runner import BackgroundTaskRunner
 from smallclaw_tui.store.lock import WorkspaceLock, WorkspaceLocked
@@ -29,12 +30,18 @@ def run_runner_command(args: argparse.Namespace) -> int:
     except WorkspaceLocked as e:
         raise CLIError(str(e)) from None
     try:
-        return asyncio.run(_run(settings, until_idle=args.until_idle))
+        return asyncio.run(
+            _run(settings, until_idle=args.until_idle, fail_on_needs_you=args.fail_on_needs_you)
+        )
     finally:
         lock.release()
 
 
-async def _run(settings: Settings, *, until_idle: bool) -> int:
+# The exit status of `run --fail-on-needs-you` when a task waits for the user (1 and 2 are errors).
+NEEDS_YOU_EXIT = 3
+
+
+async def _run(settings: Settings, *, until_idle: bool, fail_on_needs_you: bool = False) -> int:
     deps = RunnerDeps.for_settings(settings)
     runner = BackgroundTaskRunner(deps)
     deps.bus.on(ProgressPrinter())
@@ -84,4 +91,9 @@ async def _run(settings: Settings, *, until_idle: bool) -> int:
         "runner stopped: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no tasks"),
         flush=True,
     )
+    waiting = sorted(t.id for t in runner.tasks.values() if t.status is TaskStatus.NEEDS_ASSISTANCE)
+    if fail_on_needs_you and waiting:
+        verb = "task needs" if len(waiting) == 1 else "tasks need"
+        print(f"smallclaw: {len(waiting)} {verb} you: {', '.join(waiting)}", file=sys.stderr)
+        return NEEDS_YOU_EXIT
     return 0

@@ -157,9 +157,10 @@ def _report(result: LoadResult) -> None:
 
 
 def _progress(task: Task) -> str:
+    """Steps done of all (a task that has not started has done none)."""
     if not task.plan:
         return "-/-"
-    return f"{min(task.current_step + 1, len(task.plan))}/{len(task.plan)}"
+    return f"{sum(s.status is StepStatus.DONE for s in task.plan)}/{len(task.plan)}"
 
 
 # The board's words for a status, so that what the app shows can be typed here too.
@@ -225,7 +226,11 @@ def format_task(task: Task) -> str:
         lines += ["", "Summary:", *("  " + printable(x) for x in task.final_summary.splitlines())]
     lines += ["", f"Journal ({len(task.journal)} entries):"]
     for e in task.journal:
-        lines.append(f"  {e.t.strftime('%H:%M:%S')} {e.type.value:<11} {shown_command(e.content)}")
+        head = f"  {e.t.strftime('%H:%M:%S')} {e.type.value:<11} "
+        # A prompt or a reply of many lines: each line under the entry's text, not at the margin.
+        first, *rest = shown_command(e.content).split("\n") or [""]
+        lines.append(head + first)
+        lines += [" " * len(head) + line for line in rest]
     return "\n".join(lines)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from smallclaw_tui.config import Settings
 from smallclaw_tui.llm.base import ModelClient
@@ -11,7 +12,9 @@ from smallclaw_tui.runner.bus import EventBus
 from smallclaw_tui.runner.gate import ModelGate
 from smallclaw_tui.store.sessions import SessionStore
 from smallclaw_tui.store.tasks import TaskStore
-from smallclaw_tui.tools.registry import ToolRegistry, default_registry
+
+if TYPE_CHECKING:
+    from smallclaw_tui.tools.registry import ToolRegistry
 
 
 @dataclass(slots=True)
@@ -22,8 +25,18 @@ class RunnerDeps:
     sessions: SessionStore
     bus: EventBus = field(default_factory=EventBus)
     gate: ModelGate = field(default_factory=ModelGate)
-    tools: ToolRegistry = field(default_factory=default_registry)
     rng: random.Random = field(default_factory=random.Random)
+    _tools: ToolRegistry | None = None
+
+    @property
+    def tools(self) -> ToolRegistry:
+        """The default tools, made (and their modules imported) when first used: the app paints
+        its first frame before any tool is needed."""
+        if self._tools is None:
+            from smallclaw_tui.tools.registry import default_registry
+
+            self._tools = default_registry()
+        return self._tools
 
     @classmethod
     def for_settings(cls, settings: Settings, client: ModelClient | None = None) -> RunnerDeps:

@@ -28,6 +28,7 @@ class StepAdvanced:
     task_id: str
     step_index: int  # the step that is now active (== len(plan) when all are done)
     description: str
+    all_done: bool = False  # no step is active: the plan is done
 
 
 @dataclass(frozen=True, slots=True)

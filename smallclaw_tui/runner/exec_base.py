@@ -38,12 +38,12 @@ from smallclaw_tui.runner.events import (
     TaskUpdated,
 )
 from smallclaw_tui.runner.gate import GatedClient, ModelGate
+from smallclaw_tui.runner.outage import UNREACHABLE_PREFIX
 from smallclaw_tui.runner.prompts import TASK_SYSTEM
 from smallclaw_tui.runner.recheck import EndCheck
 from smallclaw_tui.textsafe import redact_url
 from smallclaw_tui.tools.base import ToolContext
 
-UNREACHABLE_PREFIX = "model server unreachable"
 REQUEUED = "the runner stopped; the task continues at the next start"
 _T = TypeVar("_T")
 
@@ -77,6 +77,8 @@ class ExecutorBase:
             approved_commands=set(task.approved_commands),
         )
         self.activity = Activity()
+        # The one file a goal names, when the model said the goal only looks at it (see _plan).
+        self.looked_at: str | None = None
         self.checkpoints = Checkpoints(self.s.data_dir, self.s.workspace, task.id)
         self.end = EndCheck(task, self.s.workspace, self.tool_ctx)
         self.guard = LoopGuard.from_dict(self.s.agent, task.resume_context.guard or None)

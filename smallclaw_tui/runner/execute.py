@@ -18,16 +18,17 @@ from smallclaw_tui.models import (
     Task,
     TaskStatus,
 )
-from smallclaw_tui.runner import planner, prompts, whole_file
+from smallclaw_tui.runner import owed, planner, prompts, whole_file
 from smallclaw_tui.runner.control import TaskControl
 from smallclaw_tui.runner.deps import RunnerDeps
 from smallclaw_tui.runner.events import (
     StepAdvanced,
 )
-from smallclaw_tui.runner.exec_base import UNREACHABLE_PREFIX, Stop
+from smallclaw_tui.runner.exec_base import Stop
 from smallclaw_tui.runner.finishing import Finishing
 from smallclaw_tui.runner.intent import paths_in
 from smallclaw_tui.runner.listing import listing_text
+from smallclaw_tui.runner.outage import UNREACHABLE_PREFIX
 from smallclaw_tui.runner.owed_write import OwedWrite
 from smallclaw_tui.runner.peek import peek
 from smallclaw_tui.runner.prompts import step_prompt
@@ -88,11 +89,24 @@ class _Executor(OwedWrite, Finishing):
                 model=self.s.llm.planner_model,
                 command_ok=self._looks_only,
                 listing=listing,
+                retry_temperature=self.s.runner.retry_temperature,
+                seed=self.s.runner.seed,
             ),
             "model error while planning",
         )
         for raw in outcome.raw_replies:
             await self.journal(JournalType.MODEL, raw[:4000], role="planner")
+        path = self.looked_at
+        if (
+            path is not None
+            and outcome.steps
+            and any(s.kind in owed.WRITES and path in map(norm_path, s.files) for s in outcome.steps)
+        ):
+            # Asked one word, the model said the goal only reads the file; its own plan writes it
+            # ("bob left, remove his line from team.txt": LOOK, then "Write team.txt with the line
+            # 'bob'"). The plan's declared kinds are the surer of the two: the goal changes it.
+            await self._one_file_step(path, ", and the plan writes it")
+            return
         if outcome.steps is None:
             await self.needs_assistance(
                 f"could not make a usable plan ({outcome.error}); add steps by hand or reword the goal"

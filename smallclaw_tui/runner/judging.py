@@ -155,7 +155,7 @@ class Judging(ExecutorBase):
         await self.save()
         if task.active_step is None:
             # The loop announces each step as it activates it; the end has no step to activate.
-            self.deps.bus.publish(StepAdvanced(task.id, task.current_step, "all steps done"))
+            self.deps.bus.publish(StepAdvanced(task.id, task.current_step, "all steps done", all_done=True))
 
     async def _reject(self, step: PlanStep, reason: str) -> None:
         rs, rc = self.s.runner, self.task.resume_context

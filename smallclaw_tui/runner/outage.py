@@ -19,6 +19,8 @@ from smallclaw_tui.runner.events import ServerState
 log = logging.getLogger(__name__)
 
 HELD = "new tasks wait until it answers"
+# How a task stopped by an outage says so (the executor's words; here, where it is cheap to import).
+UNREACHABLE_PREFIX = "model server unreachable"
 
 
 class ServerWatch:

@@ -14,6 +14,8 @@ from smallclaw_tui.models import (
     CommandSucceedsCheck,
     FileContainsCheck,
     FileExistsCheck,
+    JournalEntry,
+    JournalType,
     PlanStep,
     StepKind,
     ToolCall,
@@ -82,3 +84,18 @@ def text_from_calls(calls: list[ToolCall], path: str) -> str | None:
         ):
             return content
     return None
+
+
+def failed_reads(entries: list[JournalEntry]) -> set[str]:
+    """Paths that a `read_file` call in these entries asked for and did not get."""
+    asked: dict[str, str] = {}
+    out: set[str] = set()
+    for e in entries:
+        call_id = str(e.detail.get("call_id") or "")
+        if e.type == JournalType.TOOL_CALL and e.detail.get("name") == "read_file":
+            path = e.detail.get("path")
+            if isinstance(path, str):
+                asked[call_id] = norm_path(path)
+        elif e.type == JournalType.TOOL_RESULT and e.detail.get("ok") is False and call_id in asked:
+            out.add(asked[call_id])
+    return out

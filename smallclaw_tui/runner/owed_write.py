@@ -5,29 +5,47 @@ from __future__ import annotations
 
 import asyncio
 
-from smallclaw_tui.models import JournalType, PlanStep
+from smallclaw_tui.models import FileContainsCheck, JournalEntry, JournalType, PlanStep
 from smallclaw_tui.runner import owed, whole_file
 from smallclaw_tui.runner.checks import run_checks
 from smallclaw_tui.runner.peek import peek
-from smallclaw_tui.runner.recheck import UNDONE_PATHS
+from smallclaw_tui.runner.recheck import MISSING_AT_START, UNDONE_PATHS
 from smallclaw_tui.runner.shortcuts import Shortcuts
 
 
 class OwedWrite(Shortcuts):
     async def _owed_file(self, step: PlanStep) -> str | None:
-        """The first file the step owes that this try did not change (for a step without a kind,
-        only one whose check fails now)."""
+        """The first file the step owes that this try did not change. For a step without a kind,
+        only one whose check fails now, and never one that may be an input: a file the try failed
+        to read, or a file the goal names that was missing at the start and that the checks only
+        ask to exist ("Read missing.txt", check: missing.txt exists). Asked for, an input that was
+        never there would be made up, and the end check that catches it defeated."""
         changes = await asyncio.to_thread(self.checkpoints.attempt_changes)
         changed = {path for path, before, after in changes if before != after}
+        missing = {
+            str(p)
+            for e in self.task.journal
+            if e.type == JournalType.NOTE
+            for p in e.detail.get(MISSING_AT_START) or []
+        }
+        unread = owed.failed_reads(self._this_try(step))
         for path in owed.declared(step):
             if path in changed:
                 continue
             if step.kind is None:
-                outcomes = await run_checks(list(owed.file_checks(step, path)), self.tool_ctx)
-                if all(o.passed for o in outcomes):
+                checks = owed.file_checks(step, path)
+                outcomes = await run_checks(list(checks), self.tool_ctx)
+                if all(o.passed for o in outcomes) or path in unread:
+                    continue
+                if path in missing and not any(isinstance(c, FileContainsCheck) for c in checks):
                     continue
             return path
         return None
+
+    def _this_try(self, step: PlanStep) -> list[JournalEntry]:
+        entries = self._journal_of(step)
+        start = max((i for i, e in enumerate(entries) if e.type == JournalType.RETRY), default=-1) + 1
+        return entries[start:]
 
     async def _pay_owed_write(self, step: PlanStep) -> None:
         """When the try left a file the step owes unwritten, ask for its whole text and write it;

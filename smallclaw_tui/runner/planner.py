@@ -315,9 +315,13 @@ async def make_plan(
     model: str | None = None,
     command_ok: Callable[[str], bool] = lambda _cmd: False,
     listing: str = "",
+    retry_temperature: float | None = None,
+    seed: int | None = None,
 ) -> PlanOutcome:
     """`listing`: the workspace's files in a line (:mod:`.listing`), shown after the goal so the
-    plan names the files that are there instead of guessing."""
+    plan names the files that are there instead of guessing. The re-ask samples at
+    `retry_temperature` with `seed`: at temperature 0 the 1.5B gave the same unusable plan twice,
+    word for word, whatever the re-ask said (held-out count-py)."""
     asked = f"Goal: {goal}" + (f"\n\n{listing}" if listing else "")
     messages = [
         ChatMessage(role=Role.SYSTEM, content=SYSTEM),
@@ -328,7 +332,15 @@ async def make_plan(
     raws: list[str] = []
     error = ""
     for attempt in range(2):  # the first answer, and one re-ask
-        result = await client.chat(messages, None, model=model, think=False)
+        again = attempt > 0 and bool(retry_temperature)
+        result = await client.chat(
+            messages,
+            None,
+            model=model,
+            think=False,
+            temperature=retry_temperature if again else None,
+            seed=seed if again else None,
+        )
         raws.append(result.text)
         try:
             steps, dropped = trusted_plan(_parse(result.text), goal, command_ok)

@@ -32,8 +32,7 @@ from smallclaw_tui.runner.events import (
     TaskPaused,
     TaskUpdated,
 )
-from smallclaw_tui.runner.execute import UNREACHABLE_PREFIX, execute_task
-from smallclaw_tui.runner.outage import ServerWatch
+from smallclaw_tui.runner.outage import UNREACHABLE_PREFIX, ServerWatch
 from smallclaw_tui.runner.recovery import after_crash, after_cut_off
 from smallclaw_tui.runner.settle import settle_requests
 from smallclaw_tui.runner.undo import undo_files
@@ -192,6 +191,9 @@ class BackgroundTaskRunner:
                 return  # paused or cancelled between scheduling and starting
             await self.store.reload_journal(task)
             try:
+                # Imported with the first task, not at start: the app paints before it needs it.
+                from smallclaw_tui.runner.execute import execute_task
+
                 await execute_task(self.deps, task, control)
             finally:
                 # From here on an intent takes the not-running path (and its checks); the ones

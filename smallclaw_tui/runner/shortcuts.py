@@ -71,13 +71,16 @@ class Shortcuts(TurnJournal, Judging):
         )
         await self.journal(JournalType.MODEL, reply.text[:200], role="planner")
         if not one_file_plan.answered_change(reply.text):
+            self.looked_at = path
             return False
-        step = one_file_plan.one_file_step(goal, path)
-        self.task.plan = [step]
-        self.task.current_step = 0
-        await self.journal(JournalType.NOTE, f"plan: the goal is about {path} alone: one edit step")
-        await self.save()
+        await self._one_file_step(path)
         return True
+
+    async def _one_file_step(self, path: str, why: str = "") -> None:
+        self.task.plan = [one_file_plan.one_file_step(self.task.prompt, path)]
+        self.task.current_step = 0
+        await self.journal(JournalType.NOTE, f"plan: the goal is about {path} alone{why}: one edit step")
+        await self.save()
 
     async def _sources(self, step: PlanStep, path: str) -> list[tuple[str, str]]:
         """The files the goal and the step name that exist, other than `path`, with their text

@@ -50,6 +50,7 @@ class TurnJournal(ExecutorBase):
                 f"{event.call.name} {args[:2000]}",
                 call_id=event.call.id,
                 name=event.call.name,
+                **({"path": path} if isinstance(path := event.call.arguments.get("path"), str) else {}),
                 **await self._before_first_write(event.call.name, event.call.arguments),
             )
             self.deps.bus.publish(ToolCallStarted(task.id, event.call))
@@ -73,9 +74,7 @@ class TurnJournal(ExecutorBase):
             self.deps.bus.publish(ToolCallFinished(task.id, event.call, event.result.ok, out))
             self._set_activity(f"{event.call.name}: {' '.join(out.split())[:80]}")
         elif isinstance(event, Nudged):
-            await self.journal(
-                JournalType.MODEL, event.reply[:4000] or "(an empty reply)", nudged=True
-            )
+            await self.journal(JournalType.MODEL, event.reply[:4000] or "(an empty reply)", nudged=True)
             await self.journal(JournalType.NOTE, f"no tool was called; asked again: {event.nudge}")
         elif isinstance(event, LoopNotice):
             await self.journal(JournalType.LOOP, f"{event.action}: {event.message}", pattern=event.pattern)

@@ -37,7 +37,7 @@ from smallclaw_tui.runner.events import (
     TaskFailed,
     TaskUpdated,
 )
-from smallclaw_tui.runner.execute import UNREACHABLE_PREFIX
+from smallclaw_tui.runner.outage import UNREACHABLE_PREFIX
 from smallclaw_tui.runner.runner import BackgroundTaskRunner
 from smallclaw_tui.store.quarantine import QuarantineReport
 from smallclaw_tui.telegram.commands import Commands

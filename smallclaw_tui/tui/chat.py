@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from smallclaw_tui.agent.events import TextChunk, ThinkingChunk, TurnEvent, TurnStarted
-from smallclaw_tui.agent.session import ChatSession
 from smallclaw_tui.llm.base import LLMError, TransportError
 from smallclaw_tui.models import ChatMessage
-from smallclaw_tui.runner.deps import RunnerDeps
-from smallclaw_tui.runner.gate import GatedClient, ModelGate
-from smallclaw_tui.tools.base import ApprovalDecision, ToolContext
+from smallclaw_tui.tools.base import ApprovalDecision
 from smallclaw_tui.tui.messages import (
     ApprovalRequested,
     ChatStream,
@@ -27,6 +25,10 @@ from smallclaw_tui.tui.messages import (
     ChatTurnFailed,
 )
 
+if TYPE_CHECKING:
+    from smallclaw_tui.agent.session import ChatSession
+    from smallclaw_tui.runner.deps import RunnerDeps
+
 Post = Callable[[Message], object]
 
 
@@ -34,23 +36,35 @@ class ChatController:
     def __init__(self, deps: RunnerDeps, key: str, post: Post) -> None:
         self.key = key
         self.post = post
-        settings = deps.settings
-        self.session = ChatSession(
-            key,
-            # The person at the keyboard goes before background rounds waiting for the model.
-            GatedClient(deps.client, deps.gate, ModelGate.INTERACTIVE),
-            deps.tools,
-            ToolContext(workspace=settings.workspace, settings=settings.tools, approver=self._approve),
-            settings.agent,
-            num_ctx=settings.llm.num_ctx,
-            store=deps.sessions,
-            on_event=self._on_event,
-            num_predict=settings.llm.num_predict,
-            think=settings.llm.think,
-        )
+        self.deps = deps
+        self._session: ChatSession | None = None
         self._round = 0
         self._text = ""
         self._thinking = ""
+
+    @property
+    def session(self) -> ChatSession:
+        """Made, and its modules imported, when first used: after the app's first paint."""
+        if self._session is None:
+            from smallclaw_tui.agent.session import ChatSession
+            from smallclaw_tui.runner.gate import GatedClient, ModelGate
+            from smallclaw_tui.tools.base import ToolContext
+
+            deps, settings = self.deps, self.deps.settings
+            self._session = ChatSession(
+                self.key,
+                # The person at the keyboard goes before background rounds waiting for the model.
+                GatedClient(deps.client, deps.gate, ModelGate.INTERACTIVE),
+                deps.tools,
+                ToolContext(workspace=settings.workspace, settings=settings.tools, approver=self._approve),
+                settings.agent,
+                num_ctx=settings.llm.num_ctx,
+                store=deps.sessions,
+                on_event=self._on_event,
+                num_predict=settings.llm.num_predict,
+                think=settings.llm.think,
+            )
+        return self._session
 
     async def history(self) -> list[ChatMessage]:
         await self.session.load()

@@ -159,3 +159,52 @@ async def test_a_goal_that_names_a_new_file_is_planned(workspace: Path) -> None:
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert plans and done.plan[0].kind == StepKind.CREATE
     assert (workspace / "docs/install.md").read_text() == "run make install\n"
+
+
+async def test_a_look_answer_gives_way_when_the_plan_writes_the_one_file(workspace: Path) -> None:
+    """Qwen2.5-Coder-1.5B, held-out drop-bob: asked one word it said LOOK for "bob left, remove his
+    line from team.txt", then planned "Write team.txt with the line 'bob'" with a check that bob
+    is there. The plan's own kinds say the goal writes the file: it is the one-file edit."""
+    team = "alice - design\nbob - backend\ncarol - qa\n"
+    (workspace / "team.txt").write_text(team)
+
+    def handler(req: ChatRequest) -> Reply:
+        if SORTER in req.system_text:
+            return Reply(text="LOOK")
+        if kind(req) == "plan":
+            step = {
+                "action": "create",
+                "files": ["team.txt"],
+                "description": "Write team.txt with the line 'bob'",
+                "checks": [{"kind": "file_contains", "path": "team.txt", "text": "bob"}],
+            }
+            return Reply(text=json.dumps({"steps": [step]}))
+        if WHOLE in req.system_text:
+            return Reply(text="```\nalice - design\ncarol - qa\n```")
+        return worker(lambda r: Reply(text="DONE"))(req)
+
+    async with running(workspace, handler) as (runner, _srv, _ev):
+        task = await runner.create_task("bob left, remove his line from team.txt")
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        done = runner.tasks[task.id]
+    assert done.status == TaskStatus.COMPLETE, done.pause_reason
+    assert [s.description for s in done.plan] == ["bob left, remove his line from team.txt"]
+    assert (workspace / "team.txt").read_text() == "alice - design\ncarol - qa\n"
+
+
+async def test_the_planners_second_answer_is_sampled_with_a_recorded_seed(workspace: Path) -> None:
+    """At temperature 0 the 1.5B gave the same unusable plan twice, word for word (held-out count-py)."""
+    options: list[dict[str, object]] = []
+
+    def handler(req: ChatRequest) -> Reply:
+        if kind(req) == "plan":
+            options.append(dict(req.options))
+            return Reply(text='{"steps": [{"action": "read", "files": ["src"], "description": "List src"}]}')
+        return worker(lambda r: Reply(text="DONE"))(req)
+
+    async with running(workspace, handler, runner__seed=41) as (runner, _srv, _ev):
+        await runner.create_task("how many python files are in src? the number in py_count.txt")
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+    assert len(options) == 2
+    assert options[0].get("seed") is None  # the first answer samples as configured
+    assert options[1].get("temperature") == 0.7 and options[1].get("seed") == 41

@@ -9,7 +9,14 @@ from pathlib import Path
 
 from runner_helpers import running, worker
 
-from smallclaw_tui.models import FileContainsCheck, JournalType, PlanStep, StepKind, TaskStatus
+from smallclaw_tui.models import (
+    FileContainsCheck,
+    FileExistsCheck,
+    JournalType,
+    PlanStep,
+    StepKind,
+    TaskStatus,
+)
 from smallclaw_tui.testing.fake_server import ChatRequest, Reply
 
 OWED = "Reply with the complete text of"
@@ -124,3 +131,35 @@ async def test_a_create_step_whose_file_exists_is_edited_whole(workspace: Path) 
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert (workspace / "list.txt").read_text() == "eggs\nrice\ntea\nsoap\n"
     assert "The current text of list.txt:\n```\neggs\nrice\ntea\n```" in shown[0]
+
+
+async def test_an_input_that_was_never_there_is_not_asked_for(workspace: Path) -> None:
+    """ "Copy the text of missing.txt into copy.txt": asked for missing.txt, a model would make it
+    up, and the task would end complete. A file the goal names, missing at the start, that the
+    step's checks only ask to exist, or that the try failed to read, is an input."""
+    owed: list[str] = []
+
+    def act(req: ChatRequest) -> Reply:
+        if OWED in req.last_user_text:
+            owed.append(req.last_user_text)
+            return Reply(text="```\nmade up\n```")
+        return Reply.tool("read_file", {"path": "missing.txt"})
+
+    steps = [
+        PlanStep(
+            index=0,
+            description="Read missing.txt to get the text to copy",
+            checks=[FileExistsCheck(path="missing.txt")],
+        ),
+        PlanStep(
+            index=1,
+            description="Write the text of missing.txt into copy.txt",
+            checks=[FileContainsCheck(path="missing.txt", text="x")],
+        ),
+    ]
+    async with running(workspace, owing(act)) as (runner, _srv, _ev):
+        task = await runner.create_task("Copy the text of missing.txt into copy.txt", steps=steps)
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        stuck = runner.tasks[task.id]
+    assert stuck.status == TaskStatus.NEEDS_ASSISTANCE
+    assert owed == [] and not (workspace / "missing.txt").exists()

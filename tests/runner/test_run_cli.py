@@ -195,3 +195,25 @@ def test_run_with_a_bad_config_exits_1_with_one_line(workspace: Path) -> None:
     (workspace / ".localclaw" / "config.toml").write_text("[runner]\nmax_concurrent = 0\n")
     r = _smallclaw("run", "--until-idle", env={**os.environ, "SMALLCLAW_WORKSPACE": str(workspace)})
     assert r.returncode == 1 and "runner.max_concurrent" in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_run_until_idle_can_fail_when_a_task_needs_you_and_never_counts_past_the_last_step(
+    workspace: Path,
+) -> None:
+    """For cron: `--fail-on-needs-you` exits 3 and names the tasks; a 2-step task prints no "step 3"."""
+
+    def liar(req: ChatRequest) -> Reply:
+        return Reply(text="VERDICT: YES\nEVIDENCE: x\nREASON: y" if kind(req) == "verify" else "DONE")
+
+    with FakeModelServer(slow_honest) as srv:
+        env = _env(workspace, srv)
+        _smallclaw("task", "add", "--spec", str(_spec(workspace)), env=env)
+        done = _smallclaw("run", "--until-idle", "--fail-on-needs-you", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "step 3: write c.txt" in done.stdout and "step 4" not in done.stdout
+    with FakeModelServer(liar) as srv:
+        env = _env(workspace, srv)
+        tid = _smallclaw("task", "add", "goal", "--step", "do it", env=env).stdout.strip()
+        failed = _smallclaw("run", "--until-idle", "--fail-on-needs-you", env=env)
+    assert failed.returncode == 3
+    assert failed.stderr.strip() == f"smallclaw: 1 task needs you: {tid}"

@@ -305,3 +305,12 @@ async def test_a_task_that_changed_no_file_is_still_reviewed_against_its_goal(wo
     assert done.status == TaskStatus.NEEDS_ASSISTANCE
     assert "nothing was fixed" in (done.pause_reason or "")
     assert "(no file was changed)" in asked[0]
+
+
+async def test_a_new_file_that_does_not_parse_is_named_as_new(tmp_path: Path) -> None:
+    step = PlanStep(index=0, description="make it", kind=StepKind.CREATE, files=["conf.json"])
+    found = await failed(facts(tmp_path, step, FileChange("conf.json", None, "{debug: no")))
+    assert any("conf.json does not parse (JSON:" in f and "written new in this step" in f for f in found), (
+        found
+    )
+    assert not any("did before" in f for f in found)

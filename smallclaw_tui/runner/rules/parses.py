@@ -64,6 +64,10 @@ class StillParses:
             broken = parse_error(c.path, c.after)
             if broken is None:
                 continue
-            if c.before is None or parse_error(c.path, c.before) is None:
+            if c.before is None:
+                out.append(
+                    Finding(False, f"{c.path} does not parse ({broken}); it was written new in this step")
+                )
+            elif parse_error(c.path, c.before) is None:
                 out.append(Finding(False, f"{c.path} no longer parses ({broken}); it did before this step"))
         return out
