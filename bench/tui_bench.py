@@ -273,17 +273,17 @@ def main(argv: list[str] | None = None) -> int:
 
     body = f"""
 `python -m bench.tui_bench`. Start-up and memory: the real `smallclaw` in a pseudo-terminal
-({COLS}×{ROWS}),
-median of {args.runs} runs; the yardstick is a bare Textual app (Header, Static, Footer:
-`bench/bare_textual.py`) started the same way, in turn with it, median of {2 * args.runs} runs. Key to repaint: the app in-process (headless, 160×48), real runner, 1,000
-finished tasks on the board, {args.presses} presses of j/k in the Done column, from the key event to
-the end of the first frame showing the moved cursor (frames are at most 60 per second).
+({COLS}×{ROWS}), median of {args.runs} runs; the yardstick is a bare Textual app (Header, Static,
+Footer: `bench/bare_textual.py`) started the same way, in turn with it, median of {2 * args.runs}
+runs. Key to repaint: the app in-process (headless, 160×48), real runner, 1,000 finished tasks on
+the board, {args.presses} presses of j/k in the Done column, from the key event to the end of the
+first frame showing the moved cursor (frames are at most 60 per second).
 Load average when it started: {load} (other work on the machine shows up in these numbers).
 
 | what | empty workspace | 1,000 tasks |
 |---|---|---|
 | start-up to first paint (board frame) | {_ms(start["empty"]["paint"])} | {_ms(start["1000"]["paint"])} |
-| the same, as a multiple of the bare Textual app ({_ms(start["bare"])}) | {ratio("empty")} | {ratio("1000")} |
+| the same, as a multiple of a bare Textual app ({_ms(start["bare"])}) | {ratio("empty")} | {ratio("1000")} |
 | start-up to the tasks on the board | — | {_ms(start["1000"]["loaded"] or float("nan"))} |
 | first paint to the tasks on the board | — | {_ms(fill)} |
 | memory (RSS) at idle | {start["empty"]["rss_mib"]:.0f} MiB | {start["1000"]["rss_mib"]:.0f} MiB |
