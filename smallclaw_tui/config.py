@@ -151,6 +151,9 @@ class RunnerSettings(BaseModel):
     # A goal that names one file is one step with the goal's words, without a planner call
     # (runner/one_file_plan.py).
     one_file_plans: bool = True
+    # The verifier's question goes at the end of the step's own conversation, whose prefix the
+    # server has cached, instead of a fresh prompt with a system message of its own.
+    verify_in_step: bool = False
     # How much of each file a step names its prompt shows (characters).
     prompt_file_chars: int = Field(default=2000, ge=0)
 

@@ -25,6 +25,9 @@ from smallclaw_tui.runner.prompts import TASK_SYSTEM
 def kind_of(messages: list[ChatMessage]) -> str:
     """step | verify | plan | summary | other, from the system prompt the runner sent."""
     system = messages[0].content if messages else ""
+    last = messages[-1].content if messages else ""
+    if last.startswith(verifier.IN_STEP_HEAD):  # asked at the end of the step's conversation
+        return "verify"
     # A step answered as a whole file is a step call too, and the one-word question about a goal
     # with one file stands in for a plan.
     if system in (TASK_SYSTEM, whole_file.SYSTEM):

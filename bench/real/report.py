@@ -160,6 +160,72 @@ def task_table(run: dict[str, Any]) -> str:
     return _table(head, rows)
 
 
+KINDS = ("plan", "step", "verify", "summary", "other")
+
+
+def time_rows(run: dict[str, Any]) -> list[list[object]]:
+    """Where the model's time went in one run, per request kind: tokens sent and evaluated (not
+    cached), prefill and decode seconds; then the run's totals per task and per completed task.
+    Runs from before prefill and decode were recorded show "—" for the seconds."""
+    outs = run["outcomes"]
+    timed = all("prefill_ms" in o for o in outs)
+    rows: list[list[object]] = []
+
+    def secs(key: str, kind: str | None) -> float:
+        return (
+            sum(v for o in outs for k, vs in o.get(key, {}).items() if kind in (None, k) for v in vs) / 1000
+        )
+
+    for kind in KINDS:
+        sent = [t for o in outs for t in o["prompt_tokens"].get(kind, [])]
+        new = [t for o in outs for t in o["evaluated_tokens"].get(kind, [])]
+        if not sent:
+            continue
+        rows.append(
+            [
+                run["label"],
+                kind,
+                len(sent),
+                f"{_mean(sent):.0f}",
+                f"{_mean(new):.0f}",
+                f"{secs('prefill_ms', kind):.0f}" if timed else "—",
+                f"{secs('decode_ms', kind):.0f}" if timed else "—",
+            ]
+        )
+    wall = sum(o["wall_s"] for o in outs)
+    evaluated = sum(t for o in outs for ts in o["evaluated_tokens"].values() for t in ts)
+    ok = sum(1 for o in outs if o["verdict"] == "ok")
+    prefill = secs("prefill_ms", None)
+    share = f"{prefill / wall:.0%} of wall" if timed and wall else "—"
+    rows.append(
+        [
+            run["label"],
+            f"**all** (per task; per completed task: {evaluated / ok:.0f} evaluated)" if ok else "**all**",
+            sum(len(ts) for o in outs for ts in o["prompt_tokens"].values()),
+            f"{sum(t for o in outs for ts in o['prompt_tokens'].values() for t in ts) / len(outs):.0f}",
+            f"{evaluated / len(outs):.0f}",
+            f"{prefill:.0f} ({share})" if timed else "—",
+            f"{secs('decode_ms', None):.0f}" if timed else "—",
+        ]
+    )
+    return rows
+
+
+TIME_HEAD = (
+    "run",
+    "request kind",
+    "calls",
+    "tokens sent / call",
+    "evaluated / call (not cached)",
+    "prefill s",
+    "decode s",
+)
+
+
+def time_table(runs: Sequence[dict[str, Any]]) -> str:
+    return _table(TIME_HEAD, [row for r in runs for row in time_rows(r)])
+
+
 def reasons_table(runs: Sequence[dict[str, Any]]) -> str:
     groups: Counter[tuple[str, str, str]] = Counter()
     for run in runs:
@@ -216,6 +282,14 @@ def body(all_runs: Sequence[dict[str, Any]]) -> str:
             "### Why tasks were escalated",
             "",
             reasons_table(runs),
+            "",
+            "### Where the model's time goes (suite)",
+            "",
+            "Per request kind, from the server's log. In the *all* row, tokens are per task (and, "
+            "in the kind column, evaluated tokens per completed task) and seconds are the run's "
+            "totals.",
+            "",
+            time_table(runs),
         ]
     if held:
         parts += ["", *heldout_part(held)] if runs else heldout_part(held)
@@ -242,6 +316,10 @@ def heldout_part(held: Sequence[dict[str, Any]]) -> list[str]:
         "### Held-out set: why tasks were escalated",
         "",
         reasons_table(held),
+        "",
+        "### Held-out set: where the model's time goes",
+        "",
+        time_table(held),
     ]
 
 

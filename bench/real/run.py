@@ -165,6 +165,10 @@ class RealOutcome:
     checks_failed: int
     wall_s: float
     journal: list[str] = field(default_factory=list)
+    # Per model call of each kind, the server's milliseconds reading the prompt (prefill) and
+    # writing the answer (decode): where the model's time goes (issue 15).
+    prefill_ms: dict[str, list[float]] = field(default_factory=dict)
+    decode_ms: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def verdict(self) -> str:
@@ -241,6 +245,10 @@ async def run_task(
             wall_s=round(wall, 1),
         )
         out.journal = [_journal_line(e) for e in journal]
+        for c in calls:
+            if c.server is not None:
+                out.prefill_ms.setdefault(c.kind, []).append(round(c.server.prompt_ms, 1))
+                out.decode_ms.setdefault(c.kind, []).append(round(c.server.eval_ms, 1))
         return out
 
 

@@ -41,6 +41,7 @@ from smallclaw_tui.runner.gate import GatedClient, ModelGate
 from smallclaw_tui.runner.outage import UNREACHABLE_PREFIX
 from smallclaw_tui.runner.prompts import TASK_SYSTEM
 from smallclaw_tui.runner.recheck import EndCheck
+from smallclaw_tui.runner.verifier import Asker
 from smallclaw_tui.textsafe import redact_url
 from smallclaw_tui.tools.base import ToolContext
 
@@ -79,6 +80,9 @@ class ExecutorBase:
         self.activity = Activity()
         # The one file a goal names, when the model said the goal only looks at it (see _plan).
         self.looked_at: str | None = None
+        # How this round's verifier question is put in the round's own conversation (None: a
+        # fresh prompt). Set by the round; used only with `runner.verify_in_step`.
+        self.verify_asker: Asker | None = None
         self.checkpoints = Checkpoints(self.s.data_dir, self.s.workspace, task.id)
         self.end = EndCheck(task, self.s.workspace, self.tool_ctx)
         self.guard = LoopGuard.from_dict(self.s.agent, task.resume_context.guard or None)

@@ -119,6 +119,7 @@ class Judging(ExecutorBase):
                 claim=claim,
                 checks=check_lines,
                 require_evidence=mode == "checks_evidence",
+                asker=self.verify_asker if self.s.runner.verify_in_step else None,
             ),
             "model error while verifying",
         )

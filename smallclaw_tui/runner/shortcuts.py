@@ -11,6 +11,7 @@ rounds) on Qwen2.5-Coder-1.5B (bench/real/TUNING.md §10):
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 from smallclaw_tui.agent.events import ToolFinished, ToolStarted
 from smallclaw_tui.models import ChatMessage, JournalType, PlanStep, Role, ToolCall
@@ -24,6 +25,8 @@ from smallclaw_tui.runner.recheck import MISSING_AT_START
 from smallclaw_tui.runner.turn_journal import TurnJournal
 from smallclaw_tui.runner.writes import norm_path
 
+# The verifier's answer is three short lines.
+VERIFY_TOKENS = 200
 # Enough of the workspace to find the file a goal names by its name alone.
 ONE_FILE_LISTING = 400
 
@@ -119,20 +122,18 @@ class Shortcuts(TurnJournal, Judging):
         await self.save()
         temperature, seed = sampling
         room = whole_file.max_tokens([text or "", *(t for _p, t in sources)], self.s.llm.num_predict)
+        exchange = [
+            ChatMessage(role=Role.SYSTEM, content=whole_file.SYSTEM),
+            ChatMessage(role=Role.USER, content=asked),
+        ]
         reply = await self._ask_model(
             lambda: self.client.chat(
-                [
-                    ChatMessage(role=Role.SYSTEM, content=whole_file.SYSTEM),
-                    ChatMessage(role=Role.USER, content=asked),
-                ],
-                None,
-                num_predict=room,
-                think=False,
-                temperature=temperature,
-                seed=seed,
+                exchange, None, num_predict=room, think=False, temperature=temperature, seed=seed
             ),
             "model error",
         )
+        exchange.append(ChatMessage(role=Role.ASSISTANT, content=reply.text))
+        self.verify_asker = partial(self._ask_after, exchange)
         await self.journal(JournalType.MODEL, reply.text[:4000])
         new = whole_file.new_text(reply.text, text or "")
         if new is None:
@@ -143,6 +144,18 @@ class Shortcuts(TurnJournal, Judging):
             await self._reject(step, failed)
             return
         await self._verify(step, f"DONE: wrote the new text of {path}")
+
+    async def _ask_in_session(self, text: str) -> str:
+        """One more question at the end of this round's conversation with the worker."""
+        reply, _calls = await self.session.follow_up(text, num_predict=VERIFY_TOKENS)
+        return reply
+
+    async def _ask_after(self, exchange: list[ChatMessage], text: str) -> str:
+        """One more question after a whole-file exchange (kept, so a re-ask follows it)."""
+        exchange.append(ChatMessage(role=Role.USER, content=text))
+        result = await self.client.chat(exchange, None, num_predict=VERIFY_TOKENS, think=False)
+        exchange.append(ChatMessage(role=Role.ASSISTANT, content=result.text))
+        return result.text
 
     async def _write_whole(self, path: str, old: str | None, new: str) -> str | None:
         """Write a file's whole new text through `write_file`, journaled and checkpointed like the

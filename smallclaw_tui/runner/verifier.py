@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from smallclaw_tui.llm.base import ModelClient
@@ -90,13 +91,13 @@ def file_lines(files: list[tuple[str, str | None]], max_chars: int = 400) -> lis
     return out
 
 
-def build_question(
+def question_text(
     step: str,
     results: list[Evidence],
     checks: list[Evidence],
     claim: str,
     files: list[Evidence] | None = None,
-) -> list[ChatMessage]:
+) -> str:
     listed = [f"- {e.label}{'' if e.ok else ' (failed)'}: {e.text}" for e in results]
     parts = [f"Step: {step}", "", "Tool results of this step:"]
     parts += listed or ["- (no tool was called in this step)"]
@@ -105,10 +106,41 @@ def build_question(
     if checks:
         parts += ["", "Checks run by the system:", *(f"- {c.label}: {c.text}" for c in checks)]
     parts += ["", f"The worker says: {claim.strip()[:600] or '(nothing)'}", "", "Was the step really done?"]
+    return "\n".join(parts)
+
+
+def build_question(
+    step: str,
+    results: list[Evidence],
+    checks: list[Evidence],
+    claim: str,
+    files: list[Evidence] | None = None,
+) -> list[ChatMessage]:
     return [
         ChatMessage(role=Role.SYSTEM, content=SYSTEM),
-        ChatMessage(role=Role.USER, content="\n".join(parts)),
+        ChatMessage(role=Role.USER, content=question_text(step, results, checks, claim, files)),
     ]
+
+
+# Sends one more user turn of a conversation it keeps, and returns the model's reply.
+Asker = Callable[[str], Awaitable[str]]
+
+# The question asked inside the step's own conversation (`runner.verify_in_step`): the
+# verifier's instructions open the user turn, since the system message is the worker's.
+IN_STEP_HEAD = "Now stop working and check, as a strict reviewer. " + SYSTEM
+
+
+def fresh_asker(client: ModelClient, model: str | None) -> Asker:
+    """A conversation of its own: the verifier's system message, then the questions."""
+    messages = [ChatMessage(role=Role.SYSTEM, content=SYSTEM)]
+
+    async def send(text: str) -> str:
+        messages.append(ChatMessage(role=Role.USER, content=text))
+        result = await client.chat(messages, None, model=model, num_predict=200, think=False)
+        messages.append(ChatMessage(role=Role.ASSISTANT, content=result.text))
+        return result.text
+
+    return send
 
 
 def parse_answer(raw: str) -> tuple[str | None, str, str]:
@@ -175,20 +207,21 @@ async def ask(
     claim: str,
     require_evidence: bool,
     files: list[Evidence] | None = None,
+    asker: Asker | None = None,
 ) -> Verdict:
-    """Ask the YES/NO question; a malformed answer is the verifier's fault, so it is asked once more."""
+    """Ask the YES/NO question; a malformed answer is the verifier's fault, so it is asked once more.
+    `asker`: put the question to an existing conversation (the step's own, whose prefix the
+    server has cached) instead of a fresh one with the verifier's system message."""
     files = files or []
-    messages = build_question(step, results, checks, claim, files)
+    question = question_text(step, results, checks, claim, files)
+    send = asker or fresh_asker(client, model)
+    text = question if asker is None else f"{IN_STEP_HEAD}\n\n{question}"
     verdict = Verdict(False, "not asked")
     for attempt in (1, 2):
-        result = await client.chat(messages, None, model=model, num_predict=200, think=False)
-        verdict, malformed = _judge(result.text, results + files + checks, require_evidence)
+        raw = await send(text)
+        verdict, malformed = _judge(raw, results + files + checks, require_evidence)
         verdict = Verdict(verdict.yes, verdict.reason, verdict.evidence, verdict.raw, attempt)
         if not malformed:
             return verdict
-        messages = [
-            *messages,
-            ChatMessage(role=Role.ASSISTANT, content=result.text),
-            ChatMessage(role=Role.USER, content=_STRICT),
-        ]
+        text = _STRICT
     return verdict
