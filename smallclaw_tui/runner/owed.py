@@ -72,16 +72,13 @@ def question(path: str, text: str | None, undone: list[str]) -> str:
     return "\n".join(parts)
 
 
-def text_from_calls(calls: list[ToolCall], path: str) -> str | None:
-    """A reply that called write_file for the file instead of writing a block still holds its text."""
+def text_from_calls(calls: list[ToolCall]) -> str | None:
+    """A reply that called write_file instead of writing a block still holds the text it meant
+    (the 1.5B aimed the call at the wrong folder again; the runner writes where the step says).
+    Any other call holds no file text. A call is never itself taken as the file's text."""
     for call in calls:
-        args = call.arguments
-        content = args.get("content")
-        if (
-            call.name == "write_file"
-            and norm_path(str(args.get("path", ""))) == path
-            and isinstance(content, str)
-        ):
+        content = call.arguments.get("content")
+        if call.name == "write_file" and isinstance(content, str):
             return content
     return None
 

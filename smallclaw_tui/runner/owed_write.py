@@ -4,6 +4,7 @@ unwritten (:mod:`.owed`), and writing the answer where the step says."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import PurePosixPath
 
 from smallclaw_tui.models import FileContainsCheck, JournalEntry, JournalType, PlanStep
 from smallclaw_tui.runner import owed, whole_file
@@ -29,6 +30,7 @@ class OwedWrite(Shortcuts):
             for p in e.detail.get(MISSING_AT_START) or []
         }
         unread = owed.failed_reads(self._this_try(step))
+        made = {PurePosixPath(p).name for p, before, after in changes if before is None and after is not None}
         for path in owed.declared(step):
             if path in changed:
                 continue
@@ -37,7 +39,10 @@ class OwedWrite(Shortcuts):
                 outcomes = await run_checks(list(checks), self.tool_ctx)
                 if all(o.passed for o in outcomes) or path in unread:
                     continue
-                if path in missing and not any(isinstance(c, FileContainsCheck) for c in checks):
+                # Unless the try made a file of that very name in another folder ("Write 'v1'
+                # into plan.txt" wrote v1/plan.txt): then it is the step's output, misplaced.
+                content = any(isinstance(c, FileContainsCheck) for c in checks)
+                if path in missing and not content and PurePosixPath(path).name not in made:
                     continue
             return path
         return None
@@ -78,9 +83,7 @@ class OwedWrite(Shortcuts):
             "model error",
         )
         await self.journal(JournalType.MODEL, reply[:4000])
-        new = whole_file.new_text(reply, text or "")
-        if new is None:
-            new = owed.text_from_calls(calls, path)
+        new = owed.text_from_calls(calls) if calls else whole_file.new_text(reply, text or "")
         if new is not None:
             await self._write_whole(path, text, new)
 

@@ -14,8 +14,9 @@ import asyncio
 from functools import partial
 
 from smallclaw_tui.agent.events import ToolFinished, ToolStarted
+from smallclaw_tui.agent.toolparse import parse_reply
 from smallclaw_tui.models import ChatMessage, JournalType, PlanStep, Role, ToolCall
-from smallclaw_tui.runner import one_file_plan, whole_file
+from smallclaw_tui.runner import one_file_plan, owed, whole_file
 from smallclaw_tui.runner.intent import paths_in
 from smallclaw_tui.runner.judging import Judging
 from smallclaw_tui.runner.listing import workspace_files
@@ -135,7 +136,9 @@ class Shortcuts(TurnJournal, Judging):
         exchange.append(ChatMessage(role=Role.ASSISTANT, content=reply.text))
         self.verify_asker = partial(self._ask_after, exchange)
         await self.journal(JournalType.MODEL, reply.text[:4000])
-        new = whole_file.new_text(reply.text, text or "")
+        # A call written out ("```json {"name": "write_file", …}```") is not the file's text.
+        calls = parse_reply(reply.text, self.deps.tools.names()).calls
+        new = owed.text_from_calls(calls) if calls else whole_file.new_text(reply.text, text or "")
         if new is None:
             await self._reject(step, f"the answer held no ``` block with the new text of {path}")
             return

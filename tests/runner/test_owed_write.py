@@ -163,3 +163,53 @@ async def test_an_input_that_was_never_there_is_not_asked_for(workspace: Path) -
         stuck = runner.tasks[task.id]
     assert stuck.status == TaskStatus.NEEDS_ASSISTANCE
     assert owed == [] and not (workspace / "missing.txt").exists()
+
+
+async def test_an_owed_file_answered_with_a_tool_call_gets_the_calls_text_not_the_call(
+    workspace: Path,
+) -> None:
+    """Qwen2.5-Coder-1.5B (suite status-flow) answered the question with a write_file call in a
+    ```json block, aimed at the wrong folder again; the call's JSON became done.flag, and every
+    check passed (done.flag "contains" 'ok'). The text it meant is the call's content."""
+    call = '{"name": "write_file", "arguments": {"path": "draft/done.flag", "content": "ok"}}'
+
+    def act(req: ChatRequest) -> Reply:
+        if OWED in req.last_user_text:
+            return Reply(text=f"```json\n{call}\n```")
+        return Reply.tool("write_file", {"path": "draft/done.flag", "content": "ok"})
+
+    step = PlanStep(
+        index=0,
+        description="Create done.flag containing 'ok'",
+        checks=[FileContainsCheck(path="done.flag", text="ok")],
+    )
+    async with running(workspace, owing(act)) as (runner, _srv, _ev):
+        task = await runner.create_task("flag it done", steps=[step])
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        done = runner.tasks[task.id]
+    assert done.status == TaskStatus.COMPLETE, done.pause_reason
+    assert (workspace / "done.flag").read_text() == "ok"
+
+
+async def test_a_missing_file_checked_only_to_exist_is_owed_when_the_try_wrote_it_elsewhere(
+    workspace: Path,
+) -> None:
+    """Suite plan-versions: "Write 'v1' into plan.txt" (check: plan.txt exists) wrote v1/plan.txt.
+    The goal names plan.txt and it was missing at the start, like an input; but the try wrote a
+    file of that very name in another folder: it is this step's output, put in the wrong place."""
+
+    def act(req: ChatRequest) -> Reply:
+        if OWED in req.last_user_text:
+            return Reply(text="```\nv1\n```")
+        return Reply.tool("write_file", {"path": "v1/plan.txt", "content": "v1"})
+
+    step = PlanStep(
+        index=0, description="Write 'v1' into plan.txt", checks=[FileExistsCheck(path="plan.txt")]
+    )
+    async with running(workspace, owing(act)) as (runner, _srv, _ev):
+        task = await runner.create_task("Take plan.txt from v1 to v2", steps=[step])
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        done = runner.tasks[task.id]
+    assert done.status == TaskStatus.COMPLETE, done.pause_reason
+    assert (workspace / "plan.txt").read_text() == "v1\n"
+    assert not (workspace / "v1" / "plan.txt").exists()

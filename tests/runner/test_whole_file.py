@@ -145,3 +145,23 @@ async def test_a_file_over_the_prompt_budget_is_shown_as_its_start_and_edited_wi
     assert "The start of big.txt (the rest is not shown):\nline 0 of a long file\n" in prompts[0]
     assert "The current text of big.txt" not in prompts[0]
     assert (workspace / "big.txt").read_text() == big.replace("line 3 of", "line three of")
+
+
+async def test_a_whole_file_answer_written_as_a_tool_call_is_never_the_files_text(workspace: Path) -> None:
+    """Asked for a file's text, the 1.5B answered with a write_file call in a ```json block; the
+    call's JSON is not the file (suite status-flow), the call's content is what it meant."""
+    (workspace / "notes.txt").write_text("a recieve\n")
+    call = '{"name": "write_file", "arguments": {"path": "notes.txt", "content": "a receive\\n"}}'
+
+    def handler(req: ChatRequest) -> Reply:
+        if WHOLE in req.system_text:
+            return Reply(text=f"```json\n{call}\n```")
+        return worker(lambda r: Reply(text="DONE"))(req)
+
+    step = PlanStep(index=0, description="fix the typo in notes.txt", kind=StepKind.EDIT, files=["notes.txt"])
+    async with running(workspace, handler) as (runner, _srv, _ev):
+        task = await runner.create_task("fix the typo in notes.txt", steps=[step])
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        done = runner.tasks[task.id]
+    assert done.status == TaskStatus.COMPLETE, done.pause_reason
+    assert (workspace / "notes.txt").read_text() == "a receive\n"
