@@ -87,9 +87,11 @@ async def test_a_chat_message_becomes_a_task_whose_result_comes_back(workspace: 
         log = app.query_one(Transcript)
         await until(pilot, lambda: _texts(log, "assistant"), "the reply")
 
-        await pilot.press("shift+tab")  # input → transcript
+        await pilot.press("shift+tab")  # input → transcript, shown in the footer as "Messages"
         assert app.focused is log
-        await pilot.press("up", "up")  # the reply, then the message before it
+        # A message is selected as the log takes focus: the newest, so `t` works at once.
+        assert log.selected is not None and log.selected.kind == "assistant"
+        await pilot.press("up")  # the message before the reply
         assert log.selected is not None and log.selected.text == "tidy notes"
         await pilot.press("t")
         assert isinstance(app.screen, NewTaskScreen)

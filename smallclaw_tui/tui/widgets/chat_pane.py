@@ -43,8 +43,8 @@ from smallclaw_tui.tui.widgets.blocklog import Block, BlockLog
 
 HELP_TEXT = (
     "Type a message and press Enter. /task GOAL starts a background task whose result comes back "
-    "here. In the transcript (shift+tab): up/down select a message, t turns it into a task, "
-    "Enter expands it."
+    "here. shift+tab goes to the messages (the newest is selected): up/down select another, t "
+    "turns it into a task, Enter expands it, Esc goes back to the input."
 )
 TURN_GROUP = "chat-turn"  # the worker group of a chat turn (the app reports its failures here)
 KINDS = ("user", "assistant", "thinking", "tool", "result", "fail", "system", "error", "task")
@@ -76,6 +76,11 @@ class Transcript(BlockLog):
             super().__init__()
             self.text = text
 
+    def on_focus(self) -> None:
+        # A message is selected as the log takes focus, so `t` and Enter act at once.
+        if self.cursor is None:
+            self.action_cursor(-1)
+
     def action_to_task(self) -> None:
         block = self.selected
         if block is None:
@@ -100,12 +105,17 @@ class ChatInput(Input):
         Binding("down", "history(1)", "Next message", id="chat.history_next", show=False),
         # Shown: in the input every letter is typed, so this is the way out people look for.
         Binding("escape", "app.focus_pane('board')", "Leave the chat", id="chat.to_board"),
+        # Shown too: the messages (select one, `t` makes it a task) are a key away, not a secret.
+        Binding("shift+tab", "to_messages", "Messages", id="chat.to_messages"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(placeholder="message, or /task GOAL   (Enter sends, Esc leaves)", id=id)
         self.history: list[str] = []
         self._pos = 0
+
+    def action_to_messages(self) -> None:
+        self.screen.query_one(Transcript).focus()
 
     def remember(self, text: str) -> None:
         # Recalled into the input, which draws what it holds as is: control characters made visible.
