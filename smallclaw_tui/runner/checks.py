@@ -64,7 +64,20 @@ async def run_check(check: Check, ctx: ToolContext) -> CheckOutcome:
         ok = found.matched
     else:
         ok = check.text in text
-    return CheckOutcome(check, ok, f"{check.path} {'contains' if ok else 'does not contain'} {check.text!r}")
+    if ok:
+        return CheckOutcome(
+            check,
+            True,
+            f"{check.path} {'matches /' + check.text + '/' if check.regex else 'contains ' + repr(check.text)}",
+        )
+    wanted = f"does not match /{check.text}/" if check.regex else f"does not contain {check.text!r}"
+    # A short file is quoted: the retry sees what is there ("6 data.csv" where "6" was wanted).
+    held = f" (it holds {text!r})" if len(text) <= SHOWN_WHEN_FAILED else ""
+    return CheckOutcome(check, False, f"{check.path} {wanted}{held}")
+
+
+# A file at most this long is quoted in a failed content check.
+SHOWN_WHEN_FAILED = 80
 
 
 async def run_checks(checks: list[Check], ctx: ToolContext) -> list[CheckOutcome]:

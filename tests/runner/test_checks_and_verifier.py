@@ -11,7 +11,7 @@ from smallclaw_tui.runner.evidence import quote_found
 from smallclaw_tui.runner.verifier import Evidence, _judge, build_question, file_lines, parse_answer
 from smallclaw_tui.tools.base import ToolContext
 
-WROTE = [Evidence("R1", '[write_file] wrote 5 bytes to a.txt', True)]
+WROTE = [Evidence("R1", "[write_file] wrote 5 bytes to a.txt", True)]
 
 
 @pytest.mark.parametrize(
@@ -62,7 +62,7 @@ def test_anything_else_is_a_no(answer: str, malformed: bool) -> None:
 
 
 STEP_LINES = [
-    Evidence("R1", '[read_file] no such file: report.pdf', False),
+    Evidence("R1", "[read_file] no such file: report.pdf", False),
     Evidence(
         "R2", 'write_file {"path": "a.txt", "content": "hello"} → [write_file] wrote 5 bytes to a.txt', True
     ),
@@ -178,3 +178,17 @@ def test_the_verifier_sees_the_files_the_step_wrote_as_they_are_now() -> None:
     assert not verdict.yes  # a file that is gone proves nothing
     verdict, _ = _judge("VERDICT: YES\nEVIDENCE: F1\nREASON: ok", files, require_evidence=True)
     assert verdict.yes
+
+
+async def test_a_failed_content_check_says_what_a_short_file_holds(tmp_path: Path) -> None:
+    """The 1.5B read "count.txt does not contain '\\\\A\\\\s*6\\\\s*\\\\Z'" and could not tell that
+    `wc -l data.csv > count.txt` had written "6 data.csv": the retry needs to see it."""
+    (tmp_path / "count.txt").write_text("6 data.csv\n")
+    ctx = ToolContext(workspace=tmp_path, settings=ToolSettings())
+    wants_number = FileContainsCheck(path="count.txt", text=r"\A\s*6\s*\Z", regex=True)
+    failed = await run_check(wants_number, ctx)
+    assert not failed.passed
+    assert failed.detail == r"count.txt does not match /\A\s*6\s*\Z/ (it holds '6 data.csv\n')"
+    (tmp_path / "big.txt").write_text("x" * 500)
+    big = await run_check(FileContainsCheck(path="big.txt", text="y"), ctx)
+    assert big.detail == "big.txt does not contain 'y'"  # a long file is not quoted

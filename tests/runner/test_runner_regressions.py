@@ -488,3 +488,32 @@ async def test_a_count_a_program_wrote_through_a_redirect_is_the_programs(worksp
     assert len(retries) == 1 and "the number 68 in words.txt comes from no tool result" in retries[0]
     assert task.status == TaskStatus.COMPLETE, task.pause_reason
     assert (workspace / "words.txt").read_text().split()[0] == "3"
+
+
+async def test_a_count_a_program_wrote_in_an_earlier_try_may_be_written_again(workspace: Path) -> None:
+    """Suite line-count on the 1.5B: `wc -l data.csv > count.txt` wrote "3 data.csv" where the
+    check wanted the number alone; the retry wrote "3" with write_file and was refused, as if it
+    had made the number up. wc had counted it, in the try before."""
+    (workspace / "data.csv").write_text("a\nb\nc\n")
+    calls = iter(
+        [
+            Reply.tool("run_shell", {"command": "wc -l data.csv > count.txt"}),
+            Reply.tool("write_file", {"path": "count.txt", "content": "3\n", "overwrite": True}),
+        ]
+    )
+
+    def act(req: ChatRequest) -> Reply:
+        return next(calls)
+
+    steps = [
+        PlanStep(
+            index=0,
+            description="Count the lines of data.csv with wc -l and write the number to count.txt",
+            checks=[FileContainsCheck(path="count.txt", text=r"\A\s*3\s*\Z", regex=True)],
+        )
+    ]
+    task, _ = await run_to_idle(workspace, worker(act), steps)
+    retries = [e.content for e in task.journal if e.type == JournalType.RETRY]
+    assert len(retries) == 1 and "it holds '3 data.csv\\n'" in retries[0]
+    assert task.status == TaskStatus.COMPLETE, task.pause_reason
+    assert (workspace / "count.txt").read_text() == "3\n"

@@ -60,6 +60,13 @@ class NumbersFromResults:
             and not e.content.startswith(_WRITE_RESULTS)
         )
         known = set(_NUMBER.findall(seen)) | set(_NUMBER.findall(task.prompt + " " + facts.step.description))
+        # What a program wrote through a redirect, in any try (`wc -l a > b` then a retry that
+        # writes the count alone): its numbers, less those typed into the command.
+        for e in task.journal:
+            typed = e.detail.get("command") if e.type == JournalType.TOOL_RESULT else None
+            if isinstance(typed, str) and e.detail.get("ok") is True:
+                for _path, text in writes(e):
+                    known |= set(_NUMBER.findall(text)) - set(_NUMBER.findall(typed))
         out: list[Finding] = []
         for e in facts.this_try:
             if e.type != JournalType.TOOL_RESULT:
