@@ -69,6 +69,10 @@ def prompt(
     if feedback:
         parts.append(f"Your last answer was not accepted: {feedback}")
     parts += ["", f"Write the complete new text of {path}."]
+    if sources:
+        # Held-out grab-warns on the 1.5B: "the WARN lines" came back without their timestamps,
+        # and an ERROR line was rewritten as a WARN one.
+        parts.append("A line taken from a file above is copied exactly as it is there, whole.")
     return "\n".join(parts)
 
 

@@ -70,6 +70,7 @@ async def test_a_file_to_create_is_written_from_the_files_the_goal_names(workspa
     assert asked[0].startswith(
         f"The current text of server.log:\n```\n{LOG.rstrip()}\n```\n\nwarnings.txt does not exist yet."
     )
+    assert asked[0].endswith("A line taken from a file above is copied exactly as it is there, whole.")
 
 
 async def test_a_file_the_goal_names_that_never_existed_stops_the_task_at_the_end(workspace: Path) -> None:
