@@ -22,6 +22,16 @@ from smallclaw_tui.testing.fake_server import ChatRequest, Reply
 OWED = "Reply with the complete text of"
 
 
+async def finished(
+    workspace: Path, handler: Callable[[ChatRequest], Reply], goal: str, steps: list[PlanStep]
+) -> Task:
+    """Run one task with these steps to its end; the task as the runner left it."""
+    async with running(workspace, handler) as (runner, _srv, _ev):
+        task = await runner.create_task(goal, steps=steps)
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        return runner.tasks[task.id]
+
+
 def owing(act: Callable[[ChatRequest], Reply]) -> Callable[[ChatRequest], Reply]:
     """`worker`, with the runner's question for an owed file answered by `act` too."""
     scripted = worker(act)
@@ -49,10 +59,7 @@ async def test_a_file_the_steps_check_names_and_the_try_did_not_write_is_asked_f
         description="Write 'v1' into plan.txt",
         checks=[FileContainsCheck(path="plan.txt", text="v1")],
     )
-    async with running(workspace, owing(act)) as (runner, _srv, _ev):
-        task = await runner.create_task("take plan.txt to v1", steps=[step])
-        await asyncio.wait_for(runner.wait_until_idle(), 30)
-        done = runner.tasks[task.id]
+    done = await finished(workspace, owing(act), "take plan.txt to v1", [step])
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert (workspace / "plan.txt").read_text() == "v1\n"
     # The stray file is gone, and the journal says so.
@@ -77,10 +84,7 @@ async def test_an_owed_file_answered_without_a_block_is_not_written(workspace: P
         description="Write 'v1' into plan.txt",
         checks=[FileContainsCheck(path="plan.txt", text="v1")],
     )
-    async with running(workspace, owing(act)) as (runner, _srv, _ev):
-        task = await runner.create_task("take plan.txt to v1", steps=[step])
-        await asyncio.wait_for(runner.wait_until_idle(), 30)
-        stuck = runner.tasks[task.id]
+    stuck = await finished(workspace, owing(act), "take plan.txt to v1", [step])
     assert stuck.status == TaskStatus.NEEDS_ASSISTANCE
     assert not (workspace / "plan.txt").exists()
 
@@ -102,9 +106,7 @@ async def test_a_read_step_owes_no_file(workspace: Path) -> None:
         files=["notes.txt"],
         checks=[FileContainsCheck(path="notes.txt", text="zzz")],
     )
-    async with running(workspace, owing(act)) as (runner, _srv, _ev):
-        await runner.create_task("look at notes.txt", steps=[step])
-        await asyncio.wait_for(runner.wait_until_idle(), 30)
+    await finished(workspace, owing(act), "look at notes.txt", [step])
     assert owed == []
     assert (workspace / "notes.txt").read_text() == "a\n"
 
@@ -124,10 +126,7 @@ async def test_a_create_step_whose_file_exists_is_edited_whole(workspace: Path) 
     step = PlanStep(
         index=0, description="Write list.txt with the line 'soap'", kind=StepKind.CREATE, files=["list.txt"]
     )
-    async with running(workspace, handler) as (runner, _srv, _ev):
-        task = await runner.create_task("add soap to list.txt", steps=[step])
-        await asyncio.wait_for(runner.wait_until_idle(), 30)
-        done = runner.tasks[task.id]
+    done = await finished(workspace, handler, "add soap to list.txt", [step])
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert (workspace / "list.txt").read_text() == "eggs\nrice\ntea\nsoap\n"
     assert "The current text of list.txt:\n```\neggs\nrice\ntea\n```" in shown[0]
@@ -157,10 +156,7 @@ async def test_an_input_that_was_never_there_is_not_asked_for(workspace: Path) -
             checks=[FileContainsCheck(path="missing.txt", text="x")],
         ),
     ]
-    async with running(workspace, owing(act)) as (runner, _srv, _ev):
-        task = await runner.create_task("Copy the text of missing.txt into copy.txt", steps=steps)
-        await asyncio.wait_for(runner.wait_until_idle(), 30)
-        stuck = runner.tasks[task.id]
+    stuck = await finished(workspace, owing(act), "Copy the text of missing.txt into copy.txt", steps)
     assert stuck.status == TaskStatus.NEEDS_ASSISTANCE
     assert owed == [] and not (workspace / "missing.txt").exists()
 
@@ -183,10 +179,7 @@ async def test_an_owed_file_answered_with_a_tool_call_gets_the_calls_text_not_th
         description="Create done.flag containing 'ok'",
         checks=[FileContainsCheck(path="done.flag", text="ok")],
     )
-    async with running(workspace, owing(act)) as (runner, _srv, _ev):
-        task = await runner.create_task("flag it done", steps=[step])
-        await asyncio.wait_for(runner.wait_until_idle(), 30)
-        done = runner.tasks[task.id]
+    done = await finished(workspace, owing(act), "flag it done", [step])
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert (workspace / "done.flag").read_text() == "ok"
 
@@ -206,10 +199,7 @@ async def test_a_missing_file_checked_only_to_exist_is_owed_when_the_try_wrote_i
     step = PlanStep(
         index=0, description="Write 'v1' into plan.txt", checks=[FileExistsCheck(path="plan.txt")]
     )
-    async with running(workspace, owing(act)) as (runner, _srv, _ev):
-        task = await runner.create_task("Take plan.txt from v1 to v2", steps=[step])
-        await asyncio.wait_for(runner.wait_until_idle(), 30)
-        done = runner.tasks[task.id]
+    done = await finished(workspace, owing(act), "Take plan.txt from v1 to v2", [step])
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert (workspace / "plan.txt").read_text() == "v1\n"
     assert not (workspace / "v1" / "plan.txt").exists()
