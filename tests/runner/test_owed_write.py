@@ -15,6 +15,7 @@ from smallclaw_tui.models import (
     JournalType,
     PlanStep,
     StepKind,
+    Task,
     TaskStatus,
 )
 from smallclaw_tui.testing.fake_server import ChatRequest, Reply
