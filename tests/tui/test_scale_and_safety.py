@@ -154,7 +154,7 @@ async def test_markup_and_escape_sequences_are_shown_literally(tmp_path: Path) -
         # A reply turned into a task (t): the dialog's text area shows the escapes, never sends them.
         await pilot.press("c")
         await until(pilot, lambda: isinstance(app.focused, ChatInput), "the chat input")
-        await pilot.press("shift+tab", "up")
+        await pilot.press("shift+tab")  # the newest message, the reply, is selected
         log = app.query_one(Transcript)
         assert log.selected is not None and log.selected.text.startswith("run this")
         await pilot.press("t")
