@@ -96,3 +96,17 @@ def failed_reads(entries: list[JournalEntry]) -> set[str]:
         elif e.type == JournalType.TOOL_RESULT and e.detail.get("ok") is False and call_id in asked:
             out.add(asked[call_id])
     return out
+
+
+# A line of the runner's own prompt at least this long, found in an answer, is an echo.
+ECHO_MIN = 20
+
+
+def echoes(answer: str, asked: str, *shown: str) -> bool:
+    """Does the answer repeat a line of the prompt the runner wrote (not one of the files it
+    `shown`)? The 0.5B answered "the text of py_count.txt" with the question itself."""
+    theirs = {ln.strip() for text in shown for ln in text.splitlines()}
+    ours = [
+        ln.strip() for ln in asked.splitlines() if len(ln.strip()) >= ECHO_MIN and ln.strip() not in theirs
+    ]
+    return any(line in answer for line in ours)

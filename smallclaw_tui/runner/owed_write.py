@@ -84,6 +84,9 @@ class OwedWrite(Shortcuts):
         )
         await self.journal(JournalType.MODEL, reply[:4000])
         new = owed.text_from_calls(calls) if calls else whole_file.new_text(reply, text or "")
+        if new is not None and owed.echoes(new, asked, text or ""):
+            await self.journal(JournalType.NOTE, f"the answer repeats the question; {path} was not written")
+            new = None
         if new is not None:
             await self._write_whole(path, text, new)
 

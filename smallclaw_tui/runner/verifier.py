@@ -180,6 +180,18 @@ def citation_holds(evidence: str, lines: list[Evidence]) -> tuple[bool, str]:
     return False, f"the cited evidence is not in the tool results: {evidence[:120]!r}"
 
 
+def _echoes_template(evidence: str, reason: str) -> bool:
+    """Did the answer fill its lines with the instructions' own words? (Only the template's
+    placeholders: a real reason may well share words with the instructions.)"""
+    said = " ".join(evidence.split()).lower()
+    why = " ".join(reason.split()).strip(" .").lower()
+    return _TEMPLATE_EVIDENCE in said or why == _TEMPLATE_REASON
+
+
+_TEMPLATE_EVIDENCE = "the label of the line that proves"
+_TEMPLATE_REASON = "one short sentence"
+
+
 def _judge(raw: str, lines: list[Evidence], require_evidence: bool) -> tuple[Verdict, bool]:
     """The verdict for one answer, and whether the answer was malformed (worth asking again)."""
     verdict, evidence, reason = parse_answer(raw)
@@ -191,6 +203,10 @@ def _judge(raw: str, lines: list[Evidence], require_evidence: bool) -> tuple[Ver
         return Verdict(True, reason or "the verifier said YES", evidence, raw), False
     if not evidence or clean_quote(evidence).lower() in ("none", "n/a", ""):
         return Verdict(False, "the verifier said YES but cited no evidence", evidence, raw), True
+    if _echoes_template(evidence, reason):
+        # The 0.5B answered with the instructions' own words ("the label … (like R1, F1 or C1)"):
+        # the R1 in the example is not a citation.
+        return Verdict(False, "the verifier repeated the answer template", evidence, raw), True
     holds, why = citation_holds(evidence, lines)
     if not holds:
         return Verdict(False, why, evidence, raw), False

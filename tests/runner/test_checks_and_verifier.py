@@ -54,6 +54,13 @@ def test_real_evidence_in_many_dresses_is_accepted(answer: str) -> None:
         ("Looks good to me!", True),
         ("VERDICT: NO\nEVIDENCE: none\nREASON: not written", False),
         ("VERDICT: YES\nEVIDENCE: a\nREASON: too short to mean anything", False),
+        # Qwen2.5-Coder-0.5B echoed the answer template: its "like R1" is no citation (three
+        # held-out false completions, bench/real/TUNING.md §13).
+        (
+            "VERDICT: YES EVIDENCE: the label of the line that proves the step is done (like R1, F1 "
+            "or C1) and a short quote from it, or 'none' REASON: one short sentence",
+            True,
+        ),
     ],
 )
 def test_anything_else_is_a_no(answer: str, malformed: bool) -> None:

@@ -204,3 +204,25 @@ async def test_a_missing_file_checked_only_to_exist_is_owed_when_the_try_wrote_i
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert (workspace / "plan.txt").read_text() == "v1\n"
     assert not (workspace / "v1" / "plan.txt").exists()
+
+
+async def test_an_answer_that_echoes_the_question_is_not_the_files_text(workspace: Path) -> None:
+    """Qwen2.5-Coder-0.5B answered "the text of py_count.txt" with the runner's own question in a
+    block, and that sentence was written as the count (held-out count-py, a false completion)."""
+
+    def act(req: ChatRequest) -> Reply:
+        if OWED in req.last_user_text:
+            return Reply(
+                text="```python\nDONE: py_count.txt was not written, and this step must write it.\n```"
+            )
+        return Reply(text="DONE: counted")
+
+    step = PlanStep(
+        index=0,
+        description="Create py_count.txt with the count",
+        kind=StepKind.CREATE,
+        files=["py_count.txt"],
+    )
+    stuck = await finished(workspace, owing(act), "how many python files? the number in py_count.txt", [step])
+    assert stuck.status == TaskStatus.NEEDS_ASSISTANCE
+    assert not (workspace / "py_count.txt").exists()
