@@ -49,6 +49,11 @@ REQUEUED = "the runner stopped; the task continues at the next start"
 _T = TypeVar("_T")
 
 
+def try_start(entries: list[JournalEntry]) -> int:
+    """Where the current try begins in a step's journal: after its last rejected try."""
+    return max((i for i, e in enumerate(entries) if e.type == JournalType.RETRY), default=-1) + 1
+
+
 class Stop(Exception):
     """Leave the round loop; the task's status has already been set."""
 
@@ -222,6 +227,11 @@ class ExecutorBase:
 
     def _journal_of(self, step: PlanStep) -> list[JournalEntry]:
         return [e for e in self.task.journal if e.step == step.index]
+
+    def _this_try(self, step: PlanStep) -> list[JournalEntry]:
+        """The step's journal since its last rejected try."""
+        entries = self._journal_of(step)
+        return entries[try_start(entries) :]
 
     async def _on_turn_event(self, event: TurnEvent) -> None:
         raise NotImplementedError  # see TurnJournal

@@ -112,15 +112,6 @@ class _Executor(OwedWrite, Finishing):
                 f"could not make a usable plan ({outcome.error}); add steps by hand or reword the goal"
             )
             return
-        for step in outcome.steps:
-            # "Create" a file that is there is a guess about the workspace, not a plan to replace
-            # it (the 1.5B planned "Write todo.md with the line 'pay rent'" for an existing list):
-            # held to an edit, the try may not delete most of the file.
-            there = [f for f in step.files if await peek(self.s.workspace, f, limit=1) is not None]
-            if step.kind is StepKind.CREATE and there and len(there) == len(step.files):
-                step.kind = StepKind.EDIT
-                what = f"step {step.index + 1} creates {', '.join(there)}, which exists: held to an edit"
-                await self.journal(JournalType.NOTE, what)
         self.task.plan = outcome.steps
         self.task.current_step = 0
         plan_text = "; ".join(f"{s.index + 1}. {s.description}" for s in outcome.steps)
@@ -151,12 +142,14 @@ class _Executor(OwedWrite, Finishing):
         self.verify_asker = None
         files = await self._step_files(step)
         if step.kind is StepKind.CREATE and files and all(text is not None for _p, text in files):
-            # A create whose files are there (an earlier step made them, or the plan guessed the
-            # workspace wrong: "Write list.txt with the line 'soap'" after three steps built the
-            # list) is an edit: write_file refuses to overwrite, and the 1.5B then gave up.
+            # A create whose files are there is an edit, and the try may not delete most of them:
+            # the plan guessed the workspace wrong ("Write todo.md with the line 'pay rent'" for an
+            # existing list), or an earlier step made them ("Write list.txt with the line 'soap'"
+            # after three steps built the list; write_file refused, and the 1.5B gave up).
             step.kind = StepKind.EDIT
+            there = ", ".join(p for p, _text in files)
             await self.journal(
-                JournalType.NOTE, f"step {step.index + 1} creates files that exist: held to an edit"
+                JournalType.NOTE, f"step {step.index + 1} creates {there}, which exists: held to an edit"
             )
         # A step that declares it rewrites, edits or appends to its files may replace them whole:
         # the 1.5B, refused, answered BLOCKED instead of adding `overwrite` (held-out set). The

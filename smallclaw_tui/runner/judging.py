@@ -18,7 +18,7 @@ from smallclaw_tui.runner.events import (
     StepAdvanced,
     Verification,
 )
-from smallclaw_tui.runner.exec_base import ExecutorBase
+from smallclaw_tui.runner.exec_base import ExecutorBase, try_start
 from smallclaw_tui.runner.peek import peek
 from smallclaw_tui.runner.rules import FileChange, StepFacts, judge_step
 
@@ -27,14 +27,13 @@ class Judging(ExecutorBase):
     async def _rule_outcomes(self, step: PlanStep) -> list[tuple[bool, str]]:
         """What the rules in :mod:`smallclaw_tui.runner.rules` find about this try, as (passed, detail)."""
         entries = self._journal_of(step)
-        this_try = max((i for i, e in enumerate(entries) if e.type == JournalType.RETRY), default=-1) + 1
         changes = await asyncio.to_thread(self.checkpoints.attempt_changes)
         facts = StepFacts(
             task=self.task,
             step=step,
             workspace=self.s.workspace,
             entries=entries,
-            this_try=entries[this_try:],
+            this_try=entries[try_start(entries) :],
             changes=[FileChange(path, before, after) for path, before, after in changes],
         )
         return [(f.passed, f.detail) for f in await judge_step(facts)]
@@ -56,7 +55,7 @@ class Judging(ExecutorBase):
         calls: dict[str, str] = {}
         pairs: list[tuple[str, str, bool]] = []
         entries = self._journal_of(step)
-        this_try = max((i for i, e in enumerate(entries) if e.type == JournalType.RETRY), default=-1) + 1
+        this_try = try_start(entries)
         for i, e in enumerate(entries):
             call_id = str(e.detail.get("call_id") or "")
             if e.type == JournalType.TOOL_CALL:

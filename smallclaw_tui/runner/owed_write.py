@@ -6,29 +6,26 @@ from __future__ import annotations
 import asyncio
 from pathlib import PurePosixPath
 
-from smallclaw_tui.models import FileContainsCheck, JournalEntry, JournalType, PlanStep
+from smallclaw_tui.models import FileContainsCheck, JournalType, PlanStep
 from smallclaw_tui.runner import owed, whole_file
 from smallclaw_tui.runner.checks import run_checks
 from smallclaw_tui.runner.peek import peek
-from smallclaw_tui.runner.recheck import MISSING_AT_START, UNDONE_PATHS
+from smallclaw_tui.runner.recheck import UNDONE_PATHS, missing_at_start
 from smallclaw_tui.runner.shortcuts import Shortcuts
+
+# (path, text before this try, text now) of each file the try wrote: Checkpoints.attempt_changes.
+Changes = list[tuple[str, str | None, str | None]]
 
 
 class OwedWrite(Shortcuts):
-    async def _owed_file(self, step: PlanStep) -> str | None:
+    async def _owed_file(self, step: PlanStep, changes: Changes) -> str | None:
         """The first file the step owes that this try did not change. For a step without a kind,
         only one whose check fails now, and never one that may be an input: a file the try failed
         to read, or a file the goal names that was missing at the start and that the checks only
         ask to exist ("Read missing.txt", check: missing.txt exists). Asked for, an input that was
         never there would be made up, and the end check that catches it defeated."""
-        changes = await asyncio.to_thread(self.checkpoints.attempt_changes)
         changed = {path for path, before, after in changes if before != after}
-        missing = {
-            str(p)
-            for e in self.task.journal
-            if e.type == JournalType.NOTE
-            for p in e.detail.get(MISSING_AT_START) or []
-        }
+        missing = missing_at_start(self.task.journal)
         unread = owed.failed_reads(self._this_try(step))
         made = {PurePosixPath(p).name for p, before, after in changes if before is None and after is not None}
         for path in owed.declared(step):
@@ -47,25 +44,20 @@ class OwedWrite(Shortcuts):
             return path
         return None
 
-    def _this_try(self, step: PlanStep) -> list[JournalEntry]:
-        entries = self._journal_of(step)
-        start = max((i for i, e in enumerate(entries) if e.type == JournalType.RETRY), default=-1) + 1
-        return entries[start:]
-
     async def _pay_owed_write(self, step: PlanStep) -> None:
         """When the try left a file the step owes unwritten, ask for its whole text and write it;
         the step is then judged as usual. Files the try made that nothing names are undone first."""
         rs = self.s.runner
         if not rs.whole_file_edits:
             return
-        path = await self._owed_file(step)
+        changes = await asyncio.to_thread(self.checkpoints.attempt_changes)
+        path = await self._owed_file(step, changes)
         if path is None:
             return
         text = await peek(self.s.workspace, path, limit=rs.prompt_file_chars + 1)
         if text is not None and len(text) > rs.prompt_file_chars:
             return  # a file not shown whole cannot be answered whole
         names = owed.named(step, self.task.prompt)
-        changes = await asyncio.to_thread(self.checkpoints.attempt_changes)
         strays = {
             p for p, before, after in changes if before is None and after is not None and p not in names
         }
@@ -94,6 +86,6 @@ class OwedWrite(Shortcuts):
         """What this try's successful tool results showed: a file made from them can be as long."""
         return [
             e.content
-            for e in self._journal_of(step)
+            for e in self._this_try(step)
             if e.type == JournalType.TOOL_RESULT and e.detail.get("ok") is True
         ]

@@ -15,6 +15,7 @@ from smallclaw_tui.models import (
     Check,
     CommandSucceedsCheck,
     FileContainsCheck,
+    JournalEntry,
     JournalType,
     PlanStep,
     StepKind,
@@ -51,8 +52,16 @@ def _how(step: PlanStep, path: str) -> Intent | None:
 
 
 # The journal detail key of the files the goal named that were missing at the start.
-UNDONE_PATHS = "undone_paths"  # a note's list of files written in the wrong place, undone
 MISSING_AT_START = "missing_at_start"
+# The journal detail key of the files a try wrote in the wrong place, which the runner undid.
+UNDONE_PATHS = "undone_paths"
+
+
+def missing_at_start(journal: list[JournalEntry]) -> set[str]:
+    """The files the goal named that were not in the workspace when the task started."""
+    return {
+        str(p) for e in journal if e.type == JournalType.NOTE for p in e.detail.get(MISSING_AT_START) or []
+    }
 
 
 class EndCheck:
@@ -224,12 +233,8 @@ class EndCheck:
     async def _never_made(self, written: set[str]) -> list[str]:
         """Files the goal names that were missing at the start and still are, and that no step
         wrote under any folder: an input that never existed, not an output."""
-        missing: set[str] = set()
-        for e in self.task.journal:
-            names = e.detail.get(MISSING_AT_START) if e.type == JournalType.NOTE else None
-            missing.update(str(p) for p in names or [])
         out = []
-        for path in sorted(missing):
+        for path in sorted(missing_at_start(self.task.journal)):
             if await peek(self.workspace, path, limit=1) is not None:
                 continue
             if any(w == path or w.endswith("/" + path) for w in written):

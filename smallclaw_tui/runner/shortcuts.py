@@ -11,12 +11,11 @@ rounds) on Qwen2.5-Coder-1.5B (bench/real/TUNING.md §10):
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 
 from smallclaw_tui.agent.events import ToolFinished, ToolStarted
 from smallclaw_tui.agent.toolparse import parse_reply
 from smallclaw_tui.models import ChatMessage, JournalType, PlanStep, Role, ToolCall
-from smallclaw_tui.runner import one_file_plan, owed, whole_file
+from smallclaw_tui.runner import one_file_plan, owed, verifier, whole_file
 from smallclaw_tui.runner.intent import paths_in
 from smallclaw_tui.runner.judging import Judging
 from smallclaw_tui.runner.listing import workspace_files
@@ -26,8 +25,6 @@ from smallclaw_tui.runner.recheck import MISSING_AT_START
 from smallclaw_tui.runner.turn_journal import TurnJournal
 from smallclaw_tui.runner.writes import norm_path
 
-# The verifier's answer is three short lines.
-VERIFY_TOKENS = 200
 # Enough of the workspace to find the file a goal names by its name alone.
 ONE_FILE_LISTING = 400
 
@@ -134,7 +131,7 @@ class Shortcuts(TurnJournal, Judging):
             "model error",
         )
         exchange.append(ChatMessage(role=Role.ASSISTANT, content=reply.text))
-        self.verify_asker = partial(self._ask_after, exchange)
+        self.verify_asker = verifier.conversation_asker(self.client, exchange)
         await self.journal(JournalType.MODEL, reply.text[:4000])
         # A call written out ("```json {"name": "write_file", …}```") is not the file's text.
         calls = parse_reply(reply.text, self.deps.tools.names()).calls
@@ -153,15 +150,8 @@ class Shortcuts(TurnJournal, Judging):
 
     async def _ask_in_session(self, text: str) -> str:
         """One more question at the end of this round's conversation with the worker."""
-        reply, _calls = await self.session.follow_up(text, num_predict=VERIFY_TOKENS)
+        reply, _calls = await self.session.follow_up(text, num_predict=verifier.ANSWER_TOKENS)
         return reply
-
-    async def _ask_after(self, exchange: list[ChatMessage], text: str) -> str:
-        """One more question after a whole-file exchange (kept, so a re-ask follows it)."""
-        exchange.append(ChatMessage(role=Role.USER, content=text))
-        result = await self.client.chat(exchange, None, num_predict=VERIFY_TOKENS, think=False)
-        exchange.append(ChatMessage(role=Role.ASSISTANT, content=result.text))
-        return result.text
 
     async def _write_whole(self, path: str, old: str | None, new: str) -> str | None:
         """Write a file's whole new text through `write_file`, journaled and checkpointed like the

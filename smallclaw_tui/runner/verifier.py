@@ -20,13 +20,16 @@ from smallclaw_tui.llm.base import ModelClient
 from smallclaw_tui.models import ChatMessage, Role
 from smallclaw_tui.runner.evidence import clean_quote, quote_found
 
+# The answer template's placeholders: a model that echoes them has cited nothing (_echoes_template).
+_TEMPLATE_EVIDENCE = "the label of the line that proves"
+_TEMPLATE_REASON = "one short sentence"
 SYSTEM = (
     "You check whether one step of a task was really done. Judge only from the tool results and "
     "checks shown; what the worker says is a claim, not proof. Reply with exactly three lines:\n"
     "VERDICT: YES or NO\n"
-    "EVIDENCE: the label of the line that proves the step is done (like R1, F1 or C1) "
+    f"EVIDENCE: {_TEMPLATE_EVIDENCE} the step is done (like R1, F1 or C1) "
     "and a short quote from it, or 'none'\n"
-    "REASON: one short sentence"
+    f"REASON: {_TEMPLATE_REASON}"
 )
 
 
@@ -130,17 +133,25 @@ Asker = Callable[[str], Awaitable[str]]
 IN_STEP_HEAD = "Now stop working and check, as a strict reviewer. " + SYSTEM
 
 
-def fresh_asker(client: ModelClient, model: str | None) -> Asker:
-    """A conversation of its own: the verifier's system message, then the questions."""
-    messages = [ChatMessage(role=Role.SYSTEM, content=SYSTEM)]
+# The verifier's answer is three short lines.
+ANSWER_TOKENS = 200
+
+
+def conversation_asker(client: ModelClient, messages: list[ChatMessage], model: str | None = None) -> Asker:
+    """Questions appended to `messages` (kept, so that a re-ask follows the first answer)."""
 
     async def send(text: str) -> str:
         messages.append(ChatMessage(role=Role.USER, content=text))
-        result = await client.chat(messages, None, model=model, num_predict=200, think=False)
+        result = await client.chat(messages, None, model=model, num_predict=ANSWER_TOKENS, think=False)
         messages.append(ChatMessage(role=Role.ASSISTANT, content=result.text))
         return result.text
 
     return send
+
+
+def fresh_asker(client: ModelClient, model: str | None) -> Asker:
+    """A conversation of its own: the verifier's system message, then the questions."""
+    return conversation_asker(client, [ChatMessage(role=Role.SYSTEM, content=SYSTEM)], model)
 
 
 def parse_answer(raw: str) -> tuple[str | None, str, str]:
@@ -186,10 +197,6 @@ def _echoes_template(evidence: str, reason: str) -> bool:
     said = " ".join(evidence.split()).lower()
     why = " ".join(reason.split()).strip(" .").lower()
     return _TEMPLATE_EVIDENCE in said or why == _TEMPLATE_REASON
-
-
-_TEMPLATE_EVIDENCE = "the label of the line that proves"
-_TEMPLATE_REASON = "one short sentence"
 
 
 def _judge(raw: str, lines: list[Evidence], require_evidence: bool) -> tuple[Verdict, bool]:

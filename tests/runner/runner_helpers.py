@@ -104,10 +104,15 @@ def step_number(req: ChatRequest) -> int:
 
 
 async def run_to_idle(
-    ws: Path, handler: Callable[[ChatRequest], Reply], steps: list[Any], **overrides: Any
+    ws: Path,
+    handler: Callable[[ChatRequest], Reply],
+    steps: list[Any] | None,
+    *,
+    goal: str = "the task",
+    **overrides: Any,
 ) -> tuple[Any, FakeModelServer]:
-    """Run one task with these steps to the end; (the task as saved, the server)."""
+    """Run one task (these steps, or None: planned) to the end; (the task as saved, the server)."""
     async with running(ws, handler, **overrides) as (runner, srv, _events):
-        task = await runner.create_task("the task", steps=steps)
+        task = await runner.create_task(goal, steps=steps)
         await asyncio.wait_for(runner.wait_until_idle(), 30)
         return await runner.store.load(task.id), srv

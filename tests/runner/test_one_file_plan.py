@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from runner_helpers import SORTER, kind, running, worker
+from runner_helpers import SORTER, kind, run_to_idle, running, worker
 
 from smallclaw_tui.models import JournalType, PlanStep, StepKind, TaskStatus
 from smallclaw_tui.runner.one_file_plan import the_one_file
@@ -183,10 +183,7 @@ async def test_a_look_answer_gives_way_when_the_plan_writes_the_one_file(workspa
             return Reply(text="```\nalice - design\ncarol - qa\n```")
         return worker(lambda r: Reply(text="DONE"))(req)
 
-    async with running(workspace, handler) as (runner, _srv, _ev):
-        task = await runner.create_task("bob left, remove his line from team.txt")
-        await asyncio.wait_for(runner.wait_until_idle(), 30)
-        done = runner.tasks[task.id]
+    done, _srv = await run_to_idle(workspace, handler, None, goal="bob left, remove his line from team.txt")
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert [s.description for s in done.plan] == ["bob left, remove his line from team.txt"]
     assert (workspace / "team.txt").read_text() == "alice - design\ncarol - qa\n"

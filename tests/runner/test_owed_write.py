@@ -3,11 +3,10 @@ file's whole text; a write the try made to a file the step never named is undone
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
-from runner_helpers import running, worker
+from runner_helpers import run_to_idle, worker
 
 from smallclaw_tui.models import (
     FileContainsCheck,
@@ -15,22 +14,11 @@ from smallclaw_tui.models import (
     JournalType,
     PlanStep,
     StepKind,
-    Task,
     TaskStatus,
 )
 from smallclaw_tui.testing.fake_server import ChatRequest, Reply
 
 OWED = "Reply with the complete text of"
-
-
-async def finished(
-    workspace: Path, handler: Callable[[ChatRequest], Reply], goal: str, steps: list[PlanStep]
-) -> Task:
-    """Run one task with these steps to its end; the task as the runner left it."""
-    async with running(workspace, handler) as (runner, _srv, _ev):
-        task = await runner.create_task(goal, steps=steps)
-        await asyncio.wait_for(runner.wait_until_idle(), 30)
-        return runner.tasks[task.id]
 
 
 def owing(act: Callable[[ChatRequest], Reply]) -> Callable[[ChatRequest], Reply]:
@@ -60,7 +48,7 @@ async def test_a_file_the_steps_check_names_and_the_try_did_not_write_is_asked_f
         description="Write 'v1' into plan.txt",
         checks=[FileContainsCheck(path="plan.txt", text="v1")],
     )
-    done = await finished(workspace, owing(act), "take plan.txt to v1", [step])
+    done, _srv = await run_to_idle(workspace, owing(act), [step], goal="take plan.txt to v1")
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert (workspace / "plan.txt").read_text() == "v1\n"
     # The stray file is gone, and the journal says so.
@@ -85,7 +73,7 @@ async def test_an_owed_file_answered_without_a_block_is_not_written(workspace: P
         description="Write 'v1' into plan.txt",
         checks=[FileContainsCheck(path="plan.txt", text="v1")],
     )
-    stuck = await finished(workspace, owing(act), "take plan.txt to v1", [step])
+    stuck, _srv = await run_to_idle(workspace, owing(act), [step], goal="take plan.txt to v1")
     assert stuck.status == TaskStatus.NEEDS_ASSISTANCE
     assert not (workspace / "plan.txt").exists()
 
@@ -107,7 +95,7 @@ async def test_a_read_step_owes_no_file(workspace: Path) -> None:
         files=["notes.txt"],
         checks=[FileContainsCheck(path="notes.txt", text="zzz")],
     )
-    await finished(workspace, owing(act), "look at notes.txt", [step])
+    await run_to_idle(workspace, owing(act), [step], goal="look at notes.txt")
     assert owed == []
     assert (workspace / "notes.txt").read_text() == "a\n"
 
@@ -127,7 +115,7 @@ async def test_a_create_step_whose_file_exists_is_edited_whole(workspace: Path) 
     step = PlanStep(
         index=0, description="Write list.txt with the line 'soap'", kind=StepKind.CREATE, files=["list.txt"]
     )
-    done = await finished(workspace, handler, "add soap to list.txt", [step])
+    done, _srv = await run_to_idle(workspace, handler, [step], goal="add soap to list.txt")
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert (workspace / "list.txt").read_text() == "eggs\nrice\ntea\nsoap\n"
     assert "The current text of list.txt:\n```\neggs\nrice\ntea\n```" in shown[0]
@@ -157,7 +145,9 @@ async def test_an_input_that_was_never_there_is_not_asked_for(workspace: Path) -
             checks=[FileContainsCheck(path="missing.txt", text="x")],
         ),
     ]
-    stuck = await finished(workspace, owing(act), "Copy the text of missing.txt into copy.txt", steps)
+    stuck, _srv = await run_to_idle(
+        workspace, owing(act), steps, goal="Copy the text of missing.txt into copy.txt"
+    )
     assert stuck.status == TaskStatus.NEEDS_ASSISTANCE
     assert owed == [] and not (workspace / "missing.txt").exists()
 
@@ -180,7 +170,7 @@ async def test_an_owed_file_answered_with_a_tool_call_gets_the_calls_text_not_th
         description="Create done.flag containing 'ok'",
         checks=[FileContainsCheck(path="done.flag", text="ok")],
     )
-    done = await finished(workspace, owing(act), "flag it done", [step])
+    done, _srv = await run_to_idle(workspace, owing(act), [step], goal="flag it done")
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert (workspace / "done.flag").read_text() == "ok"
 
@@ -200,7 +190,7 @@ async def test_a_missing_file_checked_only_to_exist_is_owed_when_the_try_wrote_i
     step = PlanStep(
         index=0, description="Write 'v1' into plan.txt", checks=[FileExistsCheck(path="plan.txt")]
     )
-    done = await finished(workspace, owing(act), "Take plan.txt from v1 to v2", [step])
+    done, _srv = await run_to_idle(workspace, owing(act), [step], goal="Take plan.txt from v1 to v2")
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert (workspace / "plan.txt").read_text() == "v1\n"
     assert not (workspace / "v1" / "plan.txt").exists()
@@ -223,6 +213,8 @@ async def test_an_answer_that_echoes_the_question_is_not_the_files_text(workspac
         kind=StepKind.CREATE,
         files=["py_count.txt"],
     )
-    stuck = await finished(workspace, owing(act), "how many python files? the number in py_count.txt", [step])
+    stuck, _srv = await run_to_idle(
+        workspace, owing(act), [step], goal="how many python files? the number in py_count.txt"
+    )
     assert stuck.status == TaskStatus.NEEDS_ASSISTANCE
     assert not (workspace / "py_count.txt").exists()

@@ -3,10 +3,9 @@ conversation (or of the whole-file exchange), so a server with a prompt cache re
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-from runner_helpers import honest_verifier, kind, running
+from runner_helpers import honest_verifier, kind, run_to_idle
 
 from smallclaw_tui.models import FileContainsCheck, PlanStep, StepKind, TaskStatus
 from smallclaw_tui.runner.prompts import TASK_SYSTEM
@@ -33,10 +32,9 @@ async def test_the_question_ends_the_steps_own_conversation(workspace: Path) -> 
     step = PlanStep(
         index=0, description="Write hello into a.txt", checks=[FileContainsCheck(path="a.txt", text="hello")]
     )
-    async with running(workspace, handler, runner__verify_in_step=True) as (runner, _srv, _ev):
-        task = await runner.create_task("say hello in a.txt", steps=[step])
-        await asyncio.wait_for(runner.wait_until_idle(), 30)
-        done = runner.tasks[task.id]
+    done, _srv = await run_to_idle(
+        workspace, handler, [step], goal="say hello in a.txt", runner__verify_in_step=True
+    )
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert len(asked) == 1
     req = asked[0]
@@ -60,10 +58,9 @@ async def test_a_whole_file_answer_is_checked_after_the_same_exchange(workspace:
         return honest_verifier(req) if kind(req) == "verify" else Reply(text="ok")
 
     step = PlanStep(index=0, description="fix the typo in notes.txt", kind=StepKind.EDIT, files=["notes.txt"])
-    async with running(workspace, handler, runner__verify_in_step=True) as (runner, _srv, _ev):
-        task = await runner.create_task("fix the typo in notes.txt", steps=[step])
-        await asyncio.wait_for(runner.wait_until_idle(), 30)
-        done = runner.tasks[task.id]
+    done, _srv = await run_to_idle(
+        workspace, handler, [step], goal="fix the typo in notes.txt", runner__verify_in_step=True
+    )
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert (workspace / "notes.txt").read_text() == "a receive\n"
     req = asked[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from runner_helpers import kind, running, worker
+from runner_helpers import kind, run_to_idle, running, worker
 
 from smallclaw_tui.models import JournalType, PlanStep, StepKind, TaskStatus
 from smallclaw_tui.runner.whole_file import applies, new_text
@@ -160,9 +160,6 @@ async def test_a_whole_file_answer_written_as_a_tool_call_is_never_the_files_tex
         return worker(lambda r: Reply(text="DONE"))(req)
 
     step = PlanStep(index=0, description="fix the typo in notes.txt", kind=StepKind.EDIT, files=["notes.txt"])
-    async with running(workspace, handler) as (runner, _srv, _ev):
-        task = await runner.create_task("fix the typo in notes.txt", steps=[step])
-        await asyncio.wait_for(runner.wait_until_idle(), 30)
-        done = runner.tasks[task.id]
+    done, _srv = await run_to_idle(workspace, handler, [step], goal="fix the typo in notes.txt")
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert (workspace / "notes.txt").read_text() == "a receive\n"
