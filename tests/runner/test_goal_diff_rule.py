@@ -9,6 +9,7 @@ from pathlib import Path
 
 from smallclaw_tui.models import PlanStep, StepKind, Task
 from smallclaw_tui.runner.rules import FileChange, StepFacts, judge_step
+from smallclaw_tui.runner.rules.goal_diff import EditWhereTheGoalPoints
 
 HOSTS = "web1 10.0.0.2\ndb1 10.0.0.11\ncache 10.0.0.20\n"
 TODO = "# this week\n- [ ] pay rent\n- [ ] call mum\n- [x] renew passport\n"
@@ -75,3 +76,36 @@ async def test_a_goal_that_names_nothing_in_the_file_and_other_kinds_are_left_al
     goal = "tick off pay rent in todo.md"
     rewrite = TODO.replace("[ ] call", "[x] call")
     assert await problems(tmp_path, goal, "todo.md", TODO, rewrite, kind=StepKind.REPLACE) == []
+
+
+async def _kindless(tmp: Path, goal: str, step_text: str, path: str, before: str, after: str) -> list[str]:
+    step = PlanStep(index=0, description=step_text, kind=None, files=[])
+    task = Task(title="t", prompt=goal, plan=[step])
+    facts = StepFacts(
+        task=task, step=step, workspace=tmp, entries=[], this_try=[], changes=[FileChange(path, before, after)]
+    )
+    return [f.detail for f in await EditWhereTheGoalPoints().judge(facts) if not f.passed]
+
+
+async def test_a_step_without_a_kind_is_held_to_the_lines_its_own_words_and_the_goal_point_at(
+    tmp_path: Path,
+) -> None:
+    # Seen on the 1.5B (suite app-settings, TUNING §12): the user's step 1 "Set DEBUG to False in
+    # app.py" rewrote NAME too and added a VERSION line; every later check passed, the task
+    # completed with app.py wrong.
+    goal = "Switch app.py to production settings and write the version"
+    before = "DEBUG = True\nNAME = 'demo'\n"
+    step = "Set DEBUG to False in app.py"
+    assert await _kindless(tmp_path, goal, step, "app.py", before, "DEBUG = False\nNAME = 'demo'\n") == []
+    wrong = await _kindless(
+        tmp_path, goal, step, "app.py", before, "DEBUG = False\nNAME = 'prod'\nVERSION = '1.0.1'\n"
+    )
+    assert wrong and "app.py: line 2 (\"NAME = 'demo'\") changed" in wrong[0]
+    assert "points only at the lines with DEBUG" in wrong[0]
+
+
+async def test_a_step_without_a_kind_may_add_at_the_end_or_make_a_file(tmp_path: Path) -> None:
+    # Adding after all the file holds keeps every line as it was: the where-rule has nothing to say.
+    log = "task1 done\nstarted task2\nstarted task3\n"
+    step = "Append the line 'task2 done' to log.txt"
+    assert await _kindless(tmp_path, step, step, "log.txt", log, log + "task2 done\n") == []

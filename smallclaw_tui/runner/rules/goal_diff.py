@@ -16,7 +16,8 @@ A token is a run of letters, digits, `_`, `.` and `-` of 3 or more characters, m
 with its case. One that is on more than half of the file's lines points nowhere and is ignored.
 A goal that names nothing the file holds ("alphabetize words.txt", "add oat milk") gives no
 anchors, and the rule says nothing. Only edits: a create, an append or a declared rewrite of the
-whole file has its own rules.
+whole file has its own rules; a step without a kind is held to the lines its own words or the
+goal's point at, unless it only added after all the file held.
 """
 
 from __future__ import annotations
@@ -123,20 +124,29 @@ class EditWhereTheGoalPoints:
     name = "goal_diff"
 
     async def judge(self, facts: StepFacts) -> list[Finding]:
-        if facts.step.kind is not StepKind.EDIT:
+        kind = facts.step.kind
+        if kind is StepKind.EDIT:
+            goal = facts.task.prompt
+        elif kind is None:
+            # A step without a kind declared nothing, so what it may touch is what its own words
+            # and the goal's point at (the user's explicit "Set DEBUG to False in app.py").
+            goal = f"{facts.task.prompt}\n{facts.step.description}"
+        else:
             return []
-        goal = facts.task.prompt
         out: list[Finding] = []
         for c in facts.changed():
             if c.before is None or c.after is None:
                 continue
+            if kind is None and c.after.startswith(c.before):
+                continue  # added after all the file held: no line of it was touched
             where = misplaced(goal, c.before, c.after)
             if where is not None:
                 marks = ", ".join(sorted(anchors(goal, c.before.splitlines())))
+                whose = "goal" if kind is StepKind.EDIT else "step"
                 out.append(
                     Finding(
                         False,
-                        f"{c.path}: {where} changed, but the goal points only at the lines with "
+                        f"{c.path}: {where} changed, but the {whose} points only at the lines with "
                         f"{marks}; change those lines (or add next to them) and keep the rest",
                     )
                 )
