@@ -173,6 +173,9 @@ class TelegramSettings(BaseModel):
 class TUISettings(BaseModel):
     theme: str = "textual-dark"
     keymap: dict[str, str] = Field(default_factory=dict)
+    # Which runner events pop up a notification: "attention" (needs you, failed, a request not
+    # applied, a failed delivery) or "all" (also every completed task). The board shows the rest.
+    toasts: Literal["attention", "all"] = "attention"
 
 
 # The config files' settings, already read and checked by load_settings, merged user-then-workspace.

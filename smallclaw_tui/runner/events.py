@@ -60,6 +60,19 @@ class ModelActivity:
 
 
 @dataclass(frozen=True, slots=True)
+class TaskProgress:
+    """What a running task is doing now, for the board: `phase` ("planning", "step 2/3 try 1",
+    "verifying step 2", "summarizing"), since when (seconds since the epoch) and how many tokens
+    the model has written in it so far. A small model can spend a minute reading one prompt; this
+    is what shows the task is alive meanwhile."""
+
+    task_id: str
+    phase: str
+    since: float
+    tokens: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Verification:
     task_id: str
     step_index: int
@@ -144,6 +157,7 @@ RunnerEvent = (
     | ToolCallStarted
     | ToolCallFinished
     | ModelActivity
+    | TaskProgress
     | Verification
     | TaskPaused
     | NeedsAssistance

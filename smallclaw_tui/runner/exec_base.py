@@ -39,6 +39,7 @@ from smallclaw_tui.runner.events import (
 )
 from smallclaw_tui.runner.gate import GatedClient, ModelGate
 from smallclaw_tui.runner.outage import UNREACHABLE_PREFIX
+from smallclaw_tui.runner.progress import Progress
 from smallclaw_tui.runner.prompts import TASK_SYSTEM
 from smallclaw_tui.runner.recheck import EndCheck
 from smallclaw_tui.runner.verifier import Asker
@@ -75,7 +76,10 @@ class ExecutorBase:
         self.s = deps.settings
         self.task = task
         self.control = control
-        self.client: ModelClient = GatedClient(deps.client, deps.gate, ModelGate.BACKGROUND)
+        self.progress = Progress(deps.bus.publish, task.id)
+        self.client: ModelClient = GatedClient(
+            deps.client, deps.gate, ModelGate.BACKGROUND, on_tokens=self.progress.add_tokens
+        )
         self.tool_ctx = ToolContext(
             workspace=self.s.workspace,
             settings=self.s.tools,

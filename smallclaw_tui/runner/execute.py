@@ -78,6 +78,7 @@ class _Executor(OwedWrite, Finishing):
             return
 
     async def _plan(self) -> None:
+        self.progress.start("planning")
         if self.s.runner.one_file_plans and await self._one_file_plan():
             return
         await self.journal(JournalType.NOTE, "planning the task")
@@ -163,6 +164,7 @@ class _Executor(OwedWrite, Finishing):
             f"round {task.rounds} (step {step.index + 1}, try {rc.step_rounds})",
             **({"temperature": sampling[0], "seed": sampling[1]} if sampling[0] is not None else {}),
         )
+        self.progress.start(f"step {step.index + 1}/{len(task.plan)} try {rc.step_rounds}")
         if rs.whole_file_edits and len(files) == 1:
             path, whole = files[0]
             sources = await self._sources(step, path) if whole is None else []

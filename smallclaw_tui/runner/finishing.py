@@ -58,6 +58,7 @@ class Finishing(ExecutorBase):
             # Asked too: a plan of two "read" steps for "fix the typo everywhere" changed nothing
             # and completed (Qwen2.5-Coder-1.5B, held-out typo-recieve).
             diff = goal_review.NO_CHANGE
+        self.progress.start("reviewing the goal")
         verdict = await self._ask_model(
             lambda: goal_review.review(
                 self.client, goal=self.task.prompt, diff=diff, model=self.s.llm.verifier_model
@@ -82,6 +83,7 @@ class Finishing(ExecutorBase):
     async def _complete(self) -> None:
         task = self.task
         summary = ""
+        self.progress.start("summarizing")
         try:
             result = await self._with_retries(
                 lambda: self.client.chat(

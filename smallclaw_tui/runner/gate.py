@@ -8,10 +8,20 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from smallclaw_tui.llm.base import ChatResult, JsonSchema, LLMEvent, ModelClient, ModelInfo, ToolSpec
+from smallclaw_tui.llm.base import (
+    ChatResult,
+    JsonSchema,
+    LLMEvent,
+    ModelClient,
+    ModelInfo,
+    TextDelta,
+    ThinkingDelta,
+    ToolCallEvent,
+    ToolSpec,
+)
 from smallclaw_tui.models import ChatMessage
 
 
@@ -66,13 +76,29 @@ class ModelGate:
             self.release()
 
 
-class GatedClient:
-    """A model client whose every request first takes the gate at a fixed priority."""
+_WRITTEN = (TextDelta, ThinkingDelta, ToolCallEvent)
 
-    def __init__(self, inner: ModelClient, gate: ModelGate, priority: int) -> None:
+
+class GatedClient:
+    """A model client whose every request first takes the gate at a fixed priority.
+
+    `on_tokens`, when given, hears how many tokens the model wrote: as they stream, or all at once
+    when a whole reply comes back. Every background request passes here, so this is where a
+    running task's progress counts them.
+    """
+
+    def __init__(
+        self,
+        inner: ModelClient,
+        gate: ModelGate,
+        priority: int,
+        *,
+        on_tokens: Callable[[int], None] | None = None,
+    ) -> None:
         self.inner = inner
         self.gate = gate
         self.priority = priority
+        self.on_tokens = on_tokens
 
     @property
     def base_url(self) -> str:
@@ -109,6 +135,8 @@ class GatedClient:
                 seed=seed,
                 response_schema=response_schema,
             ):
+                if self.on_tokens is not None and isinstance(event, _WRITTEN):
+                    self.on_tokens(1)  # a streamed delta is about one token
                 yield event
 
     async def chat(
@@ -124,7 +152,7 @@ class GatedClient:
         response_schema: JsonSchema | None = None,
     ) -> ChatResult:
         async with self.gate.hold(self.priority):
-            return await self.inner.chat(
+            result = await self.inner.chat(
                 messages,
                 tools,
                 model=model,
@@ -134,6 +162,9 @@ class GatedClient:
                 seed=seed,
                 response_schema=response_schema,
             )
+        if self.on_tokens is not None and result.usage is not None:
+            self.on_tokens(result.usage.completion_tokens)
+        return result
 
     async def list_models(self) -> list[str]:
         return await self.inner.list_models()

@@ -108,6 +108,7 @@ class Judging(ExecutorBase):
             await self._reject(step, "no tool call in this step succeeded, so nothing shows the step is done")
             return
         files = verifier.file_lines(await self._written_now(step))
+        self.progress.start(f"verifying step {step.index + 1}")
         verdict = await self._ask_model(
             lambda: verifier.ask(
                 self.client,

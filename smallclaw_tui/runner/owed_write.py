@@ -68,6 +68,7 @@ class OwedWrite(Shortcuts):
         await self.journal(JournalType.NOTE, note, restored=undone, **{UNDONE_PATHS: sorted(strays)})
         asked = owed.question(path, text, sorted(strays))
         await self.journal(JournalType.PROMPT, asked)
+        self.progress.start(f"step {step.index + 1}: asking for {path}")
         temperature, seed = self._sampling(step)
         room = whole_file.max_tokens([text or "", *self._shown_texts(step)], self.s.llm.num_predict)
         reply, calls = await self._ask_model(

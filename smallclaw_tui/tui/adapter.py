@@ -30,6 +30,7 @@ from smallclaw_tui.runner.events import (
     TaskCreated,
     TaskFailed,
     TaskPaused,
+    TaskProgress,
     TaskUpdated,
     ToolCallFinished,
     ToolCallStarted,
@@ -48,6 +49,8 @@ def absorb(batch: Batch, event: RunnerEvent) -> None:
             batch.journal.setdefault(tid, []).append(entry)
         case ModelActivity(task_id=tid, text=text):
             batch.activity[tid] = text
+        case TaskProgress(task_id=tid):
+            batch.progress[tid] = event
         case ToolCallStarted(task_id=tid, call=call):
             args = json.dumps(call.arguments, ensure_ascii=False)
             batch.activity[tid] = flat(f"→ {call.name} {args}")

@@ -70,9 +70,15 @@ class SmallClawApp(RunnerHost):
         with Horizontal(id="layout"):
             yield ChatPane(self.deps, self.options.chat_key, id="chat")
             with Vertical(id="work"):
-                board = Board(id="board")
+                board = Board(id="board", clock=self.options.clock)
                 yield board
-                yield DetailPane(self._load_journal, tz=self.options.tz, activity=board.activity, id="detail")
+                yield DetailPane(
+                    self._load_journal,
+                    tz=self.options.tz,
+                    activity=board.activity,
+                    progress_of=board.progress_text,
+                    id="detail",
+                )
         yield StatusBar(self.settings.llm.model, id="status")
         yield FittingFooter(compact=True)
 

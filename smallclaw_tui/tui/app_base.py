@@ -9,6 +9,8 @@ exactly one layer; Textual walks the whole class hierarchy when it dispatches a 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import ClassVar, Literal
@@ -47,6 +49,8 @@ class AppOptions:
     # While the server is unreachable (or still connecting), it is asked again this often.
     probe_interval_s: float = 10.0
     telegram_poll_s: float = 1.0  # how often the status bar reads the Telegram adapter's state
+    # Wall-clock seconds for the running cards' elapsed time and spinner (fixed in screenshots).
+    clock: Callable[[], float] = time.time
 
 
 class _LogToApp(logging.Handler):
@@ -103,6 +107,7 @@ class AppBase(App[None]):
         self._stopped = False
         self._detail_timer: Timer | None = None
         self._loading_timer: Timer | None = None
+        self._spin_timer: Timer | None = None  # runs only while a running task shows progress
         self._quitting = False
         self._asking_quit = False
         self._action_state: tuple[bool | None, ...] = ()

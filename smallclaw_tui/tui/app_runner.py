@@ -14,6 +14,7 @@ from smallclaw_tui.runner.delivery import completion_message, needs_you_message
 from smallclaw_tui.tui import board_model
 from smallclaw_tui.tui.adapter import RunnerAdapter
 from smallclaw_tui.tui.app_chat import ChatActions
+from smallclaw_tui.tui.board_model import SPIN_HZ
 from smallclaw_tui.tui.messages import (
     LogRecordPosted,
     Notice,
@@ -229,6 +230,10 @@ class RunnerHost(ChatActions):
             if batch.activity:
                 board.set_activity(batch.activity)
                 detail.activity_changed(set(batch.activity))
+            if batch.progress:
+                board.set_progress(batch.progress)
+                detail.activity_changed(set(batch.progress))
+                self._spin()
             for task_id, entries in batch.journal.items():
                 detail.add_live_entries(task_id, entries)
             if batch.server is not None:
@@ -246,6 +251,22 @@ class RunnerHost(ChatActions):
                 self.notify(
                     f"a runner event could not be shown: {flat(problem)}", severity="error", markup=False
                 )
+
+    def _spin(self) -> None:
+        """Keep the running cards' spinner and seconds moving while some task shows progress; the
+        timer stops when none does, so an idle app stays idle."""
+        if self._spin_timer is None:
+            self._spin_timer = self.set_interval(1 / SPIN_HZ, self._tick_progress)
+        else:
+            self._spin_timer.resume()
+
+    def _tick_progress(self) -> None:
+        if not self.is_running:
+            return
+        if not self.board.tick() and self._spin_timer is not None:
+            self._spin_timer.pause()
+        if self.selected_id is not None and self.selected_id in self.board.progress:
+            self.detail.activity_changed({self.selected_id})
 
     def _tell_chat_of_endings(self, changed: set[str]) -> None:
         """Tasks started from this chat that failed or were cancelled say so there (the runner
@@ -285,7 +306,9 @@ class RunnerHost(ChatActions):
         task = self.runner.tasks.get(notice.task_id)
         title = flat(task.title) if task is not None else flat(notice.task_id)
         if notice.kind == "completed":
-            self.notify(f"Done: {title}", title="Task complete", markup=False)
+            # Routine: the card moves to Done (and a chat-born task's result reaches its chat).
+            if self.settings.tui.toasts == "all":
+                self.notify(f"Done: {title}", title="Task complete", markup=False)
         elif notice.kind == "needs_you":
             self.notify(
                 f"{title}: {flat(notice.text)}", title="Task needs you", severity="warning", markup=False

@@ -175,5 +175,7 @@ class TaskActions(ViewActions):
         if self.runner_ready:
             board.update_tasks({task.id})
             board.select(task.id)
-        self.notify(f"queued: {flat(task.title)}", markup=False)
+        if not (self.runner_ready and board.display and board.region.area):
+            # Only where the new card cannot be seen (the chat alone on a narrow screen).
+            self.notify(f"queued: {flat(task.title)}", markup=False)
         return task

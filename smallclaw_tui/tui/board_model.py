@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from smallclaw_tui.models import Task, TaskStatus
+from smallclaw_tui.runner.events import TaskProgress
 from smallclaw_tui.textsafe import shown_command
 from smallclaw_tui.tui.text import flat
 
@@ -96,10 +97,12 @@ STATUS_WORD = {
 }
 
 
-def activity_line(task: Task, live: str | None) -> str:
-    """The card's third line: what is happening now, or why it stopped, or how it ended."""
+def activity_line(task: Task, live: str | None, tokens: int = 0) -> str:
+    """The card's third line: what is happening now (with the tokens the model wrote in this
+    phase), or why it stopped, or how it ended."""
     if task.status == TaskStatus.RUNNING:
-        return flat(live) if live else "working…"
+        text = flat(live) if live else "working…"
+        return f"{tokens} tok · {text}" if tokens else text
     if task.pending_approval is not None and task.status.needs_user:
         return "approve: " + flat(shown_command(task.pending_approval.command))
     if task.status.needs_user or task.status in (TaskStatus.FAILED, TaskStatus.CANCELLED):
@@ -107,6 +110,29 @@ def activity_line(task: Task, live: str | None) -> str:
     if task.status == TaskStatus.COMPLETE:
         return flat(task.final_summary or "done")
     return flat(task.prompt)
+
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+SPIN_HZ = 4  # frames a second; the app repaints running cards this often, and only while one runs
+
+
+def elapsed(seconds: float) -> str:
+    """`9s`, `2m05s`, `1h02m`: short enough for a card."""
+    s = max(0, int(seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s // 3600}h{s % 3600 // 60:02d}m"
+
+
+def progress_line(progress: TaskProgress, now: float, *, tokens: bool = True) -> str:
+    """`⠹ 14s · step 2/3 try 1 · 37 tok`: how long the phase has taken (first, so a narrow card
+    keeps it), the phase, and what the model wrote in it (`tokens=False`: the card's next line
+    shows that)."""
+    frame = SPINNER[int(now * SPIN_HZ) % len(SPINNER)]
+    text = f"{frame} {elapsed(now - progress.since)} · {flat(progress.phase)}"
+    return text + (f" · {progress.tokens} tok" if tokens and progress.tokens else "")
 
 
 def counts(tasks: Iterable[Task]) -> dict[str, int]:

@@ -42,7 +42,7 @@ from smallclaw_tui.models import (
     ToolCall,
 )
 from smallclaw_tui.runner.deps import RunnerDeps
-from smallclaw_tui.runner.events import ModelActivity
+from smallclaw_tui.runner.events import ModelActivity, TaskProgress
 from smallclaw_tui.runner.runner import BackgroundTaskRunner
 from smallclaw_tui.store.journal import append_entries_sync
 from smallclaw_tui.store.sessions import SessionStore
@@ -56,6 +56,9 @@ CHAT_KEY = "tui"
 NEEDS_APPROVAL_ID = "d4a7e001"
 RUNNING_ID = "d4a7e003"
 DEMO_MODEL = "qwen3:4b"
+# The running task's phase began at 12 minutes; screenshots are taken 14 s into it (a fixed clock).
+DEMO_PHASE_SINCE = (T0 + timedelta(minutes=12)).timestamp()
+DEMO_NOW = DEMO_PHASE_SINCE + 14.2
 
 
 def at(minutes: float) -> datetime:
@@ -330,6 +333,7 @@ class FrozenRunner(BackgroundTaskRunner):
         for task in result.tasks:
             self.tasks[task.id] = task
         if RUNNING_ID in self.tasks:
+            self.bus.publish(TaskProgress(RUNNING_ID, "step 2/3 try 1", DEMO_PHASE_SINCE, 37))
             self.bus.publish(ModelActivity(RUNNING_ID, "writing docs/release-0.2.md: ## Highlights"))
 
     async def stop(self, *, grace_s: float = 10.0) -> None:
@@ -428,7 +432,9 @@ def demo_app(
     deps = demo_deps(ws, client)
     if theme is not None:
         deps.settings.tui.theme = theme
-    options = AppOptions(chat_key=CHAT_KEY, tz=UTC, cursor_blink=False, refresh_s=0.0)
+    options = AppOptions(
+        chat_key=CHAT_KEY, tz=UTC, cursor_blink=False, refresh_s=0.0, clock=lambda: DEMO_NOW
+    )
     return SmallClawApp(deps, FrozenRunner(deps), options)
 
 

@@ -9,7 +9,7 @@ from textual.message import Message
 
 from smallclaw_tui.agent.events import TurnEvent
 from smallclaw_tui.models import ChatMessage, JournalEntry
-from smallclaw_tui.runner.events import ModelUsage, ServerState
+from smallclaw_tui.runner.events import ModelUsage, ServerState, TaskProgress
 from smallclaw_tui.tools.base import ApprovalDecision
 
 
@@ -29,6 +29,7 @@ class Batch:
     changed: set[str] = field(default_factory=set)
     journal: dict[str, list[JournalEntry]] = field(default_factory=dict)
     activity: dict[str, str] = field(default_factory=dict)
+    progress: dict[str, TaskProgress] = field(default_factory=dict)
     server: ServerState | None = None
     context: ModelUsage | None = None  # the last round's prompt size against num_ctx
     speed: float | None = None  # tokens/s of the last reply that reported it
@@ -42,6 +43,7 @@ class Batch:
             self.changed
             or self.journal
             or self.activity
+            or self.progress
             or self.server
             or self.context
             or self.speed is not None

@@ -70,13 +70,18 @@ def _says_approval(task: Task) -> bool:
     )
 
 
-def body_content(task: Task, tz: tzinfo | None, activity: str | None = None) -> Content:
+def body_content(
+    task: Task, tz: tzinfo | None, activity: str | None = None, progress: str | None = None
+) -> Content:
     parts: list[str | tuple[str, str]] = []
     origin = task.origin
     where = f"from {origin.channel.value}" + (f" ({flat(origin.session_id)})" if origin.session_id else "")
     parts.append((f"{where} · created {stamp(task.created_at, tz)}\n", "$text-muted"))
-    if task.status == TaskStatus.RUNNING and activity:
-        parts += [("Now: ", "bold $accent"), (flat(activity) + "\n", "italic")]
+    if task.status == TaskStatus.RUNNING and (activity or progress):
+        parts.append(("Now: ", "bold $accent"))
+        if progress:
+            parts.append((progress + ("  " if activity else ""), "$accent"))
+        parts.append(((flat(activity) if activity else "") + "\n", "italic"))
     if task.pending_approval is not None:
         parts += [
             ("Waiting for approval: ", "bold $warning"),
@@ -139,6 +144,7 @@ class DetailPane(Vertical):
         *,
         tz: tzinfo | None = None,
         activity: dict[str, str] | None = None,
+        progress_of: Callable[[str], str | None] | None = None,
         load_diff: DiffLoader | None = None,
         id: str | None = None,
     ) -> None:
@@ -147,6 +153,7 @@ class DetailPane(Vertical):
         self.load_diff = load_diff  # None: read from the app's own workspace
         self.tz = tz
         self.activity = activity if activity is not None else {}  # live lines, shared with the board
+        self.progress_of = progress_of or (lambda _task_id: None)  # "⠹ step 2/3 try 1 · 14s"
         self.task_id: str | None = None
         self._shown: Task | None = None
         self._loading = False
@@ -229,7 +236,7 @@ class DetailPane(Vertical):
         if not (isinstance(head.content, Content) and content.is_same(head.content)):
             head.update(content, layout=False)
         body = self.query_one("#detail-body", Static)
-        content = body_content(task, self.tz, self.activity.get(task.id))
+        content = body_content(task, self.tz, self.activity.get(task.id), self.progress_of(task.id))
         if not (isinstance(body.content, Content) and content.is_same(body.content)):
             body.update(content)
         if self.diff_shown:
