@@ -100,6 +100,14 @@ def deny(task: Task, note: str | None = None) -> list[JournalEntry]:
     return entries
 
 
+def check_archivable(task: Task) -> None:
+    """Only a finished task is archived: one that could still run would vanish from the board."""
+    if not task.status.is_final:
+        raise TaskOpError(
+            f"task {task.id} is {task.status.value}; only a done, failed or cancelled task can be archived"
+        )
+
+
 def build_task(
     prompt: str,
     *,

@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_workspace(p, top=False)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--status", help="only tasks with this status (also the board's words: done, needs-you)")
+    p.add_argument("--archived", action="store_true", help="the archived tasks instead")
 
     p = tsub.add_parser("show", help="show one task, journal included")
     _add_workspace(p, top=False)
@@ -74,6 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
         _add_workspace(p, top=False)
         p.add_argument("id", help="task id or a unique prefix")
         p.add_argument("--note", help="a note for the task's journal and next prompt")
+
+    p = tsub.add_parser("archive", help="move finished tasks off the board (and out of `task list`)")
+    _add_workspace(p, top=False)
+    p.add_argument("ids", nargs="*", metavar="ID", help="task ids or unique prefixes")
+    p.add_argument("--done", action="store_true", help="every done and cancelled task")
+
+    p = tsub.add_parser("unarchive", help="bring an archived task back to the board")
+    _add_workspace(p, top=False)
+    p.add_argument("id", help="task id or a unique prefix")
 
     p = tsub.add_parser("undo", help="restore every file the task changed, as before the task")
     _add_workspace(p, top=False)
@@ -104,6 +114,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from smallclaw_tui.cli.undo_cmd import run_undo_command
 
         return run_undo_command(args)
+    if command == "task" and args.task_command in ("archive", "unarchive"):
+        from smallclaw_tui.cli.archive_cmd import run_archive_command
+
+        return run_archive_command(args)
     if command == "task" and args.task_command == "show" and args.diff:
         from smallclaw_tui.cli.diff_cmd import run_diff_command
 

@@ -26,6 +26,7 @@ from smallclaw_tui.models import (
     Task,
     TaskStatus,
 )
+from smallclaw_tui.store.archive import archive_store
 from smallclaw_tui.store.control import ControlInbox, ControlRequest
 from smallclaw_tui.store.lock import WorkspaceLock, WorkspaceLocked
 from smallclaw_tui.store.tasks import AmbiguousTaskId, LoadResult, TaskNotFound, TaskStore
@@ -180,6 +181,8 @@ def _status_arg(text: str) -> TaskStatus:
 
 async def _list(args: argparse.Namespace, store: TaskStore) -> int:
     status = _status_arg(args.status) if args.status else None
+    if args.archived:
+        store = archive_store(store.data_dir)
     result = await store.load_all()
     _report(result)
     tasks = [t for t in result.tasks if status is None or t.status == status]
@@ -239,7 +242,15 @@ async def _find(
 ) -> Task:
     try:
         return await store.load(ident, with_journal=with_journal, report=report)
-    except (TaskNotFound, AmbiguousTaskId) as e:
+    except TaskNotFound as e:
+        archived = archive_store(store.data_dir)
+        try:
+            # `task show` of an archived task still shows it (a control request still fails:
+            # the runner has no such task).
+            return await archived.load(ident, with_journal=with_journal, report=report)
+        except (TaskNotFound, AmbiguousTaskId):
+            raise CLIError(e.args[0] if e.args else str(e)) from None
+    except AmbiguousTaskId as e:
         raise CLIError(e.args[0] if e.args else str(e)) from None
 
 

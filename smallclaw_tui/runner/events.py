@@ -24,6 +24,14 @@ class TaskUpdated:
 
 
 @dataclass(frozen=True, slots=True)
+class TaskArchived:
+    """The task left (`archived`) or came back to (`not archived`) the runner's tasks."""
+
+    task_id: str
+    archived: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class StepAdvanced:
     task_id: str
     step_index: int  # the step that is now active (== len(plan) when all are done)
@@ -152,6 +160,7 @@ class RunnerIdle:
 RunnerEvent = (
     TaskCreated
     | TaskUpdated
+    | TaskArchived
     | StepAdvanced
     | JournalAppended
     | ToolCallStarted

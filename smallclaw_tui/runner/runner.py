@@ -27,6 +27,7 @@ from smallclaw_tui.runner.deps import RunnerDeps
 from smallclaw_tui.runner.events import (
     JournalAppended,
     RunnerIdle,
+    TaskArchived,
     TaskCreated,
     TaskFailed,
     TaskPaused,
@@ -36,6 +37,7 @@ from smallclaw_tui.runner.outage import UNREACHABLE_PREFIX, ServerWatch
 from smallclaw_tui.runner.recovery import after_crash, after_cut_off
 from smallclaw_tui.runner.settle import settle_requests
 from smallclaw_tui.runner.undo import undo_files
+from smallclaw_tui.store.archive import archive_store, move_task
 from smallclaw_tui.store.control import ControlInbox, ControlRequest
 from smallclaw_tui.store.quarantine import QuarantineReport
 
@@ -285,6 +287,8 @@ class BackgroundTaskRunner:
             "cancel": self.cancel,
             "approve": self.approve,
             "deny": self.deny,
+            "archive": self.archive,
+            "unarchive": self.unarchive,
         }[req.action]
         await method(req.task_id, req.note)
 
@@ -342,6 +346,28 @@ class BackgroundTaskRunner:
         task = self.get(task_id)
         await self._commit(task, taskops.deny(task, note))
         self._wake.set()
+
+    async def archive(self, task_id: str, note: str | None = None) -> Task:
+        """Move a finished task out of the runner's tasks into `archive/` (:mod:`..store.archive`)."""
+        task = self.get(task_id)
+        taskops.check_archivable(task)
+        await asyncio.to_thread(move_task, task.id, self.store, archive_store(self.store.data_dir))
+        del self.tasks[task.id]
+        self.bus.publish(TaskArchived(task.id))
+        return task
+
+    async def unarchive(self, task_id: str, note: str | None = None) -> Task:
+        archived = archive_store(self.store.data_dir)
+        try:
+            real = archived.resolve_id(task_id)
+        except LookupError as e:
+            raise taskops.TaskOpError(e.args[0] if e.args else str(e)) from None
+        await asyncio.to_thread(move_task, real, archived, self.store)
+        task = await self.store.load(real, with_journal=False)
+        self.tasks[task.id] = task
+        self.bus.publish(TaskArchived(task.id, archived=False))
+        self.bus.publish(TaskUpdated(task))
+        return task
 
     async def undo(self, task_id: str) -> UndoOutcome:
         """Restore every file the task changed (see :mod:`smallclaw_tui.runner.undo`)."""

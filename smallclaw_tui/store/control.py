@@ -17,8 +17,8 @@ from typing import Literal
 from smallclaw_tui.models import utcnow
 from smallclaw_tui.store.atomic import atomic_write_text_sync
 
-Action = Literal["pause", "resume", "cancel", "approve", "deny"]
-ACTIONS: tuple[Action, ...] = ("pause", "resume", "cancel", "approve", "deny")
+Action = Literal["pause", "resume", "cancel", "approve", "deny", "archive", "unarchive"]
+ACTIONS: tuple[Action, ...] = ("pause", "resume", "cancel", "approve", "deny", "archive", "unarchive")
 
 
 @dataclass(frozen=True, slots=True)

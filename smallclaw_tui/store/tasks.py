@@ -89,9 +89,10 @@ class TaskStore:
     """`quarantine=False` is for read-only commands (`task list`, `task show`): an unreadable file
     is only reported and stays in place. The runner, which owns the folder, moves it aside."""
 
-    def __init__(self, data_dir: Path, *, quarantine: bool = True) -> None:
+    def __init__(self, data_dir: Path, *, quarantine: bool = True, folder: str = "tasks") -> None:
         self.data_dir = data_dir
-        self.tasks_dir = data_dir / "tasks"
+        # "archive" holds archived tasks the same way (see :mod:`.archive`); nothing runs from it.
+        self.tasks_dir = data_dir / folder
         self.quarantine_dir = data_dir / "quarantine"
         self.quarantine = quarantine
         self._locks: dict[str, asyncio.Lock] = {}

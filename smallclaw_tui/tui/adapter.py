@@ -26,6 +26,7 @@ from smallclaw_tui.runner.events import (
     RunnerIdle,
     ServerState,
     StepAdvanced,
+    TaskArchived,
     TaskCompleted,
     TaskCreated,
     TaskFailed,
@@ -45,6 +46,8 @@ def absorb(batch: Batch, event: RunnerEvent) -> None:
     match event:
         case TaskCreated(task=task) | TaskUpdated(task=task):
             batch.changed.add(task.id)
+        case TaskArchived(task_id=tid):
+            batch.changed.add(tid)  # the board drops (or shows again) a task the runner no longer has
         case JournalAppended(task_id=tid, entry=entry):
             batch.journal.setdefault(tid, []).append(entry)
         case ModelActivity(task_id=tid, text=text):

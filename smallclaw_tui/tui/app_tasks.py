@@ -28,6 +28,7 @@ class TaskActions(ViewActions):
             "cancel_task": not status.is_final,
             "approve_task": task.pending_approval is not None,
             "undo_task": status not in (TaskStatus.QUEUED, TaskStatus.RUNNING),
+            "archive_task": status.is_final,
         }[action]
         return allowed
 
@@ -127,6 +128,54 @@ class TaskActions(ViewActions):
                 ),
             ),
             undo,
+        )
+
+    async def action_archive_task(self) -> None:
+        task = self.selected_task()
+        if task is None:
+            return
+        try:
+            await self.runner.archive(task.id)
+        except (taskops.TaskOpError, LookupError, OSError) as e:
+            self.notify(flat(str(e)), severity="error", markup=False)
+            return
+        # Its card is gone: say where it went and how it comes back.
+        self.notify(
+            f"archived: {flat(task.title)} (smallclaw task unarchive {flat(task.id)} brings it back)",
+            markup=False,
+        )
+
+    def action_archive_done(self) -> None:
+        done = [
+            t.id
+            for t in self.runner.tasks.values()
+            if t.status in (TaskStatus.COMPLETE, TaskStatus.CANCELLED)
+        ]
+        if not done:
+            self.notify("no done or cancelled tasks to archive", markup=False)
+            return
+
+        async def archive(yes: bool | None) -> None:
+            if not yes:
+                return
+            moved = 0
+            for task_id in done:
+                try:
+                    await self.runner.archive(task_id)
+                    moved += 1
+                except (taskops.TaskOpError, LookupError, OSError):
+                    continue  # resumed or gone meanwhile: it stays where it is
+            self.notify(f"archived {moved} task{'s' if moved != 1 else ''}", markup=False)
+
+        self.push_screen(
+            ConfirmScreen(
+                Content(f"Archive {len(done)} done and cancelled task{'s' if len(done) != 1 else ''}?"),
+                Content(
+                    "They leave the board and `task list`; `smallclaw task list --archived` shows them "
+                    "and `smallclaw task unarchive ID` brings one back."
+                ),
+            ),
+            archive,
         )
 
     def action_approve_task(self) -> None:

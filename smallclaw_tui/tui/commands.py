@@ -32,6 +32,8 @@ class CommandHost(Protocol):
 
     def action_filter(self) -> None: ...
 
+    def action_archive_done(self) -> None: ...
+
     def action_zoom(self) -> None: ...
 
     def action_help(self) -> None: ...
@@ -54,10 +56,20 @@ class TaskCommands(Provider):
                 ("resume_task", "Resume", "resume, with an optional note for the model"),
                 ("cancel_task", "Cancel", "cancel for good (asks first)"),
                 ("undo_task", "Undo the changes of", "put back every file it changed (asks first)"),
+                (
+                    "archive_task",
+                    "Archive",
+                    "move it off the board (`smallclaw task unarchive` brings it back)",
+                ),
             ):
                 if app.check_action(action, ()):
                     out.append((f"{verb}: {title}", getattr(app, f"action_{action}"), what))
         out += [
+            (
+                "Archive all done and cancelled tasks",
+                app.action_archive_done,
+                "clear them off the board (asks first)",
+            ),
             ("Filter the board", app.action_filter, "show only tasks matching some text"),
             ("Zoom the focused pane", app.action_zoom, "give the focused pane the whole screen"),
             ("Keys", app.action_help, "every key, its id and how to remap it"),

@@ -44,6 +44,8 @@ class RunnerPort(Protocol):
 
     async def undo(self, task_id: str) -> UndoOutcome: ...
 
+    async def archive(self, task_id: str, note: str | None = None) -> Task: ...
+
 
 class TelegramPort(Protocol):
     """What the app needs of the Telegram adapter: its state for the status bar, and stop."""
