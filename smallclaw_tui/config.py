@@ -156,6 +156,9 @@ class RunnerSettings(BaseModel):
     verify_in_step: bool = False
     # How much of each file a step names its prompt shows (characters).
     prompt_file_chars: int = Field(default=2000, ge=0)
+    # A plan the runner made waits in "needs you" before its first step: resume runs it as it is,
+    # `task edit` (e on the board) changes it first.
+    review_plans: bool = False
 
 
 class TelegramSettings(BaseModel):

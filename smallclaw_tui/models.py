@@ -220,6 +220,8 @@ class ResumeContext(_Model):
     guard: dict[str, Any] = Field(default_factory=dict)
     # The goal review said NO and the user was asked: a resume means they accept the change.
     goal_reviewed: bool = False
+    # A plan the runner made waits for the user (`runner.review_plans`) before its first step.
+    plan_to_review: bool = False
 
 
 class Task(_Model):

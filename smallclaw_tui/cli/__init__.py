@@ -76,6 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("id", help="task id or a unique prefix")
         p.add_argument("--note", help="a note for the task's journal and next prompt")
 
+    p = tsub.add_parser("edit", help="change the goal, title or steps of a task that is not running")
+    _add_workspace(p, top=False)
+    p.add_argument("id", help="task id or a unique prefix")
+    p.add_argument("--goal", help="the new goal")
+    p.add_argument("--title", help="the new title")
+    p.add_argument("--step", action="append", default=[], metavar="DESC", help="a new plan step (repeatable)")
+    p.add_argument("--no-steps", action="store_true", help="drop the plan: the planner writes a new one")
+    p.add_argument("--spec", type=Path, metavar="FILE.toml", help="a spec as for task add")
+
     p = tsub.add_parser("archive", help="move finished tasks off the board (and out of `task list`)")
     _add_workspace(p, top=False)
     p.add_argument("ids", nargs="*", metavar="ID", help="task ids or unique prefixes")
@@ -114,6 +123,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from smallclaw_tui.cli.undo_cmd import run_undo_command
 
         return run_undo_command(args)
+    if command == "task" and args.task_command == "edit":
+        from smallclaw_tui.cli.edit_cmd import run_edit_command
+
+        return run_edit_command(args)
     if command == "task" and args.task_command in ("archive", "unarchive"):
         from smallclaw_tui.cli.archive_cmd import run_archive_command
 

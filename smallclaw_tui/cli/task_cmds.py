@@ -5,20 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 import sys
-import tomllib
 from collections.abc import Callable
-from pathlib import Path
-from typing import cast
-
-from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from smallclaw_tui import taskops
 from smallclaw_tui.cli.common import CLIError, UsageError, settings_from_args
+from smallclaw_tui.cli.spec import load_spec
 from smallclaw_tui.models import (
-    Check,
-    FileContainsCheck,
     JournalEntry,
     Origin,
     PlanStep,
@@ -31,8 +24,6 @@ from smallclaw_tui.store.control import ControlInbox, ControlRequest
 from smallclaw_tui.store.lock import WorkspaceLock, WorkspaceLocked
 from smallclaw_tui.store.tasks import AmbiguousTaskId, LoadResult, TaskNotFound, TaskStore
 from smallclaw_tui.textsafe import one_line, printable, shown_command
-
-_check_adapter: TypeAdapter[Check] = TypeAdapter(Check)
 
 
 def run_task_command(args: argparse.Namespace) -> int:
@@ -51,88 +42,12 @@ def run_task_command(args: argparse.Namespace) -> int:
 # --- add --------------------------------------------------------------------------------------------
 
 
-_STEP_KEYS = ("description", "checks")
-# mypy infers the table's values as a bare metaclass; they are models.
-_CHECK_MODELS = cast("dict[str, type[BaseModel]]", taskops.CHECK_KINDS)
-_KINDS_HINT = "kind is file_exists{path}, file_contains{path, text, regex} or command_succeeds{command}"
-
-
-def _load_check(where: str, raw: object) -> Check:
-    """One `[[steps.checks]]` table, as strict as the top level: a typo must not pass silently."""
-    if not isinstance(raw, dict):
-        raise UsageError(f"{where}: must be a table ([[steps.checks]])")
-    kind = raw.get("kind")
-    model = _CHECK_MODELS.get(kind) if isinstance(kind, str) else None
-    if model is not None:
-        unknown = sorted(set(raw) - set(model.model_fields))
-        if unknown:
-            known = ", ".join(k for k in model.model_fields if k != "kind")
-            raise UsageError(f"{where}: unknown key {unknown[0]!r} ({kind} takes {known})")
-    try:
-        check = _check_adapter.validate_python(raw)
-    except ValidationError as e:
-        err = e.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        raise UsageError(f"{where}: {loc + ': ' if loc else ''}{err['msg']} ({_KINDS_HINT})") from None
-    for key in ("path", "text", "command"):
-        value = getattr(check, key, None)
-        if isinstance(value, str) and not value.strip():
-            # An empty command "succeeds", an empty text is in every file: such a check proves nothing.
-            raise UsageError(f"{where}: {key} must not be empty")
-    if isinstance(check, FileContainsCheck) and check.regex:
-        try:
-            re.compile(check.text)
-        except re.error as e:
-            raise UsageError(f"{where}: text is not a valid regular expression: {e}") from None
-    return check
-
-
-def _load_step(where: str, index: int, raw: object) -> PlanStep:
-    description = raw.get("description") if isinstance(raw, dict) else None
-    if not isinstance(raw, dict) or not isinstance(description, str) or not description.strip():
-        raise UsageError(f"{where}: needs a description (a non-empty string)")
-    unknown = sorted(set(raw) - set(_STEP_KEYS))
-    if unknown:
-        # `[[steps.check]]` would otherwise be dropped and the step run with no check at all.
-        raise UsageError(f"{where}: unknown key {unknown[0]!r} (expected description, [[steps.checks]])")
-    raw_checks = raw.get("checks", [])
-    if not isinstance(raw_checks, list):
-        raise UsageError(f"{where}: checks must be an array of tables ([[steps.checks]])")
-    checks = [_load_check(f"{where}, check {j}", c) for j, c in enumerate(raw_checks, start=1)]
-    return PlanStep(index=index, description=description.strip(), checks=checks)
-
-
-def _load_spec(path: Path) -> tuple[str | None, str | None, list[PlanStep]]:
-    try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError:
-        raise UsageError(f"spec file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as e:
-        raise UsageError(f"spec file {path}: not valid TOML: {e}") from None
-    except OSError as e:
-        raise UsageError(f"spec file {path}: cannot read: {e.strerror}") from None
-    unknown = sorted(set(data) - {"title", "prompt", "steps"})
-    if unknown:
-        raise UsageError(f"spec file {path}: unknown key {unknown[0]!r} (expected title, prompt, [[steps]])")
-    for key in ("title", "prompt"):
-        if key in data and not isinstance(data[key], str):
-            raise UsageError(f"spec file {path}: {key} must be a string")
-    raw_steps = data.get("steps", [])
-    if not isinstance(raw_steps, list):
-        raise UsageError(f"spec file {path}: steps must be an array of tables ([[steps]])")
-    steps = [
-        _load_step(f"spec file {path}: step {i}", i - 1, raw) for i, raw in enumerate(raw_steps, start=1)
-    ]
-    return data.get("title"), data.get("prompt"), steps
-
-
 async def _add(args: argparse.Namespace, store: TaskStore) -> int:
     title: str | None = None
     prompt: str | None = None
     steps: list[PlanStep] = []
     if args.spec is not None:
-        title, prompt, steps = _load_spec(args.spec)
+        title, prompt, steps = load_spec(args.spec)
     prompt = args.text or prompt
     if not prompt or not prompt.strip():
         raise UsageError("task add needs the goal as TEXT (or a spec file with a prompt)")

@@ -61,6 +61,13 @@ class _Executor(OwedWrite, Finishing):
             await self._note_missing_goal_files()
             if not task.plan:
                 await self._plan()
+                task.resume_context.plan_to_review = self.s.runner.review_plans and bool(task.plan)
+            if task.resume_context.plan_to_review:
+                task.resume_context.plan_to_review = False  # a resume means the plan is accepted
+                steps = "; ".join(f"{s.index + 1}. {s.description}" for s in task.plan)
+                await self.needs_assistance(
+                    f"the plan waits for you: resume (r) runs it as it is, edit (e) changes it. {steps}"
+                )
             while True:
                 await self._honour_requests()
                 step = task.active_step

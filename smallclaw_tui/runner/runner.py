@@ -40,6 +40,7 @@ from smallclaw_tui.runner.undo import undo_files
 from smallclaw_tui.store.archive import archive_store, move_task
 from smallclaw_tui.store.control import ControlInbox, ControlRequest
 from smallclaw_tui.store.quarantine import QuarantineReport
+from smallclaw_tui.task_edit import TaskEdit, apply_edit, edit_from_data
 
 log = logging.getLogger(__name__)
 
@@ -289,7 +290,10 @@ class BackgroundTaskRunner:
             "deny": self.deny,
             "archive": self.archive,
             "unarchive": self.unarchive,
-        }[req.action]
+        }.get(req.action)
+        if method is None:  # "edit"
+            await self.edit(req.task_id, edit_from_data(req.data or {}))
+            return
         await method(req.task_id, req.note)
 
     def get(self, task_id: str) -> Task:
@@ -346,6 +350,15 @@ class BackgroundTaskRunner:
         task = self.get(task_id)
         await self._commit(task, taskops.deny(task, note))
         self._wake.set()
+
+    async def edit(self, task_id: str, edit: TaskEdit) -> Task:
+        """Change a task that is not running (:mod:`smallclaw_tui.task_edit`)."""
+        task = self.get(task_id)
+        entries = apply_edit(task, edit)
+        if entries:
+            await self._commit(task, entries)
+            self._wake.set()
+        return task
 
     async def archive(self, task_id: str, note: str | None = None) -> Task:
         """Move a finished task out of the runner's tasks into `archive/` (:mod:`..store.archive`)."""

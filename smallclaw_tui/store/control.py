@@ -12,13 +12,13 @@ import os
 import secrets
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from smallclaw_tui.models import utcnow
 from smallclaw_tui.store.atomic import atomic_write_text_sync
 
-Action = Literal["pause", "resume", "cancel", "approve", "deny", "archive", "unarchive"]
-ACTIONS: tuple[Action, ...] = ("pause", "resume", "cancel", "approve", "deny", "archive", "unarchive")
+Action = Literal["pause", "resume", "cancel", "approve", "deny", "archive", "unarchive", "edit"]
+ACTIONS: tuple[Action, ...] = ("pause", "resume", "cancel", "approve", "deny", "archive", "unarchive", "edit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +26,8 @@ class ControlRequest:
     task_id: str
     action: Action
     note: str | None = None
+    # For "edit": the new goal, title and steps (steps as plan-step dicts), each optional.
+    data: dict[str, Any] | None = None
 
 
 class ControlInbox:
@@ -48,7 +50,15 @@ class ControlInbox:
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
                 if data.get("action") in ACTIONS and isinstance(data.get("task_id"), str):
-                    out.append(ControlRequest(data["task_id"], data["action"], data.get("note")))
+                    extra = data.get("data")
+                    out.append(
+                        ControlRequest(
+                            data["task_id"],
+                            data["action"],
+                            data.get("note"),
+                            extra if isinstance(extra, dict) else None,
+                        )
+                    )
             except (OSError, ValueError, AttributeError):
                 pass
             with contextlib.suppress(OSError):

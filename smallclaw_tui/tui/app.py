@@ -69,7 +69,9 @@ class SmallClawApp(RunnerHost):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="layout"):
-            yield ChatPane(self.deps, self.options.chat_key, id="chat")
+            yield ChatPane(
+                self.deps, self.options.chat_key, tz=self.options.tz, clock=self.options.clock, id="chat"
+            )
             with Vertical(id="work"):
                 board = Board(id="board", clock=self.options.clock)
                 yield board

@@ -97,12 +97,12 @@ STATUS_WORD = {
 }
 
 
-def activity_line(task: Task, live: str | None, tokens: int = 0) -> str:
-    """The card's third line: what is happening now (with the tokens the model wrote in this
-    phase), or why it stopped, or how it ended."""
+def activity_line(task: Task, live: str | None, phase: str | None = None) -> str:
+    """The card's last line: what is happening now (the phase first: "step 2/3 try 1 · <what the
+    model is writing>"), or why it stopped, or how it ended."""
     if task.status == TaskStatus.RUNNING:
         text = flat(live) if live else "working…"
-        return f"{tokens} tok · {text}" if tokens else text
+        return f"{flat(phase)} · {text}" if phase else text
     if task.pending_approval is not None and task.status.needs_user:
         return "approve: " + flat(shown_command(task.pending_approval.command))
     if task.status.needs_user or task.status in (TaskStatus.FAILED, TaskStatus.CANCELLED):
@@ -126,13 +126,16 @@ def elapsed(seconds: float) -> str:
     return f"{s // 3600}h{s % 3600 // 60:02d}m"
 
 
-def progress_line(progress: TaskProgress, now: float, *, tokens: bool = True) -> str:
-    """`⠹ 14s · step 2/3 try 1 · 37 tok`: how long the phase has taken (first, so a narrow card
-    keeps it), the phase, and what the model wrote in it (`tokens=False`: the card's next line
-    shows that)."""
+def progress_clock(progress: TaskProgress, now: float) -> str:
+    """`⠹ 14s · 37 tok`: a spinner, how long the phase has taken, what the model wrote in it."""
     frame = SPINNER[int(now * SPIN_HZ) % len(SPINNER)]
-    text = f"{frame} {elapsed(now - progress.since)} · {flat(progress.phase)}"
-    return text + (f" · {progress.tokens} tok" if tokens and progress.tokens else "")
+    text = f"{frame} {elapsed(now - progress.since)}"
+    return text + (f" · {progress.tokens} tok" if progress.tokens else "")
+
+
+def progress_line(progress: TaskProgress, now: float) -> str:
+    """`⠹ 14s · 37 tok · step 2/3 try 1`: the clock first, so a narrow place keeps it."""
+    return f"{progress_clock(progress, now)} · {flat(progress.phase)}"
 
 
 def counts(tasks: Iterable[Task]) -> dict[str, int]:

@@ -138,7 +138,7 @@ async def app_env(
         runner = BackgroundTaskRunner(deps)
         # A short grace: a task mid-round at the end of a test is cancelled, not waited for.
         app_options = AppOptions(
-            refresh_s=0.01, tz=UTC, cursor_blink=False, stop_grace_s=0.2, **(options or {})
+            **{"refresh_s": 0.01, "tz": UTC, "cursor_blink": False, "stop_grace_s": 0.2, **(options or {})}
         )
         start_telegram: StartTelegram | None = None
         if telegram is not None:

@@ -77,6 +77,7 @@ class Board(Vertical):
         self.active_key = COLUMNS[0].key
         self._where: dict[str, str] = {}  # task id -> column key, for tasks shown
         self._selected: str | None = None
+        self._widths: dict[str, int | None] = {}  # column key -> cells when narrowed (None: a share)
 
     def compose(self) -> ComposeResult:
         yield FilterInput(
@@ -181,22 +182,40 @@ class Board(Vertical):
             for task_id in ids:
                 self._where[task_id] = key
             cards.set_ids(ids)
-        column_width = (self.size.width - len(COLUMNS) + 1) // len(COLUMNS)
-        for col in COLUMNS:
-            shown = len(self.cards(col.key).ids)
-            total = totals[col.key]
-            count = f"{shown}/{total}" if self.query_text.strip() and shown != total else str(total)
-            head = self.query_one(f"#head-{col.key}", Static)
-            text = f"{col.title} {count}"
-            if len(text) + 2 > column_width > 0:
-                text = f"{col.short} {count}"
-            if str(head.content) != text:
-                head.update(Content(text), layout=False)  # fixed size: no layout pass needed
+        self._fit_columns(totals)
         # The selection follows its task across columns (Queued → Running → Done).
         if selected is not None and selected not in self.active.ids:
             target = self._where.get(selected)
             if target is not None:
                 self.activate(target, selected)
+
+    def _fit_columns(self, totals: Mapping[str, int]) -> None:
+        """Headers with their counts (`Queued 11/208` while filtering), and widths: a column with no
+        card shown takes only its header's room, the others share the rest."""
+        filtering = bool(self.query_text.strip())
+        heads: dict[str, tuple[str, str]] = {}
+        for col in COLUMNS:
+            shown, total = len(self.cards(col.key).ids), totals[col.key]
+            count = f"{shown}/{total}" if filtering and shown != total else str(total)
+            heads[col.key] = (f"{col.title} {count}", f"{col.short} {count}")
+        empty = {col.key for col in COLUMNS if not self.cards(col.key).ids}
+        if len(empty) == len(COLUMNS):
+            empty = set()  # nothing anywhere: keep the five columns even
+        narrow = {key: len(heads[key][1]) + 2 for key in empty}  # + the header's padding
+        gaps = len(COLUMNS) - 1
+        wide = len(COLUMNS) - len(empty)
+        column_width = (self.size.width - gaps - sum(narrow.values())) // max(wide, 1)
+        for col in COLUMNS:
+            column = self.query_one(f"#column-{col.key}")
+            width = narrow.get(col.key)
+            if self._widths.get(col.key) != width:
+                self._widths[col.key] = width
+                column.styles.width = width if width is not None else "1fr"
+            full, short = heads[col.key]
+            text = short if width is not None or len(full) + 2 > column_width > 0 else full
+            head = self.query_one(f"#head-{col.key}", Static)
+            if str(head.content) != text:
+                head.update(Content(text), layout=False)  # fixed size: no layout pass needed
 
     # --- selection and focus --------------------------------------------------------------------
 

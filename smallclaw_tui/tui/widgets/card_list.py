@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar, Protocol
 
+from rich.cells import cell_len, chop_cells
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
@@ -22,12 +23,37 @@ from textual.strip import Strip
 
 from smallclaw_tui.models import Task, TaskStatus
 from smallclaw_tui.runner.events import TaskProgress
-from smallclaw_tui.tui.board_model import COLUMNS, activity_line, progress_line, step_text
+from smallclaw_tui.tui.board_model import COLUMNS, activity_line, progress_clock, step_text
 from smallclaw_tui.tui.text import fit, flat
 from smallclaw_tui.tui.widgets.highlight import NONE
 from smallclaw_tui.tui.widgets.highlight import highlight as cursor_highlight
 
-CARD_HEIGHT = 3
+TITLE_ROWS = 2  # a title gets two lines: at 120 columns a column is ~14 cells, one line says little
+CARD_HEIGHT = TITLE_ROWS + 2  # then the id and step (or the progress), and what is happening
+
+
+def title_lines(title: str, width: int) -> list[str]:
+    """The title over `TITLE_ROWS` lines of `width`, broken between words where it can be, and cut
+    with an ellipsis when it is longer."""
+    width = max(width, 1)
+    lines: list[str] = []
+    line = ""
+    for word in flat(title).split(" "):
+        joined = f"{line} {word}" if line else word
+        if cell_len(joined) <= width:
+            line = joined
+            continue
+        if line:
+            lines.append(line)
+        while cell_len(word) > width:  # a word longer than the line is cut where it must be
+            head = chop_cells(word, width)[0] or word[:1]
+            lines.append(head)
+            word = word[len(head) :]
+        line = word
+    lines.append(line)
+    if len(lines) > TITLE_ROWS:
+        lines = [*lines[: TITLE_ROWS - 1], fit(" ".join(lines[TITLE_ROWS - 1 :]), width)]
+    return lines + [""] * (TITLE_ROWS - len(lines))
 
 
 class CardHost(Protocol):
@@ -243,17 +269,18 @@ class CardList(ScrollView, can_focus=True):
         fill = base + highlight
         bar = Segment("▌", base + self.get_component_rich_style(f"card--bar-{self.key}") + highlight)
         inner = width - 1
-        if row == 0:
-            text, part = flat(task.title), "card--title"
         progress = self.board.progress.get(task.id) if task.status == TaskStatus.RUNNING else None
-        if row == 1:
+        if row < TITLE_ROWS:
+            text, part = title_lines(task.title, inner)[row], "card--title"
+        elif row == TITLE_ROWS:
             if progress is not None:
-                text = progress_line(progress, self.board.now(), tokens=False)
+                text = progress_clock(progress, self.board.now())
             else:
-                text = f"{flat(task.id)} · {step_text(task)}"
+                # The step first: a narrow column keeps it, and the detail shows the id whole.
+                text = f"{step_text(task)} · {flat(task.id)}"
             part = "card--meta"
         else:
-            tokens = progress.tokens if progress is not None else 0
-            text, part = activity_line(task, self.board.activity.get(task.id), tokens), "card--activity"
+            phase = progress.phase if progress is not None else None
+            text, part = activity_line(task, self.board.activity.get(task.id), phase), "card--activity"
         body = Segment(fit(text, inner), base + self.get_component_rich_style(part) + highlight)
         return Strip([bar, body]).adjust_cell_length(width, fill)

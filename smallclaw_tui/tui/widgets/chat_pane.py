@@ -9,6 +9,9 @@ come back into this transcript.
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, tzinfo
 from functools import partial
 from typing import ClassVar
 
@@ -136,19 +139,24 @@ def _args(arguments: dict[str, object]) -> str:
     return json.dumps(arguments, ensure_ascii=False)
 
 
-def blocks_for_history(messages: list[ChatMessage]) -> list[Block]:
+def said(who: str, at: datetime, tz: tzinfo | None) -> str:
+    """A message's label: when it was said (HH:MM in `tz`, local when None) and by whom."""
+    return f"{at.astimezone(tz):%H:%M} {who}"
+
+
+def blocks_for_history(messages: list[ChatMessage], tz: tzinfo | None = None) -> list[Block]:
     out: list[Block] = []
     for m in messages:
         if m.role is Role.USER:
-            out.append(Block("user", "you", m.content, fold=6, data=m))
+            out.append(Block("user", said("you", m.created_at, tz), m.content, fold=6, data=m))
         elif m.role is Role.ASSISTANT:
             if (m.name or "").startswith("task_"):
-                out.append(Block("task", "task", m.content, fold=8, data=m))
+                out.append(Block("task", said("task", m.created_at, tz), m.content, fold=8, data=m))
                 continue
             if m.thinking:
                 out.append(Block("thinking", "think", m.thinking, fold=2, data=m))
             if m.content:
-                out.append(Block("assistant", "model", m.content, data=m))
+                out.append(Block("assistant", said("model", m.created_at, tz), m.content, data=m))
             for call in m.tool_calls:
                 out.append(Block("tool", "→", f"{call.name} {_args(call.arguments)}", fold=2, data=m))
         elif m.role is Role.TOOL:
@@ -180,8 +188,18 @@ class ChatPane(Vertical):
             super().__init__()
             self.goal = goal
 
-    def __init__(self, deps: RunnerDeps, key: str, *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        deps: RunnerDeps,
+        key: str,
+        *,
+        tz: tzinfo | None = None,
+        clock: Callable[[], float] = time.time,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
+        self.tz = tz
+        self._clock = clock
         self.controller = ChatController(deps, key, self.post_message)
         self.busy = False
         self.history_loaded = False
@@ -194,6 +212,9 @@ class ChatPane(Vertical):
             placeholder="No messages yet. Type below; /task GOAL starts a background task.", id="transcript"
         )
         yield ChatInput(id="chat-input")
+
+    def _said(self, who: str) -> str:
+        return said(who, datetime.fromtimestamp(self._clock(), UTC), self.tz)
 
     @property
     def transcript(self) -> Transcript:
@@ -220,7 +241,7 @@ class ChatPane(Vertical):
         if not self.app.is_running:
             return  # the app is closing: the transcript may be gone
         message.stop()
-        blocks = blocks_for_history(message.messages)
+        blocks = blocks_for_history(message.messages, self.tz)
         # Anything shown before the history arrived (a server notice) stays below it.
         self.transcript.set_blocks(blocks + self.transcript.blocks)
         for m in message.messages:
@@ -234,7 +255,7 @@ class ChatPane(Vertical):
         self.transcript.append(Block("error" if error else "system", "!" if error else "·", text))
 
     def show_delivery(self, text: str) -> None:
-        self.transcript.append(Block("task", "task", text, fold=8))
+        self.transcript.append(Block("task", self._said("task"), text, fold=8))
 
     # --- sending --------------------------------------------------------------------------------
 
@@ -255,7 +276,7 @@ class ChatPane(Vertical):
             return
         self.busy = True
         self._stream = (0, None, None)
-        self.transcript.append(Block("user", "you", text, fold=6))
+        self.transcript.append(Block("user", self._said("you"), text, fold=6))
         self.post_message(self.Sent())
         turn = partial(self._turn, text)
         _: Worker[None] = self.app.run_worker(turn, group=TURN_GROUP, exclusive=True, exit_on_error=False)
@@ -299,7 +320,7 @@ class ChatPane(Vertical):
                 log.update_block(think_i, text=message.thinking)
         if message.text:
             if text_i is None:
-                log.append(Block("assistant", "model", message.text))
+                log.append(Block("assistant", self._said("model"), message.text))
                 text_i = len(log) - 1
             else:
                 log.update_block(text_i, text=message.text)
@@ -320,7 +341,7 @@ class ChatPane(Vertical):
             elif streamed is not None:
                 log.remove_block(streamed)
             elif event.text:
-                log.append(Block("assistant", "model", event.text))
+                log.append(Block("assistant", self._said("model"), event.text))
             self._stream = (event.round, None, None)
         elif isinstance(event, ToolStarted):
             message.stop()
