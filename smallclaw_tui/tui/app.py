@@ -52,6 +52,7 @@ class SmallClawApp(RunnerHost):
         Binding("x", "cancel_task", "Cancel", id="task.cancel"),
         Binding("a", "approve_task", "Approve", id="task.approve"),
         Binding("U", "undo_task", "Undo", id="task.undo", show=False),
+        Binding("e", "edit_task", "Edit", id="task.edit", show=False),
         Binding("A", "archive_task", "Archive", id="task.archive", show=False),
         Binding("slash", "filter", "Filter", id="board.filter"),
         Binding("c", "focus_pane('chat')", "Chat", id="focus.chat"),

@@ -74,7 +74,7 @@ class _LogToApp(logging.Handler):
 
 class AppBase(App[None]):
     TASK_ACTIONS: ClassVar[frozenset[str]] = frozenset(
-        {"pause_task", "resume_task", "cancel_task", "approve_task", "undo_task", "archive_task"}
+        {"pause_task", "resume_task", "cancel_task", "approve_task", "undo_task", "archive_task", "edit_task"}
     )
     # Set in on_mount and kept: handlers run often (every runner batch) and must not query the DOM.
     board: Board

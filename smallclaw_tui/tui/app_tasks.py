@@ -6,8 +6,9 @@ from textual.content import Content
 
 from smallclaw_tui import taskops
 from smallclaw_tui.models import ChannelKind, Origin, PlanStep, Task, TaskStatus
+from smallclaw_tui.task_edit import EDITABLE, TaskEdit
 from smallclaw_tui.tui.app_view import ViewActions
-from smallclaw_tui.tui.forms import NewTaskForm
+from smallclaw_tui.tui.forms import NewTaskForm, plan_texts
 from smallclaw_tui.tui.screens.approve import Answer, ApproveScreen
 from smallclaw_tui.tui.screens.new_task import NewTaskScreen
 from smallclaw_tui.tui.screens.prompts import ConfirmScreen, NoteScreen
@@ -29,6 +30,7 @@ class TaskActions(ViewActions):
             "approve_task": task.pending_approval is not None,
             "undo_task": status not in (TaskStatus.QUEUED, TaskStatus.RUNNING),
             "archive_task": status.is_final,
+            "edit_task": status in EDITABLE,
         }[action]
         return allowed
 
@@ -128,6 +130,40 @@ class TaskActions(ViewActions):
                 ),
             ),
             undo,
+        )
+
+    def action_edit_task(self) -> None:
+        task = self.selected_task()
+        if task is None:
+            return
+        task_id = task.id
+        steps, checks = plan_texts(task.plan)
+
+        async def save(form: NewTaskForm | None) -> None:
+            if form is None:
+                return
+            edit = TaskEdit(goal=form.goal, title=form.title or task.title, steps=form.steps)
+            try:
+                await self.runner.edit(task_id, edit)
+            except (taskops.TaskOpError, LookupError, OSError) as e:
+                self.notify(flat(str(e)), severity="error", markup=False)
+                return
+            self._bindings_changed()
+
+        self.push_screen(
+            NewTaskScreen(
+                task.prompt,
+                title=task.title,
+                steps=steps,
+                checks=checks,
+                heading=f"Edit task {task_id}",
+                submit="Save",
+                origin_note=(
+                    "Steps before the first one you change keep what they did; the task goes on from "
+                    "there when resumed. Empty steps: the planner writes new ones."
+                ),
+            ),
+            save,
         )
 
     async def action_archive_task(self) -> None:

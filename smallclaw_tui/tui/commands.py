@@ -56,6 +56,7 @@ class TaskCommands(Provider):
                 ("resume_task", "Resume", "resume, with an optional note for the model"),
                 ("cancel_task", "Cancel", "cancel for good (asks first)"),
                 ("undo_task", "Undo the changes of", "put back every file it changed (asks first)"),
+                ("edit_task", "Edit", "change its goal, title, steps or checks"),
                 (
                     "archive_task",
                     "Archive",

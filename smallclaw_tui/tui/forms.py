@@ -5,6 +5,7 @@ Pure functions, so the small language of the dialog is tested without an app. A 
 
     file_exists notes/todo.md
     2: file_contains notes/todo.md buy milk
+    file_matches count.txt ^[0-9]+$
     command_succeeds python -m pytest -q
 
 ``N:`` attaches the check to step N (1-based); without it the check belongs to the last step,
@@ -31,10 +32,14 @@ _KINDS = {
     "exists": "file_exists",
     "file_contains": "file_contains",
     "contains": "file_contains",
+    "file_matches": "file_matches",
+    "matches": "file_matches",
     "command_succeeds": "command_succeeds",
     "cmd": "command_succeeds",
 }
-CHECK_HELP = "file_exists P · file_contains P TEXT · command_succeeds CMD · N: for step N"
+CHECK_HELP = (
+    "file_exists P · file_contains P TEXT · file_matches P REGEX · command_succeeds CMD · N: for step N"
+)
 
 
 class FormError(ValueError):
@@ -80,7 +85,13 @@ def parse_check(line: str) -> tuple[int | None, Check]:
             raise FormError(f"file_exists takes only a path (got extra text {text.strip()!r})")
         return target, FileExistsCheck(path=path)
     if not text.strip():
-        raise FormError("file_contains needs a path and the text to find")
+        raise FormError(f"{kind} needs a path and the text to find")
+    if kind == "file_matches":
+        try:
+            re.compile(text.strip())
+        except re.error as e:
+            raise FormError(f"file_matches: not a valid regular expression: {e}") from None
+        return target, FileContainsCheck(path=path, text=text.strip(), regex=True)
     return target, FileContainsCheck(path=path, text=text.strip())
 
 
@@ -100,3 +111,21 @@ def build_form(goal: str, title: str = "", steps_text: str = "", checks_text: st
             raise FormError(f"check for step {n}: there are only {len(steps)} steps")
         steps[n - 1].checks.append(check)
     return NewTaskForm(goal=goal, title=title.strip() or None, steps=steps)
+
+
+def check_line(check: Check) -> str:
+    """A check in the dialog's language (what `parse_check` reads back)."""
+    if isinstance(check, CommandSucceedsCheck):
+        return f"command_succeeds {check.command}"
+    if isinstance(check, FileExistsCheck):
+        return f"file_exists {check.path}"
+    return f"{'file_matches' if check.regex else 'file_contains'} {check.path} {check.text}"
+
+
+def plan_texts(plan: list[PlanStep]) -> tuple[str, str]:
+    """A plan as the dialog's steps and checks fields, each check tied to its step."""
+    steps = "\n".join(
+        s.description if "\n" not in s.description else " ".join(s.description.split()) for s in plan
+    )
+    checks = "\n".join(f"{s.index + 1}: {check_line(c)}" for s in plan for c in s.checks)
+    return steps, checks

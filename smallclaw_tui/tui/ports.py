@@ -11,6 +11,7 @@ from smallclaw_tui.runner.bus import EventBus
 from smallclaw_tui.runner.checkpoints import UndoOutcome
 from smallclaw_tui.store.quarantine import QuarantineReport
 from smallclaw_tui.store.tasks import TaskStore
+from smallclaw_tui.task_edit import TaskEdit
 
 
 class RunnerPort(Protocol):
@@ -45,6 +46,8 @@ class RunnerPort(Protocol):
     async def undo(self, task_id: str) -> UndoOutcome: ...
 
     async def archive(self, task_id: str, note: str | None = None) -> Task: ...
+
+    async def edit(self, task_id: str, edit: TaskEdit) -> Task: ...
 
 
 class TelegramPort(Protocol):

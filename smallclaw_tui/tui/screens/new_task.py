@@ -29,33 +29,53 @@ class NewTaskScreen(Dialog[NewTaskForm]):
     }
     """
 
-    def __init__(self, goal: str = "", *, origin_note: str = "") -> None:
+    def __init__(
+        self,
+        goal: str = "",
+        *,
+        origin_note: str = "",
+        title: str = "",
+        steps: str = "",
+        checks: str = "",
+        heading: str = "New background task",
+        submit: str = "Create",
+    ) -> None:
         super().__init__()
-        # Prefilled from a chat message (model text): the text area draws control characters as is.
+        # Prefilled from a chat message (model text) or a task: a text area draws control
+        # characters as is.
         self._goal = printable(goal)
+        self._start = {"title": printable(title), "steps": printable(steps), "checks": printable(checks)}
         self._origin_note = origin_note
+        self._heading = heading
+        self._submit = submit
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(Content("New background task"), classes="dialog-title")
+            yield Static(Content(self._heading), classes="dialog-title")
             if self._origin_note:
                 yield Static(Content(self._origin_note), classes="dialog-hint")
             yield Static(Content("Goal — what should be true when it is done"), classes="dialog-label")
             yield TextArea(self._goal, id="goal", compact=True, soft_wrap=True, tab_behavior="focus")
             yield Static(Content("Title (optional)"), classes="dialog-label")
-            yield Input(id="title", compact=True, placeholder="default: the goal's first line")
+            yield Input(
+                self._start["title"], id="title", compact=True, placeholder="default: the goal's first line"
+            )
             yield Static(
                 Content("Steps (optional, one per line; empty: the planner writes them)"),
                 classes="dialog-label",
             )
-            yield TextArea(id="steps", compact=True, soft_wrap=True, tab_behavior="focus")
+            yield TextArea(
+                self._start["steps"], id="steps", compact=True, soft_wrap=True, tab_behavior="focus"
+            )
             yield Static(Content("Checks (optional, one per line)"), classes="dialog-label")
-            yield TextArea(id="checks", compact=True, soft_wrap=True, tab_behavior="focus")
+            yield TextArea(
+                self._start["checks"], id="checks", compact=True, soft_wrap=True, tab_behavior="focus"
+            )
             yield Static(Content(CHECK_HELP), classes="dialog-hint")
             yield Static(Content(""), classes="dialog-error -empty", id="error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel (Esc)", id="cancel", compact=True)
-                yield Button("Create (ctrl+s)", id="create", variant="primary", compact=True)
+                yield Button(f"{self._submit} (ctrl+s)", id="create", variant="primary", compact=True)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -77,10 +97,11 @@ class NewTaskScreen(Dialog[NewTaskForm]):
         self.dismiss(form)
 
     def _typed(self) -> bool:
-        """Anything in the form beyond what it opened with (a goal taken from a chat message)."""
-        texts = [self.query_one(f"#{name}", TextArea).text for name in ("steps", "checks")]
-        texts.append(self.query_one("#title", Input).value)
-        return self.query_one("#goal", TextArea).text != self._goal or any(t.strip() for t in texts)
+        """Anything in the form changed from what it opened with (a goal from a chat message, a
+        task being edited)."""
+        now = {name: self.query_one(f"#{name}", TextArea).text for name in ("steps", "checks")}
+        now["title"] = self.query_one("#title", Input).value
+        return self.query_one("#goal", TextArea).text != self._goal or now != self._start
 
     def action_dismiss_none(self) -> None:
         if not self._typed():
@@ -93,8 +114,12 @@ class NewTaskScreen(Dialog[NewTaskForm]):
 
         self.app.push_screen(
             ConfirmScreen(
-                Content("Discard this task?"),
-                Content("What you typed in the form is lost."),
+                Content("Discard this task?" if self._submit == "Create" else "Discard your changes?"),
+                Content(
+                    "What you typed in the form is lost."
+                    if self._submit == "Create"
+                    else "What you changed in the form is lost; the task stays as it was."
+                ),
                 yes_means="discards it",
                 no_means="goes back to the form",
             ),

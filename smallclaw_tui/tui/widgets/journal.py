@@ -38,7 +38,8 @@ class JournalView(BlockLog):
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "toggle_entry", "Expand", id="journal.expand"),
-        Binding("e", "expand_all", "All", id="journal.expand_all"),
+        # Shift: e edits the task, wherever the focus is.
+        Binding("E", "expand_all", "All", id="journal.expand_all"),
         Binding(TOGGLE_KEY, "toggle_diff", "Diff", id=TOGGLE_ID),
         Binding("escape", "app.focus_pane('board')", "Back to the board", id="journal.leave", show=False),
     ]
