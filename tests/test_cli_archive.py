@@ -6,21 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cli_helpers import run
 
-from smallclaw_tui.cli import main
 from smallclaw_tui.models import Task, TaskStatus
 from smallclaw_tui.store.control import ControlInbox
 from smallclaw_tui.store.lock import WorkspaceLock
 from smallclaw_tui.store.tasks import TaskStore, dump_task
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as e:
-        code = int(e.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def saved(ws: Path, title: str, status: TaskStatus) -> Task:

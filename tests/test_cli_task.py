@@ -8,22 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import run
 
-from smallclaw_tui.cli import main, task_cmds
+from smallclaw_tui.cli import task_cmds
 from smallclaw_tui.models import JournalEntry, JournalType, PendingApproval, Task, TaskStatus
 from smallclaw_tui.store.atomic import atomic_write_text_sync
 from smallclaw_tui.store.control import ControlInbox
 from smallclaw_tui.store.lock import WorkspaceLock
 from smallclaw_tui.store.tasks import TaskStore, dump_task
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as e:  # argparse usage errors
-        code = int(e.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def add(capsys: pytest.CaptureFixture[str], *argv: str) -> str:

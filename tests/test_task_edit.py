@@ -10,8 +10,8 @@ import stat
 from pathlib import Path
 
 import pytest
+from cli_helpers import run
 
-from smallclaw_tui.cli import main
 from smallclaw_tui.models import FileContainsCheck, PlanStep, StepKind, StepStatus, Task, TaskStatus
 from smallclaw_tui.store.control import ControlInbox
 from smallclaw_tui.store.lock import WorkspaceLock
@@ -84,15 +84,6 @@ def test_goal_and_title_and_what_cannot_be_edited() -> None:
 # --- the command ------------------------------------------------------------------------------------
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as e:
-        code = int(e.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def saved(ws: Path, task: Task) -> TaskStore:
     store = TaskStore(ws / ".localclaw")
     store.ensure()
@@ -100,9 +91,7 @@ def saved(ws: Path, task: Task) -> TaskStore:
     return store
 
 
-def test_edit_from_flags_saves_and_journals(
-    workspace: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_edit_from_flags_saves_and_journals(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
     task = three_steps()
     store = saved(workspace, task)
     code, out, err = run(
@@ -131,7 +120,7 @@ def test_edit_in_the_editor_reads_back_what_the_user_saved(
     editor.chmod(editor.stat().st_mode | stat.S_IEXEC)
     os.environ["EDITOR"] = str(editor)
     try:
-        code, out, err = run(capsys, "task", "edit", task.id)
+        code, _out, err = run(capsys, "task", "edit", task.id)
     finally:
         del os.environ["EDITOR"]
     assert code == 0, err

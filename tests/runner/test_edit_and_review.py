@@ -58,7 +58,9 @@ async def test_review_plans_stops_a_planned_task_with_its_plan_and_resume_runs_i
         if WHOLE in req.system_text:  # each step is one small new file, answered whole
             return Reply(text="```\nhello\n```")
         return worker(
-            lambda r: Reply.tool("write_file", {"path": "ab"[step_number(r) - 1] + ".txt", "content": "hello"})
+            lambda r: Reply.tool(
+                "write_file", {"path": "ab"[step_number(r) - 1] + ".txt", "content": "hello"}
+            )
         )(req)
 
     async with running(workspace, handler, runner__review_plans=True) as (runner, _srv, _events):

@@ -82,7 +82,12 @@ async def _kindless(tmp: Path, goal: str, step_text: str, path: str, before: str
     step = PlanStep(index=0, description=step_text, kind=None, files=[])
     task = Task(title="t", prompt=goal, plan=[step])
     facts = StepFacts(
-        task=task, step=step, workspace=tmp, entries=[], this_try=[], changes=[FileChange(path, before, after)]
+        task=task,
+        step=step,
+        workspace=tmp,
+        entries=[],
+        this_try=[],
+        changes=[FileChange(path, before, after)],
     )
     return [f.detail for f in await EditWhereTheGoalPoints().judge(facts) if not f.passed]
 

@@ -48,7 +48,8 @@ async def test_a_planned_task_starts_with_planning(workspace: Path) -> None:
     def handler(req: ChatRequest) -> Reply:
         if kind(req) == "plan":
             return Reply(
-                text='{"steps": [{"description": "Write hello into a.txt", "action": "create", "files": ["a.txt"]}]}'
+                text='{"steps": [{"description": "Write hello into a.txt", "action": "create", '
+                '"files": ["a.txt"]}]}'
             )
         return worker(lambda r: Reply.tool("write_file", {"path": "a.txt", "content": "hello"}))(req)
 

@@ -9,33 +9,18 @@ from pathlib import Path
 from textual.app import Notify
 from textual.message import Message
 from textual.widgets import Input, TextArea
-from tui_helpers import World, app_env, kind, until
+from tui_helpers import SlowSummary, World, app_env, until
 
 from smallclaw_tui.models import PlanStep, TaskStatus
 from smallclaw_tui.runner.events import IntentAnswered
 from smallclaw_tui.testing import FakeModelServer
-from smallclaw_tui.testing.fake_server import ChatRequest, Reply, free_port
+from smallclaw_tui.testing.fake_server import free_port
 from smallclaw_tui.tui.commands import TaskCommands
 from smallclaw_tui.tui.screens.new_task import NewTaskScreen
 from smallclaw_tui.tui.screens.prompts import ConfirmScreen
 from smallclaw_tui.tui.widgets.board import Board, CardList
 from smallclaw_tui.tui.widgets.footer import FittingFooter
 from smallclaw_tui.tui.widgets.status import StatusBar
-
-
-class SlowSummary(World):
-    """The summary waits for `release` (a small model takes ~20 s there) and says when it began."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.summarizing = threading.Event()
-        self.release = threading.Event()
-
-    def __call__(self, req: ChatRequest) -> Reply | str:
-        if kind(req) == "summary":
-            self.summarizing.set()
-            self.release.wait(15)
-        return super().__call__(req)
 
 
 async def test_cancel_while_the_summary_is_written_cancels(workspace: Path) -> None:

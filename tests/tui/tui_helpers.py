@@ -160,6 +160,21 @@ async def app_env(
             server.stop()
 
 
+class SlowSummary(World):
+    """The summary waits for `release` (a small model takes ~20 s there) and says when it began."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.summarizing = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, req: ChatRequest) -> Reply | str:
+        if kind(req) == "summary":
+            self.summarizing.set()
+            self.release.wait(15)
+        return super().__call__(req)
+
+
 async def until(pilot: Pilot[Any], predicate: Callable[[], object], what: str, timeout: float = 15.0) -> None:
     """Let the app work until `predicate()` holds; fail with `what` after `timeout` seconds."""
     deadline = time.monotonic() + timeout
