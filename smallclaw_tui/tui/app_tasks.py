@@ -10,7 +10,7 @@ from smallclaw_tui.task_edit import EDITABLE, TaskEdit
 from smallclaw_tui.tui.app_view import ViewActions
 from smallclaw_tui.tui.forms import NewTaskForm, plan_texts
 from smallclaw_tui.tui.screens.approve import Answer, ApproveScreen
-from smallclaw_tui.tui.screens.new_task import NewTaskScreen
+from smallclaw_tui.tui.screens.new_task import EditTaskScreen, NewTaskScreen
 from smallclaw_tui.tui.screens.prompts import ConfirmScreen, NoteScreen
 from smallclaw_tui.tui.text import flat
 
@@ -151,19 +151,7 @@ class TaskActions(ViewActions):
             self._bindings_changed()
 
         self.push_screen(
-            NewTaskScreen(
-                task.prompt,
-                title=task.title,
-                steps=steps,
-                checks=checks,
-                heading=f"Edit task {task_id}",
-                submit="Save",
-                origin_note=(
-                    "Steps before the first one you change keep what they did; the task goes on from "
-                    "there when resumed. Empty steps: the planner writes new ones."
-                ),
-            ),
-            save,
+            EditTaskScreen(task_id, task.prompt, title=task.title, steps=steps, checks=checks), save
         )
 
     async def action_archive_task(self) -> None:

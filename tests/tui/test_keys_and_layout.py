@@ -18,7 +18,7 @@ from smallclaw_tui.tui.app import SmallClawApp
 from smallclaw_tui.tui.demo import NEEDS_APPROVAL_ID, demo_app, settled
 from smallclaw_tui.tui.screens.help import HelpScreen
 from smallclaw_tui.tui.screens.new_task import NewTaskScreen
-from smallclaw_tui.tui.widgets.board import CardList
+from smallclaw_tui.tui.widgets.board import CARD_HEIGHT, CardList
 from smallclaw_tui.tui.widgets.chat_pane import ChatInput
 from smallclaw_tui.tui.widgets.detail import DetailInfo
 from smallclaw_tui.tui.widgets.footer import FittingFooter
@@ -271,11 +271,11 @@ async def test_the_cursor_shows_even_when_the_text_fills_the_line(tmp_path: Path
         await until(pilot, lambda: settled(app), "the demo")
         cards = app.board.active
         assert app.focused is cards and cards.cursor == 0
-        assert "Summarise th…" in screen_text(app.export_screenshot())  # the title is cut off
+        assert "Read notes/m…" in screen_text(app.export_screenshot())  # the activity line is cut off
         cursor_bg = cards.get_component_rich_style("card--cursor").bgcolor
-        for row in range(3):  # title, meta, activity of the selected card
+        for row in range(CARD_HEIGHT):  # title (two lines), meta, activity of the selected card
             assert _backgrounds(cards.render_line(row)) == {cursor_bg}, row
-        assert cursor_bg not in _backgrounds(cards.render_line(3))  # the next card is not selected
+        assert cursor_bg not in _backgrounds(cards.render_line(CARD_HEIGHT))  # the next card is not selected
         running = app.board.cards("running")  # another column's cursor does not look selected
         assert cursor_bg not in _backgrounds(running.render_line(0))
 
@@ -286,7 +286,7 @@ async def test_the_cursor_shows_even_when_the_text_fills_the_line(tmp_path: Path
         # unfocused cursor (it resolves to the terminal default), so reverse video marks it.
         needs = app.board.active
         assert needs.key == "needs" and not needs.has_focus
-        row = needs.cursor * 3
+        row = needs.cursor * CARD_HEIGHT
         assert all(s.style is not None and s.style.reverse for s in needs.render_line(row) if s.text)
         await pilot.press("up")  # the last entry: label and text on one line
         assert journal.cursor is not None

@@ -127,3 +127,14 @@ def test_chat_streaming(snap_compare: SnapCompare, tmp_path: Path) -> None:
 
 def test_sixteen_colour_theme(snap_compare: SnapCompare, tmp_path: Path) -> None:
     assert snap_compare(demo_app(tmp_path, theme="ansi-dark"), terminal_size=(80, 24), run_before=_ready())
+
+
+def test_board_120x40_with_200_tasks(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    """Issue 14's daily board: two-line titles, counts in the headers, a running card's progress."""
+    assert snap_compare(demo_app(tmp_path, extra_tasks=200), terminal_size=(120, 40), run_before=_ready())
+
+
+def test_edit_task_dialog(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    assert snap_compare(
+        demo_app(tmp_path), press=["e"], terminal_size=(100, 30), run_before=_ready(_selecting(PAUSED_ID))
+    )

@@ -136,3 +136,25 @@ class NewTaskScreen(Dialog[NewTaskForm]):
             self.action_submit()
         else:
             self.action_dismiss_none()
+
+
+class EditTaskScreen(NewTaskScreen):
+    """The same dialog on an existing task: its fields filled in, and the key saves."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "submit", "Save", id="dialog.submit", priority=True),
+    ]
+
+    def __init__(self, task_id: str, goal: str, *, title: str, steps: str, checks: str) -> None:
+        super().__init__(
+            goal,
+            title=title,
+            steps=steps,
+            checks=checks,
+            heading=f"Edit task {task_id}",
+            submit="Save",
+            origin_note=(
+                "Steps before the first one you change keep what they did; the task goes on from "
+                "there when resumed. Empty steps: the planner writes new ones."
+            ),
+        )
