@@ -101,8 +101,9 @@ def activity_line(task: Task, live: str | None, phase: str | None = None) -> str
     """The card's last line: what is happening now (the phase first: "step 2/3 try 1 · <what the
     model is writing>"), or why it stopped, or how it ended."""
     if task.status == TaskStatus.RUNNING:
-        text = flat(live) if live else "working…"
-        return f"{flat(phase)} · {text}" if phase else text
+        if phase:
+            return f"{flat(phase)} · {flat(live)}" if live else flat(phase)
+        return flat(live) if live else "working…"
     if task.pending_approval is not None and task.status.needs_user:
         return "approve: " + flat(shown_command(task.pending_approval.command))
     if task.status.needs_user or task.status in (TaskStatus.FAILED, TaskStatus.CANCELLED):

@@ -13,8 +13,10 @@ from typing import Any
 from textual.pilot import Pilot
 from tui_helpers import until
 
+from smallclaw_tui.models import TaskStatus
+from smallclaw_tui.runner.events import ModelActivity, TaskProgress, TaskUpdated
 from smallclaw_tui.tui.app import SmallClawApp
-from smallclaw_tui.tui.demo import NEEDS_APPROVAL_ID, DemoClient, demo_app, settled
+from smallclaw_tui.tui.demo import DEMO_PHASE_SINCE, NEEDS_APPROVAL_ID, DemoClient, demo_app, settled
 
 SnapCompare = Callable[..., bool]
 PAUSED_ID = "d4a7e004"
@@ -138,3 +140,26 @@ def test_edit_task_dialog(snap_compare: SnapCompare, tmp_path: Path) -> None:
     assert snap_compare(
         demo_app(tmp_path), press=["e"], terminal_size=(100, 30), run_before=_ready(_selecting(PAUSED_ID))
     )
+
+
+async def _in_every_phase(app: SmallClawApp, pilot: Pilot[Any]) -> None:
+    """Three more running cards, one in each other phase a task goes through (the demo's own is on
+    a step): planning, verifying, summarizing — each with its seconds and tokens."""
+    phases = {
+        "d4a7e000": ("planning", 0, None),
+        "d4a7e009": ("verifying step 1", 12, "VERDICT: YES EVIDENCE: R1"),
+        PAUSED_ID: ("summarizing", 64, "Renamed llm.host to llm.base_url in"),
+    }
+    for task_id, (phase, tokens, live) in phases.items():
+        task = app.runner.tasks[task_id]
+        task.status = TaskStatus.RUNNING
+        app.runner.bus.publish(TaskUpdated(task))
+        app.runner.bus.publish(TaskProgress(task_id, phase, DEMO_PHASE_SINCE - tokens, tokens))
+        if live is not None:
+            app.runner.bus.publish(ModelActivity(task_id, live))
+    await until(pilot, lambda: len(app.board.ids_in("running")) == 4, "four running cards")
+    await pilot.pause(0.1)
+
+
+def test_a_card_in_each_progress_state(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    assert snap_compare(demo_app(tmp_path), terminal_size=(160, 40), run_before=_ready(_in_every_phase))
