@@ -119,8 +119,6 @@ def load_spec(path: Path) -> tuple[str | None, str | None, list[PlanStep]]:
     return data.get("title"), data.get("prompt"), steps
 
 
-
-
 def _toml_str(text: str) -> str:
     """A TOML string for `text`: a multi-line literal when that keeps it readable, else a basic
     string (JSON's escapes are TOML's)."""

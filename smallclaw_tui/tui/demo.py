@@ -432,9 +432,7 @@ def demo_app(
     deps = demo_deps(ws, client)
     if theme is not None:
         deps.settings.tui.theme = theme
-    options = AppOptions(
-        chat_key=CHAT_KEY, tz=UTC, cursor_blink=False, refresh_s=0.0, clock=lambda: DEMO_NOW
-    )
+    options = AppOptions(chat_key=CHAT_KEY, tz=UTC, cursor_blink=False, refresh_s=0.0, clock=lambda: DEMO_NOW)
     return SmallClawApp(deps, FrozenRunner(deps), options)
 
 
