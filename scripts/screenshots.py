@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from smallclaw_tui.tui.app import SmallClawApp
-from smallclaw_tui.tui.demo import NEEDS_APPROVAL_ID, RUNNING_ID, DemoClient, demo_app, settled
+from smallclaw_tui.tui.demo import NEEDS_APPROVAL_ID, RUNNING_ID, demo_app, settled
+from smallclaw_tui.tui.demo_client import DemoClient
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 Step = Callable[[SmallClawApp], Awaitable[None]]

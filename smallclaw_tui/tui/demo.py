@@ -7,23 +7,12 @@ journal, a chat with history, and (on request) a reply frozen mid-stream.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from smallclaw_tui.config import Settings
-from smallclaw_tui.llm.base import (
-    ChatResult,
-    JsonSchema,
-    LLMEvent,
-    ModelInfo,
-    TextDelta,
-    ThinkingDelta,
-    ToolSpec,
-    Usage,
-)
 from smallclaw_tui.models import (
     ChannelKind,
     ChatMessage,
@@ -47,6 +36,7 @@ from smallclaw_tui.runner.runner import BackgroundTaskRunner
 from smallclaw_tui.store.journal import append_entries_sync
 from smallclaw_tui.store.sessions import SessionStore
 from smallclaw_tui.store.tasks import TaskStore, dump_task
+from smallclaw_tui.tui.demo_client import DEMO_MODEL, DemoClient
 
 if TYPE_CHECKING:
     from smallclaw_tui.tui.app import SmallClawApp
@@ -55,7 +45,6 @@ T0 = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 CHAT_KEY = "tui"
 NEEDS_APPROVAL_ID = "d4a7e001"
 RUNNING_ID = "d4a7e003"
-DEMO_MODEL = "qwen3:4b"
 # The running task's phase began at 12 minutes; screenshots are taken 14 s into it (a fixed clock).
 DEMO_PHASE_SINCE = (T0 + timedelta(minutes=12)).timestamp()
 DEMO_NOW = DEMO_PHASE_SINCE + 14.2
@@ -338,70 +327,6 @@ class FrozenRunner(BackgroundTaskRunner):
 
     async def stop(self, *, grace_s: float = 10.0) -> None:
         await self.bus.drain()
-
-
-class DemoClient:
-    """A model client that answers from a script without a server.
-
-    `stream_chat` sends `chunks` (thinking first) and then, with `hang`, waits forever: the
-    reply stays frozen mid-stream for a screenshot.
-    """
-
-    base_url = "http://demo.invalid"
-    model = DEMO_MODEL
-    num_ctx = 8192
-
-    def __init__(
-        self, chunks: Sequence[str] = ("ok",), thinking: Sequence[str] = (), *, hang: bool = False
-    ) -> None:
-        self.chunks = list(chunks)
-        self.thinking = list(thinking)
-        self.hang = hang
-        self.streamed = asyncio.Event()
-
-    async def stream_chat(
-        self,
-        messages: list[ChatMessage],
-        tools: list[ToolSpec] | None = None,
-        *,
-        model: str | None = None,
-        num_predict: int | None = None,
-        think: bool | None = None,
-        temperature: float | None = None,
-        seed: int | None = None,
-        response_schema: JsonSchema | None = None,
-    ) -> AsyncIterator[LLMEvent]:
-        for text in self.thinking:
-            yield ThinkingDelta(text)
-        for text in self.chunks:
-            yield TextDelta(text)
-        self.streamed.set()
-        if self.hang:
-            await asyncio.Event().wait()
-        yield Usage(prompt_tokens=1800, completion_tokens=40, tokens_per_s=38.0)
-
-    async def chat(
-        self,
-        messages: list[ChatMessage],
-        tools: list[ToolSpec] | None = None,
-        *,
-        model: str | None = None,
-        num_predict: int | None = None,
-        think: bool | None = None,
-        temperature: float | None = None,
-        seed: int | None = None,
-        response_schema: JsonSchema | None = None,
-    ) -> ChatResult:
-        return ChatResult(text="".join(self.chunks))
-
-    async def list_models(self) -> list[str]:
-        return [DEMO_MODEL]
-
-    async def show_model(self, name: str | None = None) -> ModelInfo:
-        return ModelInfo(name=name or DEMO_MODEL, context_length=40960)
-
-    async def aclose(self) -> None:
-        return None
 
 
 def demo_deps(ws: Path, client: DemoClient | None = None) -> RunnerDeps:

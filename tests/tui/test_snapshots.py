@@ -16,7 +16,8 @@ from tui_helpers import until
 from smallclaw_tui.models import TaskStatus
 from smallclaw_tui.runner.events import ModelActivity, TaskProgress, TaskUpdated
 from smallclaw_tui.tui.app import SmallClawApp
-from smallclaw_tui.tui.demo import DEMO_PHASE_SINCE, NEEDS_APPROVAL_ID, DemoClient, demo_app, settled
+from smallclaw_tui.tui.demo import DEMO_PHASE_SINCE, NEEDS_APPROVAL_ID, demo_app, settled
+from smallclaw_tui.tui.demo_client import DemoClient
 
 SnapCompare = Callable[..., bool]
 PAUSED_ID = "d4a7e004"
