@@ -16,6 +16,7 @@ from smallclaw_tui.runner.events import (
     TaskCreated,
     TaskFailed,
     TaskPaused,
+    TaskProgress,
     ToolCallFinished,
     ToolCallStarted,
     Verification,
@@ -42,6 +43,10 @@ class ProgressPrinter:
             JournalType.RETRY,
         ):
             self._line(event.task_id, one_line(event.entry.content, 140))
+        elif isinstance(event, TaskProgress) and event.tokens == 0 and not event.round:
+            # Planning, verifying, reviewing, summarizing: each a long silent model call on a
+            # small box, said as it starts (a step's round has its own line).
+            self._line(event.task_id, f"{event.phase}…")
         elif isinstance(event, ToolCallStarted):
             args = ", ".join(f"{k}={one_line(str(v), 40)}" for k, v in event.call.arguments.items())
             self._line(event.task_id, f"tool {event.call.name}({args})")

@@ -78,6 +78,8 @@ class TaskProgress:
     phase: str
     since: float
     tokens: int = 0
+    # A step's round: its start is journaled as a round already (printers skip it).
+    round: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -171,7 +171,7 @@ class _Executor(OwedWrite, Finishing):
             f"round {task.rounds} (step {step.index + 1}, try {rc.step_rounds})",
             **({"temperature": sampling[0], "seed": sampling[1]} if sampling[0] is not None else {}),
         )
-        self.progress.start(f"step {step.index + 1}/{len(task.plan)} try {rc.step_rounds}")
+        self.progress.start(f"step {step.index + 1}/{len(task.plan)} try {rc.step_rounds}", round=True)
         if rs.whole_file_edits and len(files) == 1:
             path, whole = files[0]
             sources = await self._sources(step, path) if whole is None else []

@@ -27,12 +27,13 @@ class Progress:
         self._clock = clock
         self._every_s = every_s
         self.phase = ""
+        self.round = False
         self.since = 0.0
         self.tokens = 0
         self._sent = 0.0
 
-    def start(self, phase: str) -> None:
-        self.phase, self.since, self.tokens = phase, self._clock(), 0
+    def start(self, phase: str, *, round: bool = False) -> None:
+        self.phase, self.round, self.since, self.tokens = phase, round, self._clock(), 0
         self._send()
 
     def add_tokens(self, n: int) -> None:
@@ -47,4 +48,4 @@ class Progress:
 
     def _send(self) -> None:
         self._sent = self._clock()
-        self._publish(TaskProgress(self._task_id, self.phase, self.since, self.tokens))
+        self._publish(TaskProgress(self._task_id, self.phase, self.since, self.tokens, self.round))

@@ -211,6 +211,9 @@ def test_run_until_idle_can_fail_when_a_task_needs_you_and_never_counts_past_the
         done = _smallclaw("run", "--until-idle", "--fail-on-needs-you", env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "step 3: write c.txt" in done.stdout and "step 4" not in done.stdout
+    # The long silent model calls are said as they start (a round has its own line).
+    assert "] verifying step 3…" in done.stdout and "] summarizing…" in done.stdout
+    assert "try 1…" not in done.stdout
     with FakeModelServer(liar) as srv:
         env = _env(workspace, srv)
         tid = _smallclaw("task", "add", "goal", "--step", "do it", env=env).stdout.strip()
