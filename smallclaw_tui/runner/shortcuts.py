@@ -135,7 +135,11 @@ class Shortcuts(TurnJournal, Judging):
         await self.journal(JournalType.MODEL, reply.text[:4000])
         # A call written out ("```json {"name": "write_file", …}```") is not the file's text.
         calls = parse_reply(reply.text, self.deps.tools.names()).calls
-        new = owed.text_from_calls(calls) if calls else whole_file.new_text(reply.text, text or "")
+        new = (
+            owed.text_from_calls(calls)
+            if calls
+            else whole_file.new_text(reply.text, text or "", [t for _p, t in sources])
+        )
         if new is not None and owed.echoes(new, asked, text or "", *(t for _p, t in sources)):
             await self._reject(step, f"the answer repeats the question instead of giving the text of {path}")
             return

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 
 from smallclaw_tui.models import PlanStep, StepKind
 
@@ -76,19 +77,22 @@ def prompt(
     return "\n".join(parts)
 
 
-# A reply with no block is taken as the file when most of its lines are lines of the old file:
+# A reply with no block is taken as the file when most of its lines are lines of the old file (or
+# of the files a new one is made from):
 # the 1.5B, sampled again at 0.7, answered the edited file bare (held-out typo-recieve). Prose
 # ("I replaced every recieve") shares no line with it and is still refused.
 MIN_BARE_OVERLAP = 0.6
 
 
-def new_text(reply: str, old: str) -> str | None:
+def new_text(reply: str, old: str, sources: Sequence[str] = ()) -> str | None:
     """The file text in the reply's fenced block (or the bare reply, see above), with the old
-    file's final line break; None when the reply holds no file."""
+    file's final line break; None when the reply holds no file. `sources`: the files a new file is
+    made from, whose lines a bare reply may copy as the old file's."""
     m = _FENCE.search(reply) or _FENCE_ANYWHERE.search(reply)
+    shown = "\n".join([old, *sources])
     if m is not None:
         text = m.group(1).rstrip("\n")
-    elif old.strip() and _overlap(reply, old) >= MIN_BARE_OVERLAP:
+    elif shown.strip() and _overlap(reply, shown) >= MIN_BARE_OVERLAP:
         # Half a fence is still not file text (the 0.5B closed a block it never opened).
         lines = reply.strip("\n").splitlines()
         while lines and lines[0].strip().startswith("```"):

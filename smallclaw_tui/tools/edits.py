@@ -25,6 +25,7 @@ from smallclaw_tui.tools.fileio import (
     numbered,
     open_for_write,
     read_fd,
+    refuse_folder_path,
     to_line_ends,
     write_fd,
 )
@@ -211,6 +212,7 @@ async def insert_after(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
 
 
 def _append_file(ctx: ToolContext, path: str, text: str) -> ToolResult:
+    refuse_folder_path(path)
     target = resolve_writable(ctx.workspace, path)
     shown = display_path(ctx.workspace, target)
     if not text:

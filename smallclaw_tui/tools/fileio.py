@@ -82,6 +82,13 @@ def write_fd(fd: int, data: bytes, *, truncate: bool = True) -> None:
         offset += os.write(fd, view[offset:])
 
 
+def refuse_folder_path(path: str) -> None:
+    """A path that ends in a slash names a folder: it is never made into a file of that name (a
+    path library would quietly drop the slash)."""
+    if path.endswith(("/", "\\")):
+        raise ToolError(f"{path} names a folder; give a file path such as {path}notes.txt")
+
+
 def check_parents(workspace: Path, target: Path, shown: str) -> None:
     """Refuse a new file's path that cannot hold a file (a folder there, a file above it)."""
     if target.is_dir():

@@ -16,7 +16,14 @@ from typing import Any
 from smallclaw_tui.config import DATA_DIR_NAME
 from smallclaw_tui.tools.args import Param
 from smallclaw_tui.tools.base import Tool, ToolContext, ToolError, ToolResult
-from smallclaw_tui.tools.fileio import check_parents, encode, open_for_write, read_fd, write_fd
+from smallclaw_tui.tools.fileio import (
+    check_parents,
+    encode,
+    open_for_write,
+    read_fd,
+    refuse_folder_path,
+    write_fd,
+)
 from smallclaw_tui.tools.text import decode_text, escape_surrogates, looks_binary
 from smallclaw_tui.tools.workspace import (
     display_path,
@@ -97,6 +104,7 @@ async def read_file(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
 
 
 def _write_file(ctx: ToolContext, path: str, content: str, overwrite: bool) -> ToolResult:
+    refuse_folder_path(path)
     target = resolve_writable(ctx.workspace, path)
     shown = display_path(ctx.workspace, target)
     data = encode(content)

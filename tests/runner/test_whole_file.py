@@ -39,6 +39,11 @@ def test_the_file_text_is_read_from_the_block_as_small_models_write_it() -> None
     # A fence closed that was never opened is not part of the file (Qwen2.5-Coder-0.5B).
     assert new_text("# notes\n- a receive\n- b\n- c\n```", notes) == "# notes\n- a receive\n- b\n- c\n"
     assert new_text("hello", "") is None  # a file to create needs its block
+    # ... unless it is made from files shown and its lines are theirs: the 1.5B answered the copy
+    # of settings.json bare on its retry (suite backup-settings), and the copy was refused.
+    settings = '{\n  "debug": true,\n  "port": 80\n}\n'
+    assert new_text('{\n  "debug": true,\n  "port": 80\n}', "", [settings]) == settings
+    assert new_text("I copied settings.json to the backup.", "", [settings]) is None
 
 
 async def test_a_file_to_create_is_written_from_the_files_the_goal_names(workspace: Path) -> None:

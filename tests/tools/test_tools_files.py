@@ -244,3 +244,19 @@ async def test_repeating_an_applied_edit_does_not_duplicate_it(tmp_path: Path) -
     again = await default_registry().execute(call, ctx)
     assert first.ok and again.ok and "already applied" in again.output
     assert (tmp_path / "README.md").read_text() == "# Demo\nRun it.\n"
+
+
+async def test_a_path_that_ends_in_a_slash_names_a_folder_and_is_not_written_as_a_file(
+    workspace: Path, run_tool: RunTool
+) -> None:
+    # Seen on the 1.5B (suite greetings): "Create greetings folder" wrote `greetings/` as a FILE
+    # named greetings, and every later step's greetings/hello.txt then failed.
+    for name, args in (
+        ("write_file", {"path": "greetings/", "content": "Hello"}),
+        ("append_file", {"path": "greetings/", "text": "Hello"}),
+    ):
+        r = await run_tool(name, **args)
+        assert not r.ok and "greetings/ names a folder" in r.output, r.output
+        assert not (workspace / "greetings").exists()
+    ok = await run_tool("write_file", path="greetings/hello.txt", content="Hello")
+    assert ok.ok and (workspace / "greetings" / "hello.txt").read_text() == "Hello"
