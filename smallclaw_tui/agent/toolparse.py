@@ -17,15 +17,13 @@ Two rules keep prose safe:
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import json_repair
-
+from smallclaw_tui.agent.lenient_json import balanced_end, load_json
 from smallclaw_tui.llm.stream import RAW_ARGUMENTS_KEY
 from smallclaw_tui.models import ToolCall
 
@@ -108,12 +106,12 @@ def parse_reply(text: str, known_tools: Iterable[str]) -> ParsedReply:
 
     whole = visible.strip()
     at = visible.find(whole) if whole else -1
-    single = at >= 0 and whole.startswith("{") and _balanced_end(visible, at, len(visible)) == at + len(whole)
+    single = at >= 0 and whole.startswith("{") and balanced_end(visible, at, len(visible)) == at + len(whole)
     if not spans and single:
         # A reply that is nothing but {"name": …, "arguments": {…}} is a call even when the name
         # is not a tool (Qwen2.5-Coder-1.5B: "count_words"): the model should hear "unknown tool",
         # not have its call taken as prose and the step as done.
-        obj = _load_json(whole)
+        obj = load_json(whole)
         args = obj.get("arguments", obj.get("parameters")) if isinstance(obj, dict) else None
         if isinstance(obj, dict) and isinstance(obj.get("name"), str) and isinstance(args, dict):
             calls = _calls_from_obj(obj, known, True)
@@ -139,10 +137,10 @@ def repair_arguments(raw: str) -> dict[str, Any] | None:
         s = s.removesuffix("```").strip()
     if not s:
         return {}
-    value = _load_json(s)
+    value = load_json(s)
     # Some models double-encode: the arguments are a JSON string holding a JSON object.
     if isinstance(value, str) and value.strip().startswith("{"):
-        value = _load_json(value.strip())
+        value = load_json(value.strip())
     return value if isinstance(value, dict) else None
 
 
@@ -239,137 +237,18 @@ def _scan_spans(
         if ch not in "{[":
             i += 1
             continue
-        close = _balanced_end(text, i, end)
+        close = balanced_end(text, i, end)
         chunk_end = close if close is not None else end
         chunk = text[i:chunk_end]
         if accept_unknown or _mentions_a_tool(chunk, known):
             tried += 1
-            calls = _calls_from_obj(_load_json(chunk), known, accept_unknown)
+            calls = _calls_from_obj(load_json(chunk), known, accept_unknown)
             if calls:
                 found.append((i, chunk_end, calls))
                 i = chunk_end
                 continue
         i += 1
     return found
-
-
-def _balanced_end(text: str, start: int, end: int) -> int | None:
-    """Index just past the bracket closing the one at ``start``; None if it never closes.
-
-    Tracks double-quoted strings, and single-quoted ones where a JSON token could begin (broken
-    JSON with Python-style quotes); an apostrophe inside a word is not a quote.
-    """
-    depth = 0
-    quote: str | None = None
-    escaped = False
-    prev_sig = ""
-    for i in range(start, end):
-        c = text[i]
-        if quote is not None:
-            if escaped:
-                escaped = False
-            elif c == "\\":
-                escaped = True
-            elif c == quote:
-                quote = None
-                prev_sig = c
-            continue
-        if c == '"' or (c == "'" and prev_sig in ("{", "[", ",", ":")):
-            quote = c
-        elif c in "{[":
-            depth += 1
-        elif c in "}]":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        if not c.isspace():
-            prev_sig = c
-    return None
-
-
-def _load_json(chunk: str) -> Any:
-    """Decode JSON, repairing it when needed, but never at the price of changing a string value.
-
-    Lossless repairs come first (trailing garbage, missing closers, Python literals). json_repair
-    is the last resort, and its result is kept only when every string in it appears verbatim in
-    the raw text: it silently strips trailing whitespace from values, and a file written with
-    different bytes than the model meant is worse than asking the model again.
-    """
-    for attempt in (_plain, _prefix, _closed, _python_literal):
-        value = attempt(chunk)
-        if value is not None:
-            return value
-    try:
-        value = json_repair.repair_json(chunk, return_objects=True)
-    except Exception:  # json_repair has no documented error type; a failed repair is just "no JSON"
-        return None
-    return value if all(_verbatim(s, chunk) for s in _strings(value)) else None
-
-
-def _plain(chunk: str) -> Any:
-    try:
-        return json.loads(chunk, strict=False)
-    except ValueError:
-        return None
-
-
-def _prefix(chunk: str) -> Any:
-    """A complete JSON value followed by garbage (a model's chatter after the object)."""
-    try:
-        value, _end = json.JSONDecoder(strict=False).raw_decode(chunk)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict | list) else None
-
-
-def _closed(chunk: str) -> Any:
-    """The same text with the quotes and brackets it left open closed, in order."""
-    stack: list[str] = []
-    in_string = escaped = False
-    for c in chunk:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif c == "\\":
-                escaped = True
-            elif c == '"':
-                in_string = False
-        elif c == '"':
-            in_string = True
-        elif c in "{[":
-            stack.append("}" if c == "{" else "]")
-        elif c in "}]" and (not stack or stack.pop() != c):
-            return None
-    if not stack and not in_string:
-        return None
-    tail = ('"' if in_string else "") + "".join(reversed(stack))
-    return _plain(chunk + tail)
-
-
-def _python_literal(chunk: str) -> Any:
-    """{'path': 'a.txt'}: a Python dict, as small models trained on code often write."""
-    try:
-        value = ast.literal_eval(chunk.strip())
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return None
-    return value if isinstance(value, dict | list) else None
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
-
-
-def _verbatim(text: str, raw: str) -> bool:
-    if text in raw:
-        return True
-    escaped = json.dumps(text, ensure_ascii=False)[1:-1]
-    return escaped in raw or escaped.replace("\\'", "'") in raw
 
 
 def _canonical_name(name: str, known: list[str], accept_unknown: bool) -> str | None:
