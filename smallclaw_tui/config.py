@@ -10,7 +10,6 @@ key and what was expected, never the value; callers print it and exit, no traceb
 from __future__ import annotations
 
 import os
-import tomllib
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
@@ -23,12 +22,12 @@ from pydantic_settings import (
     SettingsError,
 )
 
-DATA_DIR_NAME = ".localclaw"
-CONFIG_FILE_NAME = "config.toml"
-
-
-class ConfigError(Exception):
-    """A configuration problem, already phrased for the user (one line)."""
+from smallclaw_tui.config_files import CONFIG_FILE_NAME as CONFIG_FILE_NAME
+from smallclaw_tui.config_files import DATA_DIR_NAME as DATA_DIR_NAME
+from smallclaw_tui.config_files import ConfigError as ConfigError
+from smallclaw_tui.config_files import read_toml as read_toml
+from smallclaw_tui.config_files import resolve_workspace, workspace_config_path
+from smallclaw_tui.config_files import user_config_path as user_config_path
 
 
 def default_base_url() -> str:
@@ -222,16 +221,6 @@ class Settings(BaseSettings):
         return self.workspace / DATA_DIR_NAME
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML: {e}") from None
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
-
-
 def _describe(err: Any) -> str:
     loc = tuple(err.get("loc", ()))
     where = ".".join(str(p) for p in loc)
@@ -243,14 +232,6 @@ def _describe(err: Any) -> str:
     if isinstance(value, str) and len(value) >= 8 and value in msg:
         msg = msg.replace(value, "…")
     return f"key {where or '(top level)'}: {msg}"
-
-
-def user_config_path() -> Path:
-    """The user's own config file: `$XDG_CONFIG_HOME/smallclaw/config.toml`, else under ~/.config."""
-    xdg = os.environ.get("XDG_CONFIG_HOME", "").strip()
-    # The XDG spec says a relative value is invalid and to be ignored.
-    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".config"
-    return base / "smallclaw" / CONFIG_FILE_NAME
 
 
 # Settings a workspace's config file may not set: a cloned repository could otherwise send the bot
@@ -284,9 +265,7 @@ def _read_checked(path: Path) -> dict[str, Any]:
     data = read_toml(path)
     unknown = sorted(set(data) - set(_SECTIONS) - {"workspace"})  # workspace: always the folder
     if unknown:
-        raise ConfigError(
-            f"{path}: unknown section {unknown[0]!r} (expected one of: {', '.join(_SECTIONS)})"
-        )
+        raise ConfigError(f"{path}: unknown section {unknown[0]!r} (expected one of: {', '.join(_SECTIONS)})")
     for section, model in _SECTIONS.items():
         if section not in data:
             continue
@@ -327,9 +306,9 @@ def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 def load_settings(workspace: Path | None = None, **overrides: Any) -> Settings:
     """Load settings for a workspace. Raises :class:`ConfigError` with a one-line message."""
-    ws = (workspace or Path(os.environ.get("SMALLCLAW_WORKSPACE") or Path.cwd())).expanduser().resolve()
+    ws = resolve_workspace(workspace)
     user = _read_checked(user_config_path())
-    path = ws / DATA_DIR_NAME / CONFIG_FILE_NAME
+    path = workspace_config_path(ws)
     local = _read_checked(path)
     _refuse_user_only(path, local)
     token = _file_values.set(_merged(user, local))

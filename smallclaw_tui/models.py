@@ -8,10 +8,19 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from smallclaw_tui.status import WRITING_KINDS as WRITING_KINDS
+from smallclaw_tui.status import ChannelKind as ChannelKind
+from smallclaw_tui.status import InvalidTransition as InvalidTransition
+from smallclaw_tui.status import JournalType as JournalType
+from smallclaw_tui.status import Role as Role
+from smallclaw_tui.status import StepKind as StepKind
+from smallclaw_tui.status import StepStatus as StepStatus
+from smallclaw_tui.status import TaskStatus as TaskStatus
+from smallclaw_tui.status import can_transition as can_transition
 
 SCHEMA_VERSION = 1
 
@@ -29,59 +38,6 @@ class _Model(BaseModel):
     # Unknown fields are kept, not dropped: a file written by a newer version loses nothing
     # when this version saves it back.
     model_config = ConfigDict(extra="allow", validate_assignment=False)
-
-
-class TaskStatus(StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    PAUSED = "paused"
-    NEEDS_ASSISTANCE = "needs_assistance"
-    COMPLETE = "complete"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-    @property
-    def is_final(self) -> bool:
-        return self in (TaskStatus.COMPLETE, TaskStatus.CANCELLED)
-
-    @property
-    def needs_user(self) -> bool:
-        return self in (TaskStatus.PAUSED, TaskStatus.NEEDS_ASSISTANCE)
-
-
-# The one table of legal status changes. Anything not listed is refused with a clear error.
-_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
-    TaskStatus.QUEUED: frozenset(
-        {TaskStatus.RUNNING, TaskStatus.PAUSED, TaskStatus.CANCELLED, TaskStatus.NEEDS_ASSISTANCE}
-    ),
-    TaskStatus.RUNNING: frozenset(
-        {
-            TaskStatus.QUEUED,  # requeued after a crash or a shutdown
-            TaskStatus.PAUSED,
-            TaskStatus.NEEDS_ASSISTANCE,
-            TaskStatus.COMPLETE,
-            TaskStatus.FAILED,
-            TaskStatus.CANCELLED,
-        }
-    ),
-    TaskStatus.PAUSED: frozenset({TaskStatus.QUEUED, TaskStatus.CANCELLED}),
-    TaskStatus.NEEDS_ASSISTANCE: frozenset({TaskStatus.QUEUED, TaskStatus.PAUSED, TaskStatus.CANCELLED}),
-    TaskStatus.FAILED: frozenset({TaskStatus.QUEUED, TaskStatus.CANCELLED}),
-    TaskStatus.COMPLETE: frozenset(),
-    TaskStatus.CANCELLED: frozenset(),
-}
-
-
-class InvalidTransition(ValueError):
-    def __init__(self, task_id: str, old: TaskStatus, new: TaskStatus) -> None:
-        allowed = ", ".join(sorted(s.value for s in _TRANSITIONS[old])) or "nothing (final)"
-        super().__init__(f"task {task_id} is {old.value}; it cannot become {new.value} (allowed: {allowed})")
-        self.old = old
-        self.new = new
-
-
-def can_transition(old: TaskStatus, new: TaskStatus) -> bool:
-    return new in _TRANSITIONS[old]
 
 
 # --- checks -----------------------------------------------------------------------------------------
@@ -120,27 +76,6 @@ Check = Annotated[FileExistsCheck | FileContainsCheck | CommandSucceedsCheck, Fi
 # --- plan and journal -------------------------------------------------------------------------------
 
 
-class StepStatus(StrEnum):
-    PENDING = "pending"
-    ACTIVE = "active"
-    DONE = "done"
-    SKIPPED = "skipped"
-
-
-class StepKind(StrEnum):
-    """What a step does to its files, declared by the plan: the runner holds the step to it."""
-
-    CREATE = "create"  # makes new files (the named files exist afterwards)
-    APPEND = "append"  # adds to the end: everything the files held stays, in front
-    EDIT = "edit"  # changes part of the files: they change, and most of each stays
-    REPLACE = "replace"  # rewrites the files whole
-    READ = "read"  # only looks: writes nothing
-    RUN = "run"  # runs commands: writes only through their output
-
-
-WRITING_KINDS = frozenset({StepKind.CREATE, StepKind.APPEND, StepKind.EDIT, StepKind.REPLACE})
-
-
 class PlanStep(_Model):
     index: int
     description: str
@@ -155,35 +90,12 @@ class PlanStep(_Model):
     completed_at: datetime | None = None
 
 
-class JournalType(StrEnum):
-    ROUND = "round"
-    PROMPT = "prompt"
-    MODEL = "model"
-    TOOL_CALL = "tool_call"
-    TOOL_RESULT = "tool_result"
-    VERIFY = "verify"
-    RETRY = "retry"
-    LOOP = "loop"
-    PAUSE = "pause"
-    RESUME = "resume"
-    NOTE = "note"
-    ERROR = "error"
-    DELIVERY = "delivery"
-
-
 class JournalEntry(_Model):
     t: datetime = Field(default_factory=utcnow)
     type: JournalType
     content: str = ""
     detail: dict[str, Any] = Field(default_factory=dict)
     step: int | None = None
-
-
-class ChannelKind(StrEnum):
-    CLI = "cli"
-    CHAT = "chat"
-    TUI = "tui"
-    TELEGRAM = "telegram"
 
 
 class Origin(_Model):
@@ -288,13 +200,6 @@ class Task(_Model):
 
 
 # --- chat -------------------------------------------------------------------------------------------
-
-
-class Role(StrEnum):
-    SYSTEM = "system"
-    USER = "user"
-    ASSISTANT = "assistant"
-    TOOL = "tool"
 
 
 class ChatMessage(_Model):

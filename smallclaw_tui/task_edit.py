@@ -15,10 +15,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from smallclaw_tui.models import JournalEntry, JournalType, PlanStep, StepStatus, Task, TaskStatus
-from smallclaw_tui.taskops import TaskOpError
+from smallclaw_tui.status import EDITABLE as EDITABLE
+from smallclaw_tui.status import TaskOpError
 
 # Statuses a task may be edited in: it is not running, and it can still run.
-EDITABLE = (TaskStatus.QUEUED, TaskStatus.PAUSED, TaskStatus.NEEDS_ASSISTANCE, TaskStatus.FAILED)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,10 +18,7 @@ from smallclaw_tui.models import (
     Task,
     TaskStatus,
 )
-
-
-class TaskOpError(ValueError):
-    pass
+from smallclaw_tui.status import TaskOpError as TaskOpError
 
 
 def _transition(task: Task, new: TaskStatus, reason: str | None = None) -> None:

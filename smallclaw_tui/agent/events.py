@@ -8,10 +8,12 @@ session, so one subscriber can follow several sessions.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from smallclaw_tui.models import ToolCall
-from smallclaw_tui.tools.base import ToolResult
+if TYPE_CHECKING:
+    from smallclaw_tui.models import ToolCall
+    from smallclaw_tui.tools.base import ToolResult
+
 
 StopReason = Literal["done", "round_cap", "stuck", "approval"]
 

@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from smallclaw_tui.cli.common import CLIError, UsageError
-from smallclaw_tui.config import ConfigError
+from smallclaw_tui.config_files import ConfigError
 from smallclaw_tui.store.lock import WorkspaceLocked
-from smallclaw_tui.store.tasks import AmbiguousTaskId, TaskNotFound
 from smallclaw_tui.textsafe import printable
 
 
@@ -173,6 +172,14 @@ def _quiet_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
 
 
+def _user_errors() -> tuple[type[Exception], ...]:
+    """Errors whose messages are already phrased for the user. Imported only when one is being
+    matched: the store's models load pydantic, which the app's first frame does without."""
+    from smallclaw_tui.store.tasks import AmbiguousTaskId, TaskNotFound
+
+    return (ConfigError, WorkspaceLocked, TaskNotFound, AmbiguousTaskId)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -192,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # disk) is the user's to fix, not a bug: one line, like every other error.
         print(f"smallclaw: {describe_os_error(e)}", file=sys.stderr)
         return 1
-    except (ConfigError, WorkspaceLocked, TaskNotFound, AmbiguousTaskId) as e:
+    except _user_errors() as e:
         # Raised past a command that did not expect them; their messages are already phrased
         # for the user.
         print(f"smallclaw: {printable(str(e.args[0]) if e.args else str(e))}", file=sys.stderr)

@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from smallclaw_tui.config import ConfigError, Settings, load_settings
+from smallclaw_tui.config_files import DATA_DIR_NAME, ConfigError, resolve_workspace
 from smallclaw_tui.textsafe import printable
+
+if TYPE_CHECKING:
+    from smallclaw_tui.config import Settings
 
 
 class CLIError(Exception):
@@ -36,15 +40,27 @@ def _check_workspace(args: argparse.Namespace) -> Path | None:
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
+    from smallclaw_tui.config import load_settings
+
     workspace = _check_workspace(args)
     try:
         settings = load_settings(workspace)
     except ConfigError as e:
         raise CLIError(str(e)) from None
-    data = settings.data_dir
+    _check_data_dir(settings.data_dir)
+    return settings
+
+
+def workspace_from_args(args: argparse.Namespace) -> Path:
+    """The workspace folder, checked as for `settings_from_args`, without loading the settings."""
+    workspace = resolve_workspace(_check_workspace(args))
+    _check_data_dir(workspace / DATA_DIR_NAME)
+    return workspace
+
+
+def _check_data_dir(data: Path) -> None:
     if data.exists() and not data.is_dir():
         raise CLIError(
             f"{printable(str(data))} is a file, but SmallClaw keeps its data in a folder of that name; "
             "move the file away"
         )
-    return settings

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from smallclaw_tui.models import ChatMessage, ToolCall
+if TYPE_CHECKING:
+    from smallclaw_tui.models import ChatMessage, ToolCall
+
 
 ToolSpec = dict[str, Any]
 """A tool in OpenAI function format: {"type": "function", "function": {name, description, parameters}}."""

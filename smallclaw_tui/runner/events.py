@@ -7,8 +7,10 @@ reaches into the runner.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from smallclaw_tui.models import JournalEntry, Task, ToolCall
+if TYPE_CHECKING:
+    from smallclaw_tui.models import JournalEntry, Task, ToolCall
 
 
 @dataclass(frozen=True, slots=True)

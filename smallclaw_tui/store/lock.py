@@ -9,10 +9,9 @@ import fcntl
 import json
 import os
 import socket
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-
-from smallclaw_tui.models import utcnow
 
 
 class WorkspaceLocked(RuntimeError):
@@ -66,7 +65,7 @@ class WorkspaceLock:
                     "pid": os.getpid(),
                     "host": socket.gethostname(),
                     "purpose": purpose,
-                    "since": utcnow().isoformat(timespec="seconds"),
+                    "since": datetime.now(UTC).isoformat(timespec="seconds"),
                 }
             ).encode(),
         )

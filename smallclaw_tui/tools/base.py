@@ -10,11 +10,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from smallclaw_tui.config import ToolSettings
-from smallclaw_tui.llm.base import ToolSpec
 from smallclaw_tui.tools.args import Param
+
+if TYPE_CHECKING:
+    from smallclaw_tui.config import ToolSettings
+    from smallclaw_tui.llm.base import ToolSpec
 
 
 class ApprovalDecision(StrEnum):

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from smallclaw_tui.config import DATA_DIR_NAME
+from smallclaw_tui.config_files import DATA_DIR_NAME
 from smallclaw_tui.tools.args import Param
 from smallclaw_tui.tools.base import Tool, ToolContext, ToolError, ToolResult
 from smallclaw_tui.tools.fileio import (

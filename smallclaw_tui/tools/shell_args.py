@@ -30,7 +30,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Literal
 
-from smallclaw_tui.config import DATA_DIR_NAME
+from smallclaw_tui.config_files import DATA_DIR_NAME
 from smallclaw_tui.tools.workspace import is_app_data
 
 _GLOB = re.compile(r"[*?\[]")

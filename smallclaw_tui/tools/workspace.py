@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from smallclaw_tui.config import DATA_DIR_NAME
+from smallclaw_tui.config_files import DATA_DIR_NAME
 from smallclaw_tui.tools.text import escape_surrogates, unescape_name
 
 # Git's own data: a write there can run code (`core.fsmonitor`, hooks) the next time anyone runs

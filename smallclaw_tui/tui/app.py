@@ -8,11 +8,13 @@ post messages; the handlers here own every state change.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -39,6 +41,13 @@ from smallclaw_tui.tui.widgets.status import StatusBar
 __all__ = ["AppOptions", "SmallClawApp"]
 
 _OWN_COMMANDS = frozenset({"Keys", "Maximize", "Minimize"})
+
+
+class _MainScreen(Screen[None]):
+    # The board's first column takes the focus as the screen is made (where on_mount would move
+    # it): focusing the chat first and then moving the focus restyles both panes and rebuilds the
+    # footer before the first frame. Dialogs keep the app's "*" (their first input).
+    AUTO_FOCUS = "#board CardList"
 
 
 class SmallClawApp(RunnerHost):
@@ -68,10 +77,16 @@ class SmallClawApp(RunnerHost):
 
     # --- layout ---------------------------------------------------------------------------------
 
+    def get_default_screen(self) -> Screen[None]:
+        return _MainScreen(id="_default")
+
     def compose(self) -> ComposeResult:
         with Horizontal(id="layout"):
             yield ChatPane(
-                self.deps, self.options.chat_key, tz=self.options.tz, clock=self.options.clock, id="chat"
+                self.options.chat_key,
+                tz=self.options.tz,
+                clock=self.options.clock,
+                id="chat",
             )
             with Vertical(id="work"):
                 board = Board(id="board", clock=self.options.clock)
@@ -83,7 +98,7 @@ class SmallClawApp(RunnerHost):
                     progress_of=board.progress_text,
                     id="detail",
                 )
-        yield StatusBar(self.settings.llm.model, id="status")
+        yield StatusBar(self.settings.llm.model if self.loaded else "", id="status")
         yield FittingFooter(compact=True)
 
     def on_mount(self) -> None:
@@ -94,14 +109,40 @@ class SmallClawApp(RunnerHost):
         self.chat = self.query_one(ChatPane)
         # Warnings (Telegram's, say) would go to stderr and draw over the screen: they go here.
         logging.getLogger().addHandler(self._log_handler)
-        self._apply_keymap()
         steady_cursors(self.screen)
         self._layout_for(self.size.width)
         self.board.focus_active()
-        self._pump_events()
-        self.call_after_refresh(self._after_first_paint)
+        if self.loaded:
+            self._attach_loaded()
+            self.call_after_refresh(self._start_work)
+        else:
+            self.call_after_refresh(self._load_after_paint)
 
-    def _after_first_paint(self) -> None:
+    @work(group="load", exit_on_error=False)
+    async def _load_after_paint(self) -> None:
+        """Settings, runner and model client, made off the event loop once the frame is up."""
+        assert self._load is not None
+        try:
+            loaded = await asyncio.to_thread(self._load)
+        except Exception as e:  # the settings, a workspace it cannot use: one line, after the app
+            self.load_error = flat(str(e.args[0]) if e.args else f"{type(e).__name__}: {e}")
+            self.exit(return_code=1)
+            return
+        if not self.is_running:
+            return
+        self._take(loaded)
+        self._attach_loaded()
+        self._start_work()
+
+    def _attach_loaded(self) -> None:
+        """What needs the settings and the runner: keys, the chat's model, the runner's events."""
+        self._apply_keymap()
+        self.status.set(model=self.settings.llm.model)
+        self.chat.attach(self.deps)
+        self._pump_events()
+        self.refresh_bindings()
+
+    def _start_work(self) -> None:
         if self.options.manage_runner:
             self._start_runner()
         else:
@@ -142,7 +183,7 @@ class SmallClawApp(RunnerHost):
 
     def help_rows(self) -> list[HelpRow]:
         """Every binding with an id, its own class's first and then those it inherits."""
-        keymap = self.settings.tui.keymap
+        keymap = self.settings.tui.keymap if self.loaded else {}
         rows: list[HelpRow] = []
         seen: set[str] = set()
         for owner in _BINDING_OWNERS:

@@ -13,20 +13,24 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import tzinfo
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from textual.app import App
 from textual.timer import Timer
 
-from smallclaw_tui.models import Task, TaskStatus
-from smallclaw_tui.runner.deps import RunnerDeps
-from smallclaw_tui.tui.adapter import RunnerAdapter
+from smallclaw_tui.status import TaskStatus
 from smallclaw_tui.tui.messages import LogRecordPosted
-from smallclaw_tui.tui.ports import RunnerPort, StartTelegram, TelegramPort
+from smallclaw_tui.tui.ports import Load, Loaded, RunnerPort, StartTelegram, TelegramPort
 from smallclaw_tui.tui.widgets.board import Board
 from smallclaw_tui.tui.widgets.chat_pane import ChatPane
 from smallclaw_tui.tui.widgets.detail import DetailPane
 from smallclaw_tui.tui.widgets.status import StatusBar
+
+if TYPE_CHECKING:
+    from smallclaw_tui.config import Settings
+    from smallclaw_tui.models import Task
+    from smallclaw_tui.runner.deps import RunnerDeps
+    from smallclaw_tui.tui.adapter import RunnerAdapter
 
 Pane = Literal["chat", "board", "detail"]
 
@@ -81,25 +85,35 @@ class AppBase(App[None]):
     detail: DetailPane
     status: StatusBar
     chat: ChatPane
+    # Set by _take, in the constructor or, with `load`, once the first frame is on screen: nothing
+    # that reads them runs before (see `loaded`, check_action and the chat input).
+    deps: RunnerDeps
+    runner: RunnerPort
+    settings: Settings
+    adapter: RunnerAdapter
+    start_telegram: StartTelegram | None  # called once the runner runs; stopped after it stops
 
     def __init__(
         self,
-        deps: RunnerDeps,
-        runner: RunnerPort,
+        deps: RunnerDeps | None = None,
+        runner: RunnerPort | None = None,
         options: AppOptions | None = None,
         *,
         start_telegram: StartTelegram | None = None,
+        load: Load | None = None,
+        theme: str | None = None,
     ) -> None:
+        """Either `deps` and `runner` (the app runs on them at once) or `load`, which makes them
+        in a thread after the first paint; `theme` paints that first frame until the settings say."""
         super().__init__()
-        self.deps = deps
-        self.runner = runner
-        self.start_telegram = start_telegram  # called once the runner runs; stopped after it stops
+        self.loaded = False
+        self.load_error: str | None = None  # why `load` failed: the app closed without running
+        self._load = load
         self.telegram: TelegramPort | None = None
         self._probing = False
         self._told: dict[str, TaskStatus] = {}  # chat-born tasks whose failure the chat was told
         self._log_handler = _LogToApp(self)
         self.options = options or AppOptions()
-        self.settings = deps.settings
         self.cursor_blink = self.options.cursor_blink
         self.selected_id: str | None = None
         self.zoomed: Pane | None = None
@@ -111,12 +125,32 @@ class AppBase(App[None]):
         self._quitting = False
         self._asking_quit = False
         self._action_state: tuple[bool | None, ...] = ()
+        self._bad_theme = False
+        if theme is not None and theme in self.available_themes:
+            self.theme = theme
+        if deps is not None and runner is not None:
+            self._take(Loaded(deps, runner, start_telegram))
+        elif load is None:
+            raise TypeError("SmallClawApp needs deps and runner, or load")
+
+    def _take(self, loaded: Loaded) -> None:
+        self.deps = loaded.deps
+        self.runner = loaded.runner
+        self.start_telegram = loaded.start_telegram
+        self.settings = loaded.deps.settings
         # Subscribed now, before the runner starts, so no event between start and paint is lost.
-        self.adapter = RunnerAdapter(runner.bus, self.post_message, interval=self.options.refresh_s)
+        self.adapter = self._new_adapter()
         theme = self.settings.tui.theme
         self._bad_theme = theme not in self.available_themes
-        if not self._bad_theme:
+        if not self._bad_theme and theme != self.theme:
             self.theme = theme
+        self.loaded = True
+
+    def _new_adapter(self) -> RunnerAdapter:
+        # Imported here: the adapter's event types are not needed for the first frame.
+        from smallclaw_tui.tui.adapter import RunnerAdapter
+
+        return RunnerAdapter(self.runner.bus, self.post_message, interval=self.options.refresh_s)
 
     def selected_task(self) -> Task | None:
         return self.runner.tasks.get(self.selected_id) if self.selected_id else None

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on, work
 from textual.content import Content
 
-from smallclaw_tui.agent.events import ContextInfo, UsageInfo
-from smallclaw_tui.llm.base import LLMError
-from smallclaw_tui.models import ChannelKind, Origin
+from smallclaw_tui.status import ChannelKind
 from smallclaw_tui.tools.base import ApprovalDecision
 from smallclaw_tui.tui.app_tasks import TaskActions
 from smallclaw_tui.tui.forms import NewTaskForm
@@ -24,6 +24,9 @@ from smallclaw_tui.tui.screens.new_task import NewTaskScreen
 from smallclaw_tui.tui.text import flat
 from smallclaw_tui.tui.widgets.chat_pane import ChatPane, Transcript
 
+if TYPE_CHECKING:
+    from smallclaw_tui.models import Origin
+
 SERVER_FIX = (
     "Start Ollama (`ollama serve`) or set SMALLCLAW_LLM__BASE_URL to where your model server runs; "
     "`smallclaw doctor` checks the setup. The board and tasks still work."
@@ -34,6 +37,8 @@ _RETRY_STATES = frozenset({"connecting", "unreachable", "missing model"})
 
 class ChatActions(TaskActions):
     def _chat_origin(self) -> Origin:
+        from smallclaw_tui.models import Origin
+
         return Origin(session_id=self.options.chat_key, channel=ChannelKind.TUI)
 
     @on(ChatPane.TaskRequested)
@@ -94,6 +99,8 @@ class ChatActions(TaskActions):
         self._model_answered()
 
     def on_chat_turn_event(self, message: ChatTurnEvent) -> None:
+        from smallclaw_tui.agent.events import ContextInfo, UsageInfo
+
         event = message.event
         status = self.status
         if isinstance(event, ContextInfo) and event.num_ctx:
@@ -119,6 +126,7 @@ class ChatActions(TaskActions):
     @work(group="probe", exit_on_error=False)
     async def _probe_server(self) -> None:
         from smallclaw_tui.doctor import model_present
+        from smallclaw_tui.llm.base import LLMError
 
         llm = self.settings.llm
         try:

@@ -9,10 +9,8 @@ from textual import work
 from textual.content import Content
 from textual.worker import Worker, WorkerState
 
-from smallclaw_tui.models import TaskStatus
-from smallclaw_tui.runner.delivery import completion_message, needs_you_message
+from smallclaw_tui.status import TaskStatus
 from smallclaw_tui.tui import board_model
-from smallclaw_tui.tui.adapter import RunnerAdapter
 from smallclaw_tui.tui.app_chat import ChatActions
 from smallclaw_tui.tui.board_model import SPIN_HZ
 from smallclaw_tui.tui.messages import (
@@ -38,6 +36,10 @@ _WORKER_WHAT = {
     TURN_GROUP: "the chat reply",
     "detail-journal": "loading the journal",
 }
+
+
+# What the keys can do in the moment between the first frame and the runner's load.
+_BEFORE_LOAD = frozenset({"quit", "quit_from_board", "help", "zoom"})
 
 
 class RunnerHost(ChatActions):
@@ -140,13 +142,16 @@ class RunnerHost(ChatActions):
 
     def _restart_pump(self) -> None:
         """A new subscription and a full re-read: what the dead pump missed is on the tasks."""
-        self.adapter = RunnerAdapter(self.runner.bus, self.post_message, interval=self.options.refresh_s)
+        self.adapter = self._new_adapter()
         self._pump_events()
         if self.runner_ready:
             self.board.load(self.runner.tasks)
             self._update_counts()
 
     async def action_quit(self) -> None:
+        if not self.loaded:
+            self.exit()  # nothing runs yet; the load in progress is dropped
+            return
         if self._quitting:
             self.exit()  # asked twice: leave now; running tasks resume after a restart
             return
@@ -201,7 +206,7 @@ class RunnerHost(ChatActions):
             logging.getLogger().removeHandler(self._log_handler)
 
     async def _stop_runner(self) -> None:
-        if self._stopped or not self.options.manage_runner:
+        if self._stopped or not self.options.manage_runner or not self.loaded:
             return
         self._stopped = True
         try:
@@ -326,10 +331,14 @@ class RunnerHost(ChatActions):
             and task is not None
             and task.origin.session_id == self.options.chat_key
         ):
+            from smallclaw_tui.runner.delivery import completion_message, needs_you_message
+
             text = completion_message(task) if task.status == TaskStatus.COMPLETE else needs_you_message(task)
             self.chat.show_delivery(text)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.loaded and action not in _BEFORE_LOAD:
+            return None  # shown, dimmed: it works once the settings and runner are loaded
         if action == "quit_from_board":
             # Over a dialog q is a letter or the dialog's own key; only ctrl+q leaves from there.
             return len(self.screen_stack) == 1

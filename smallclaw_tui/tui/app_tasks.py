@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.content import Content
 
-from smallclaw_tui import taskops
-from smallclaw_tui.models import ChannelKind, Origin, PlanStep, Task, TaskStatus
-from smallclaw_tui.task_edit import EDITABLE, TaskEdit
+from smallclaw_tui.status import EDITABLE, ChannelKind, TaskOpError, TaskStatus
 from smallclaw_tui.tui.app_view import ViewActions
 from smallclaw_tui.tui.forms import NewTaskForm, plan_texts
 from smallclaw_tui.tui.screens.approve import Answer, ApproveScreen
 from smallclaw_tui.tui.screens.new_task import EditTaskScreen, NewTaskScreen
 from smallclaw_tui.tui.screens.prompts import ConfirmScreen, NoteScreen
 from smallclaw_tui.tui.text import flat
+
+if TYPE_CHECKING:
+    from smallclaw_tui.models import Origin, PlanStep, Task
 
 
 class TaskActions(ViewActions):
@@ -44,7 +47,7 @@ class TaskActions(ViewActions):
         }[what]
         try:
             await method(task_id, note)
-        except (taskops.TaskOpError, LookupError) as e:
+        except (TaskOpError, LookupError) as e:
             self.notify(flat(str(e)), severity="error", markup=False)
             return False
         self._bindings_changed()
@@ -110,7 +113,7 @@ class TaskActions(ViewActions):
                 return
             try:
                 outcome = await self.runner.undo(task_id)
-            except (taskops.TaskOpError, LookupError) as e:
+            except (TaskOpError, LookupError) as e:
                 self.notify(flat(str(e)), severity="error", markup=False)
                 return
             text = flat("; ".join(outcome.lines))
@@ -142,10 +145,12 @@ class TaskActions(ViewActions):
         async def save(form: NewTaskForm | None) -> None:
             if form is None:
                 return
+            from smallclaw_tui.task_edit import TaskEdit
+
             edit = TaskEdit(goal=form.goal, title=form.title or task.title, steps=form.steps)
             try:
                 await self.runner.edit(task_id, edit)
-            except (taskops.TaskOpError, LookupError, OSError) as e:
+            except (TaskOpError, LookupError, OSError) as e:
                 self.notify(flat(str(e)), severity="error", markup=False)
                 return
             self._bindings_changed()
@@ -160,7 +165,7 @@ class TaskActions(ViewActions):
             return
         try:
             await self.runner.archive(task.id)
-        except (taskops.TaskOpError, LookupError, OSError) as e:
+        except (TaskOpError, LookupError, OSError) as e:
             self.notify(flat(str(e)), severity="error", markup=False)
             return
         # Its card is gone: say where it went and how it comes back.
@@ -187,7 +192,7 @@ class TaskActions(ViewActions):
                 try:
                     await self.runner.archive(task_id)
                     moved += 1
-                except (taskops.TaskOpError, LookupError, OSError):
+                except (TaskOpError, LookupError, OSError):
                     continue  # resumed or gone meanwhile: it stays where it is
             self.notify(f"archived {moved} task{'s' if moved != 1 else ''}", markup=False)
 
@@ -237,11 +242,13 @@ class TaskActions(ViewActions):
         steps: list[PlanStep] | None = None,
         origin: Origin | None = None,
     ) -> Task | None:
+        from smallclaw_tui.models import Origin
+
         try:
             task = await self.runner.create_task(
                 goal, title=title, steps=steps or None, origin=origin or Origin(channel=ChannelKind.TUI)
             )
-        except (taskops.TaskOpError, OSError) as e:
+        except (TaskOpError, OSError) as e:
             self.notify(f"could not create the task: {flat(str(e))}", severity="error", markup=False)
             return None
         board = self.board

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.events import DescendantFocus, Resize
 from textual.widget import Widget
 
-from smallclaw_tui.models import JournalEntry
 from smallclaw_tui.tui.app_base import AppBase, Pane
 from smallclaw_tui.tui.widgets.board import Board
 from smallclaw_tui.tui.widgets.chat_pane import ChatInput
 from smallclaw_tui.tui.widgets.detail import DetailInfo
 from smallclaw_tui.tui.widgets.footer import FittingFooter
 from smallclaw_tui.tui.widgets.journal import JournalView
+
+if TYPE_CHECKING:
+    from smallclaw_tui.models import JournalEntry
 
 
 class ViewActions(AppBase):

@@ -8,11 +8,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from smallclaw_tui.models import Task, TaskStatus
-from smallclaw_tui.runner.events import TaskProgress
+from smallclaw_tui.status import TaskStatus
 from smallclaw_tui.textsafe import shown_command
 from smallclaw_tui.tui.text import flat
+
+if TYPE_CHECKING:
+    from smallclaw_tui.models import Task
+    from smallclaw_tui.runner.events import TaskProgress
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,6 @@ from textual.message import Message
 
 from smallclaw_tui.agent.events import TextChunk, ThinkingChunk, TurnEvent, TurnStarted
 from smallclaw_tui.llm.base import LLMError, TransportError
-from smallclaw_tui.models import ChatMessage
 from smallclaw_tui.tools.base import ApprovalDecision
 from smallclaw_tui.tui.messages import (
     ApprovalRequested,
@@ -27,13 +26,14 @@ from smallclaw_tui.tui.messages import (
 
 if TYPE_CHECKING:
     from smallclaw_tui.agent.session import ChatSession
+    from smallclaw_tui.models import ChatMessage
     from smallclaw_tui.runner.deps import RunnerDeps
 
 Post = Callable[[Message], object]
 
 
 class ChatController:
-    def __init__(self, deps: RunnerDeps, key: str, post: Post) -> None:
+    def __init__(self, key: str, deps: RunnerDeps, post: Post) -> None:
         self.key = key
         self.post = post
         self.deps = deps

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-from smallclaw_tui.models import Task
 from smallclaw_tui.tui.ports import RunnerPort
 from smallclaw_tui.tui.text import flat
+
+if TYPE_CHECKING:
+    from smallclaw_tui.models import Task
 
 Command = tuple[str, Callable[[], Any], str]
 

@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from smallclaw_tui.models import (
-    Check,
-    CommandSucceedsCheck,
-    FileContainsCheck,
-    FileExistsCheck,
-    PlanStep,
-)
+# The models are imported where used, not here: the app draws its first frame before pydantic.
+if TYPE_CHECKING:
+    from smallclaw_tui.models import Check, PlanStep
+
 
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _TARGET = re.compile(r"^\s*(\d+)\s*:\s*")
@@ -63,6 +61,8 @@ def parse_steps(text: str) -> list[str]:
 
 
 def parse_check(line: str) -> tuple[int | None, Check]:
+    from smallclaw_tui.models import CommandSucceedsCheck, FileContainsCheck, FileExistsCheck
+
     target: int | None = None
     m = _TARGET.match(line)
     if m:
@@ -96,6 +96,8 @@ def parse_check(line: str) -> tuple[int | None, Check]:
 
 
 def build_form(goal: str, title: str = "", steps_text: str = "", checks_text: str = "") -> NewTaskForm:
+    from smallclaw_tui.models import PlanStep
+
     goal = goal.strip()
     if not goal:
         raise FormError("the goal is empty: say what the task should achieve")
@@ -115,6 +117,8 @@ def build_form(goal: str, title: str = "", steps_text: str = "", checks_text: st
 
 def check_line(check: Check) -> str:
     """A check in the dialog's language (what `parse_check` reads back)."""
+    from smallclaw_tui.models import CommandSucceedsCheck, FileExistsCheck
+
     if isinstance(check, CommandSucceedsCheck):
         return f"command_succeeds {check.command}"
     if isinstance(check, FileExistsCheck):

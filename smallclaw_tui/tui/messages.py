@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from smallclaw_tui.agent.events import TurnEvent
-from smallclaw_tui.models import ChatMessage, JournalEntry
-from smallclaw_tui.runner.events import ModelUsage, ServerState, TaskProgress
-from smallclaw_tui.tools.base import ApprovalDecision
+if TYPE_CHECKING:
+    from smallclaw_tui.agent.events import TurnEvent
+    from smallclaw_tui.models import ChatMessage, JournalEntry
+    from smallclaw_tui.runner.events import ModelUsage, ServerState, TaskProgress
+    from smallclaw_tui.tools.base import ApprovalDecision
 
 
 @dataclass(frozen=True, slots=True)

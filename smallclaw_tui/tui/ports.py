@@ -4,14 +4,17 @@ never touch the runner's internals, so a test or a demo can hand the app any obj
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
-from smallclaw_tui.models import Origin, PlanStep, Task
-from smallclaw_tui.runner.bus import EventBus
-from smallclaw_tui.runner.checkpoints import UndoOutcome
-from smallclaw_tui.store.quarantine import QuarantineReport
-from smallclaw_tui.store.tasks import TaskStore
-from smallclaw_tui.task_edit import TaskEdit
+if TYPE_CHECKING:
+    from smallclaw_tui.models import Origin, PlanStep, Task
+    from smallclaw_tui.runner.bus import EventBus
+    from smallclaw_tui.runner.checkpoints import UndoOutcome
+    from smallclaw_tui.runner.deps import RunnerDeps
+    from smallclaw_tui.store.quarantine import QuarantineReport
+    from smallclaw_tui.store.tasks import TaskStore
+    from smallclaw_tui.task_edit import TaskEdit
 
 
 class RunnerPort(Protocol):
@@ -63,3 +66,18 @@ class TelegramPort(Protocol):
 
 # Starts Telegram next to the runner (after runner.start()); None when it is not configured.
 StartTelegram = Callable[[], Awaitable[TelegramPort | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """What the app runs on: made by a :data:`Load` after the first paint, or handed in whole."""
+
+    deps: RunnerDeps
+    runner: RunnerPort
+    start_telegram: StartTelegram | None = None
+
+
+# Reads the settings and builds the runner; called in a thread once the first frame is on screen,
+# so pydantic, httpx and the runner are imported while the user already sees the board. Raises
+# ConfigError (or any error) to close the app with that one line.
+Load = Callable[[], Loaded]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -18,12 +18,15 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from smallclaw_tui.models import Task, TaskStatus
-from smallclaw_tui.runner.events import TaskProgress
+from smallclaw_tui.status import TaskStatus
 from smallclaw_tui.textsafe import printable
 from smallclaw_tui.tui import board_model
 from smallclaw_tui.tui.board_model import COLUMNS
 from smallclaw_tui.tui.widgets.card_list import CARD_HEIGHT, CardList
+
+if TYPE_CHECKING:
+    from smallclaw_tui.models import Task
+    from smallclaw_tui.runner.events import TaskProgress
 
 __all__ = ["CARD_HEIGHT", "Board", "CardList", "FilterInput"]
 
@@ -49,7 +52,7 @@ class Board(Vertical):
         &.-filtering #board-filter { display: block; }
         #board-columns { height: 1fr; }
         .board-column { width: 1fr; margin-right: 1; }
-        .board-column:last-of-type { margin-right: 0; }
+        .board-column.-last { margin-right: 0; }
         .column-head { height: 1; padding: 0 1; background: $panel; color: $text-muted; text-style: bold; }
         .board-column.-active .column-head { background: $primary 40%; color: $text; }
         CardList { height: 1fr; }
@@ -84,8 +87,12 @@ class Board(Vertical):
             placeholder="filter: part of a title, goal or id (Enter keeps it, Esc clears)", id="board-filter"
         )
         with Horizontal(id="board-columns"):
+            # Classes set here, not after mounting (nor an order selector like :last-of-type): each
+            # change after mounting restyles the column's cards again, and the first frame waits.
             for col in COLUMNS:
-                with Vertical(classes="board-column", id=f"column-{col.key}"):
+                last = " -last" if col is COLUMNS[-1] else ""
+                active = " -active" if col.key == self.active_key else ""
+                with Vertical(classes="board-column" + last + active, id=f"column-{col.key}"):
                     yield Static(Content(col.title), classes="column-head", id=f"head-{col.key}")
                     yield CardList(col.key, self, id=f"cards-{col.key}")
 

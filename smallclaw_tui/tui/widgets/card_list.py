@@ -7,7 +7,7 @@ thousands costs what a column of ten does; the board decides membership and orde
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from rich.cells import cell_len, chop_cells
 from rich.segment import Segment
@@ -21,12 +21,15 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from smallclaw_tui.models import Task, TaskStatus
-from smallclaw_tui.runner.events import TaskProgress
-from smallclaw_tui.tui.board_model import COLUMNS, activity_line, progress_clock, step_text
+from smallclaw_tui.status import TaskStatus
+from smallclaw_tui.tui.board_model import activity_line, progress_clock, step_text
 from smallclaw_tui.tui.text import fit, flat
 from smallclaw_tui.tui.widgets.highlight import NONE
 from smallclaw_tui.tui.widgets.highlight import highlight as cursor_highlight
+
+if TYPE_CHECKING:
+    from smallclaw_tui.models import Task
+    from smallclaw_tui.runner.events import TaskProgress
 
 TITLE_ROWS = 2  # a title gets two lines: at 120 columns a column is ~14 cells, one line says little
 CARD_HEIGHT = TITLE_ROWS + 2  # then the id and step (or the progress), and what is happening
@@ -82,7 +85,7 @@ class CardList(ScrollView, can_focus=True):
         "card--activity",
         "card--cursor",
         "card--empty",
-        *(f"card--bar-{c.key}" for c in COLUMNS),
+        "card--bar",  # coloured by the column: the list's class -col-KEY
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "move(-1)", "Up", id="board.up", show=False),
@@ -110,11 +113,11 @@ class CardList(ScrollView, can_focus=True):
         & > .card--cursor { background: $boost; }
         &:focus > .card--cursor { background: $accent 35%; }
         & > .card--empty { color: $text-muted; }
-        & > .card--bar-queued { color: $text-muted; }
-        & > .card--bar-running { color: $accent; }
-        & > .card--bar-needs { color: $warning; }
-        & > .card--bar-done { color: $success; }
-        & > .card--bar-failed { color: $text-error; }
+        &.-col-queued > .card--bar { color: $text-muted; }
+        &.-col-running > .card--bar { color: $accent; }
+        &.-col-needs > .card--bar { color: $warning; }
+        &.-col-done > .card--bar { color: $success; }
+        &.-col-failed > .card--bar { color: $text-error; }
     }
     """
 
@@ -145,7 +148,9 @@ class CardList(ScrollView, can_focus=True):
             self.delta = delta
 
     def __init__(self, key: str, board: CardHost, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+        # One component class for the bar, coloured by this class: each component class is styled
+        # apart every time the list is restyled (five lists, on every focus change).
+        super().__init__(id=id, classes=f"-col-{key}")
         self.key = key
         self.board = board
         self.ids: list[str] = []
@@ -267,7 +272,7 @@ class CardList(ScrollView, can_focus=True):
             cursor_highlight(self.get_component_rich_style("card--cursor"), base) if selected else NONE
         )
         fill = base + highlight
-        bar = Segment("▌", base + self.get_component_rich_style(f"card--bar-{self.key}") + highlight)
+        bar = Segment("▌", base + self.get_component_rich_style("card--bar") + highlight)
         inner = width - 1
         progress = self.board.progress.get(task.id) if task.status == TaskStatus.RUNNING else None
         if row < TITLE_ROWS:

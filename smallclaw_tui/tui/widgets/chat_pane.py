@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -23,17 +23,8 @@ from textual.message import Message
 from textual.widgets import Input, Static
 from textual.worker import Worker
 
-from smallclaw_tui.agent.events import (
-    AssistantReply,
-    LoopNotice,
-    ToolFinished,
-    ToolStarted,
-    TurnFinished,
-)
-from smallclaw_tui.models import ChatMessage, Role
-from smallclaw_tui.runner.deps import RunnerDeps
+from smallclaw_tui.status import Role
 from smallclaw_tui.textsafe import printable
-from smallclaw_tui.tui.chat import ChatController
 from smallclaw_tui.tui.messages import (
     ChatHistoryLoaded,
     ChatStream,
@@ -43,6 +34,11 @@ from smallclaw_tui.tui.messages import (
 )
 from smallclaw_tui.tui.text import flat
 from smallclaw_tui.tui.widgets.blocklog import Block, BlockLog
+
+if TYPE_CHECKING:
+    from smallclaw_tui.models import ChatMessage
+    from smallclaw_tui.runner.deps import RunnerDeps
+    from smallclaw_tui.tui.chat import ChatController
 
 HELP_TEXT = (
     "Type a message and press Enter. /task GOAL starts a background task whose result comes back "
@@ -112,8 +108,10 @@ class ChatInput(Input):
         Binding("shift+tab", "to_messages", "Messages", id="chat.to_messages"),
     ]
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(placeholder="message, or /task GOAL   (Enter sends, Esc leaves)", id=id)
+    def __init__(self, *, id: str | None = None, disabled: bool = False) -> None:
+        super().__init__(
+            placeholder="message, or /task GOAL   (Enter sends, Esc leaves)", id=id, disabled=disabled
+        )
         self.history: list[str] = []
         self._pos = 0
 
@@ -190,7 +188,6 @@ class ChatPane(Vertical):
 
     def __init__(
         self,
-        deps: RunnerDeps,
         key: str,
         *,
         tz: tzinfo | None = None,
@@ -200,18 +197,22 @@ class ChatPane(Vertical):
         super().__init__(id=id)
         self.tz = tz
         self._clock = clock
-        self.controller = ChatController(deps, key, self.post_message)
+        self.key = key
+        # Made by attach, after the first paint: the chat engine imports the agent's modules.
+        self._controller: ChatController | None = None
         self.busy = False
         self.history_loaded = False
         # Blocks of the round streaming now: (round, thinking block index, text block index).
         self._stream: tuple[int, int | None, int | None] = (0, None, None)
 
     def compose(self) -> ComposeResult:
-        yield Static(Content(f"Chat · session {flat(self.controller.key)}"), id="chat-head")
+        yield Static(Content(f"Chat · session {flat(self.key)}"), id="chat-head")
         yield Transcript(
             placeholder="No messages yet. Type below; /task GOAL starts a background task.", id="transcript"
         )
-        yield ChatInput(id="chat-input")
+        # Off until the app has its settings and model client (a fraction of a second after the
+        # first paint): a message typed before could not be sent.
+        yield ChatInput(id="chat-input", disabled=True)
 
     def _said(self, who: str) -> str:
         return said(who, datetime.fromtimestamp(self._clock(), UTC), self.tz)
@@ -224,7 +225,18 @@ class ChatPane(Vertical):
     def input(self) -> ChatInput:
         return self.query_one(ChatInput)
 
-    def on_mount(self) -> None:
+    @property
+    def controller(self) -> ChatController:
+        if self._controller is None:
+            raise RuntimeError("the chat is not attached to a model client yet")
+        return self._controller
+
+    def attach(self, deps: RunnerDeps) -> None:
+        """The model client and sessions to chat through: the history loads, the input opens."""
+        from smallclaw_tui.tui.chat import ChatController
+
+        self._controller = ChatController(self.key, deps, self.post_message)
+        self.input.disabled = False
         # Workers run on the app, whose one Worker.StateChanged handler reports their failures.
         _: Worker[None] = self.app.run_worker(self._load_history, group="chat-history", exit_on_error=False)
 
@@ -329,6 +341,14 @@ class ChatPane(Vertical):
     def on_chat_turn_event(self, message: ChatTurnEvent) -> None:
         if not self.app.is_running:
             return  # the app is closing: the transcript may be gone
+        from smallclaw_tui.agent.events import (
+            AssistantReply,
+            LoopNotice,
+            ToolFinished,
+            ToolStarted,
+            TurnFinished,
+        )
+
         event = message.event
         log = self.transcript
         if isinstance(event, AssistantReply):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import tzinfo
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -19,7 +19,7 @@ from textual.events import DescendantFocus
 from textual.widgets import Static
 from textual.worker import Worker
 
-from smallclaw_tui.models import JournalEntry, JournalType, StepStatus, Task, TaskStatus
+from smallclaw_tui.status import JournalType, StepStatus, TaskStatus
 from smallclaw_tui.textsafe import shown_command
 from smallclaw_tui.tui.board_model import STATUS_WORD, step_text
 from smallclaw_tui.tui.messages import JournalLoaded
@@ -28,7 +28,10 @@ from smallclaw_tui.tui.widgets.blocklog import Block
 from smallclaw_tui.tui.widgets.diffview import DiffLoader, DiffView, ToggleDiff
 from smallclaw_tui.tui.widgets.journal import JournalView, entry_key
 
-JournalLoader = Callable[[str], Awaitable[list[JournalEntry]]]
+if TYPE_CHECKING:
+    from smallclaw_tui.models import JournalEntry, Task
+
+JournalLoader = Callable[[str], Awaitable[list["JournalEntry"]]]
 _NOTHING = "Pick a task on the board (arrows or h/j/k/l, Enter), or press n for a new one."
 
 STATUS_STYLE = {
@@ -292,4 +295,6 @@ class DetailPane(Vertical):
         self._live = []
         self.journal.show_entries(entries)
         if error:
+            from smallclaw_tui.models import JournalEntry
+
             self.journal.add_entries([JournalEntry(type=JournalType.ERROR, content=error)])

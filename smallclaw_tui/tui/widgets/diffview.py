@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
 from rich.text import Text
@@ -21,19 +21,14 @@ from textual.message import Message
 from textual.widgets import RichLog
 from textual.worker import Worker
 
-from smallclaw_tui.config import Settings
-from smallclaw_tui.models import Task
-from smallclaw_tui.taskdiff import (
-    APP_MAX_CHARS,
-    LineKind,
-    TaskDiff,
-    no_changes_message,
-    read_task_diff,
-    shown_lines,
-)
 from smallclaw_tui.textsafe import one_line
 
-DiffLoader = Callable[[str], Awaitable[TaskDiff]]
+# Imported where used: the app draws its first frame before these (and pydantic) are loaded.
+if TYPE_CHECKING:
+    from smallclaw_tui.models import Task
+    from smallclaw_tui.taskdiff import LineKind, TaskDiff
+
+DiffLoader = Callable[[str], Awaitable["TaskDiff"]]
 
 TOGGLE_KEY = "v"
 TOGGLE_ID = "detail.diff"
@@ -45,6 +40,9 @@ class ToggleDiff(Message):
 
 async def load_from_app_settings(app: App[object], task_id: str) -> TaskDiff:
     """The diff of `task_id` in the app's workspace, read off the event loop."""
+    from smallclaw_tui.config import Settings
+    from smallclaw_tui.taskdiff import APP_MAX_CHARS, read_task_diff
+
     settings = getattr(app, "settings", None)
     if not isinstance(settings, Settings):
         raise RuntimeError("this app has no workspace to read a diff from")
@@ -146,6 +144,8 @@ class DiffView(RichLog):
         self.post_message(DiffLoaded(task_id, diff))
 
     def on_diff_loaded(self, message: DiffLoaded) -> None:
+        from smallclaw_tui.taskdiff import no_changes_message, shown_lines
+
         message.stop()
         if message.task_id != self.task_id or not self.is_attached:
             return

@@ -80,6 +80,8 @@ class FittingFooter(Footer):
         dropped = self._to_drop([k for _, k in shown], self.app.size.width)
         for widget, key in shown:
             if key not in dropped:
+                # The class its `compact` watcher would add once mounted, restyling it again.
+                widget.set_class(self.compact, "-compact", update=False)
                 yield widget
 
     def _typed_by_focus(self, key: ShownKey) -> bool:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import tzinfo
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding, BindingType
 
-from smallclaw_tui.models import JournalEntry, JournalType
+from smallclaw_tui.status import JournalType
 from smallclaw_tui.textsafe import shown_command
 from smallclaw_tui.tui.text import clock
 from smallclaw_tui.tui.widgets.blocklog import Block, BlockLog
 from smallclaw_tui.tui.widgets.diffview import TOGGLE_ID, TOGGLE_KEY, ToggleDiff
+
+if TYPE_CHECKING:
+    from smallclaw_tui.models import JournalEntry
 
 _TYPE_WIDTH = max(len(t.value) for t in JournalType)
 # Prompts repeat the whole task every round: one line each until asked for.
