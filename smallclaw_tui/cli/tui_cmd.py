@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 from pathlib import Path
 
 from smallclaw_tui.cli.common import CLIError, workspace_from_args
@@ -65,7 +66,16 @@ def load_for(workspace: Path) -> Loaded:
 async def _run(workspace: Path, theme: str | None) -> int:
     from smallclaw_tui.tui.app import SmallClawApp
 
-    app = SmallClawApp(load=lambda: load_for(workspace), theme=theme)
+    def load() -> Loaded:
+        try:
+            return load_for(workspace)
+        finally:
+            # Off since the start (see the CLI): what is alive now stays alive, so the collector
+            # need not walk it again; then it runs as usual.
+            gc.freeze()
+            gc.enable()
+
+    app = SmallClawApp(load=load, theme=theme)
     try:
         await app.run_async()
     finally:

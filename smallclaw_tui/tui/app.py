@@ -24,12 +24,8 @@ from textual.screen import Screen
 from smallclaw_tui.tui.app_base import AppOptions
 from smallclaw_tui.tui.app_runner import RunnerHost
 from smallclaw_tui.tui.commands import CommandHost, TaskCommands
+from smallclaw_tui.tui.cursors import steady_cursors
 from smallclaw_tui.tui.messages import RunnerStarted, ServerProbed
-from smallclaw_tui.tui.screens.approve import ApproveScreen
-from smallclaw_tui.tui.screens.base import steady_cursors
-from smallclaw_tui.tui.screens.help import HelpRow, HelpScreen
-from smallclaw_tui.tui.screens.new_task import NewTaskScreen
-from smallclaw_tui.tui.screens.prompts import ConfirmScreen, NoteScreen
 from smallclaw_tui.tui.text import flat
 from smallclaw_tui.tui.widgets.board import Board, CardList, FilterInput
 from smallclaw_tui.tui.widgets.chat_pane import ChatInput, ChatPane, Transcript
@@ -186,7 +182,7 @@ class SmallClawApp(RunnerHost):
         keymap = self.settings.tui.keymap if self.loaded else {}
         rows: list[HelpRow] = []
         seen: set[str] = set()
-        for owner in _BINDING_OWNERS:
+        for owner in _binding_owners():
             for cls in (type(self) if owner is SmallClawApp else owner).__mro__:
                 for binding in cls.__dict__.get("BINDINGS", ()):
                     if isinstance(binding, Binding) and binding.id and binding.id not in seen:
@@ -199,29 +195,40 @@ class SmallClawApp(RunnerHost):
         return rows
 
     def action_help(self) -> None:
+        from smallclaw_tui.tui.screens.help import HelpScreen
+
         self.push_screen(
             HelpScreen(self.help_rows(), "ctrl+p opens the command palette · Esc, q or ? closes this"),
         )
 
 
-# Where the bindings live, in the order the help lists them (inherited ones follow each class's own).
-_BINDING_OWNERS: tuple[type[DOMNode], ...] = (
-    SmallClawApp,
-    CardList,
-    FilterInput,
-    DetailInfo,
-    JournalView,
-    Transcript,
-    ChatInput,
-    ChatPane,
-    NewTaskScreen,
-    NoteScreen,
-    ConfirmScreen,
-    ApproveScreen,
-    HelpScreen,
-)
+def _binding_owners() -> tuple[type[DOMNode], ...]:
+    """Where the bindings live, in the order the help lists them (inherited ones follow each
+    class's own). The dialogs are imported when they are first needed, not before the first frame."""
+    from smallclaw_tui.tui.screens.approve import ApproveScreen
+    from smallclaw_tui.tui.screens.help import HelpScreen
+    from smallclaw_tui.tui.screens.new_task import NewTaskScreen
+    from smallclaw_tui.tui.screens.prompts import ConfirmScreen, NoteScreen
+
+    return (
+        SmallClawApp,
+        CardList,
+        FilterInput,
+        DetailInfo,
+        JournalView,
+        Transcript,
+        ChatInput,
+        ChatPane,
+        NewTaskScreen,
+        NoteScreen,
+        ConfirmScreen,
+        ApproveScreen,
+        HelpScreen,
+    )
+
 
 if TYPE_CHECKING:
+    from smallclaw_tui.tui.screens.help import HelpRow
 
     def _palette_host(app: SmallClawApp) -> CommandHost:
         return app  # mypy proves here that the app is what the palette expects of it

@@ -4,6 +4,10 @@ The app is one class built up in layers, each in its own module and each seeing 
 below it: this base (constructor, selection), then the board and view, the task actions, the chat
 and model server, the runner host, and the app itself (layout, keys, help). Every handler lives in
 exactly one layer; Textual walks the whole class hierarchy when it dispatches a message.
+
+The layers import only Textual and light modules at the top: the core's types are imported for
+typing only, and the dialogs and core modules where they are used, so that the first frame is
+drawn before pydantic, httpx, the runner or a dialog is loaded (see `SmallClawApp(load=…)`).
 """
 
 from __future__ import annotations

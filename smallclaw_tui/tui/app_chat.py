@@ -19,13 +19,12 @@ from smallclaw_tui.tui.messages import (
     ChatTurnFailed,
     ServerProbed,
 )
-from smallclaw_tui.tui.screens.approve import Answer, ApproveScreen
-from smallclaw_tui.tui.screens.new_task import NewTaskScreen
 from smallclaw_tui.tui.text import flat
 from smallclaw_tui.tui.widgets.chat_pane import ChatPane, Transcript
 
 if TYPE_CHECKING:
     from smallclaw_tui.models import Origin
+    from smallclaw_tui.tui.screens.approve import Answer
 
 SERVER_FIX = (
     "Start Ollama (`ollama serve`) or set SMALLCLAW_LLM__BASE_URL to where your model server runs; "
@@ -51,6 +50,8 @@ class ChatActions(TaskActions):
 
     @on(Transcript.ToTask)
     def _message_to_task(self, message: Transcript.ToTask) -> None:
+        from smallclaw_tui.tui.screens.new_task import NewTaskScreen
+
         origin = self._chat_origin()
 
         async def create(form: NewTaskForm | None) -> None:
@@ -64,6 +65,8 @@ class ChatActions(TaskActions):
         )
 
     def on_approval_requested(self, message: ApprovalRequested) -> None:
+        from smallclaw_tui.tui.screens.approve import ApproveScreen
+
         answer = message.answer
 
         def decide(choice: Answer | None) -> None:

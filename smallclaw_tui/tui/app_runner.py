@@ -21,7 +21,6 @@ from smallclaw_tui.tui.messages import (
     RunnerStarted,
     TelegramStarted,
 )
-from smallclaw_tui.tui.screens.prompts import ConfirmScreen
 from smallclaw_tui.tui.text import flat
 from smallclaw_tui.tui.widgets.board import CardList
 from smallclaw_tui.tui.widgets.chat_pane import TURN_GROUP
@@ -149,6 +148,8 @@ class RunnerHost(ChatActions):
             self._update_counts()
 
     async def action_quit(self) -> None:
+        from smallclaw_tui.tui.screens.prompts import ConfirmScreen
+
         if not self.loaded:
             self.exit()  # nothing runs yet; the load in progress is dropped
             return

@@ -9,13 +9,11 @@ from textual.content import Content
 from smallclaw_tui.status import EDITABLE, ChannelKind, TaskOpError, TaskStatus
 from smallclaw_tui.tui.app_view import ViewActions
 from smallclaw_tui.tui.forms import NewTaskForm, plan_texts
-from smallclaw_tui.tui.screens.approve import Answer, ApproveScreen
-from smallclaw_tui.tui.screens.new_task import EditTaskScreen, NewTaskScreen
-from smallclaw_tui.tui.screens.prompts import ConfirmScreen, NoteScreen
 from smallclaw_tui.tui.text import flat
 
 if TYPE_CHECKING:
     from smallclaw_tui.models import Origin, PlanStep, Task
+    from smallclaw_tui.tui.screens.approve import Answer
 
 
 class TaskActions(ViewActions):
@@ -62,6 +60,8 @@ class TaskActions(ViewActions):
             self.notify("pausing after the current round", markup=False)
 
     def action_resume_task(self) -> None:
+        from smallclaw_tui.tui.screens.prompts import NoteScreen
+
         task = self.selected_task()
         if task is None:
             return
@@ -81,6 +81,8 @@ class TaskActions(ViewActions):
         )
 
     def action_cancel_task(self) -> None:
+        from smallclaw_tui.tui.screens.prompts import ConfirmScreen
+
         task = self.selected_task()
         if task is None:
             return
@@ -103,6 +105,8 @@ class TaskActions(ViewActions):
         )
 
     def action_undo_task(self) -> None:
+        from smallclaw_tui.tui.screens.prompts import ConfirmScreen
+
         task = self.selected_task()
         if task is None:
             return
@@ -136,6 +140,8 @@ class TaskActions(ViewActions):
         )
 
     def action_edit_task(self) -> None:
+        from smallclaw_tui.tui.screens.new_task import EditTaskScreen
+
         task = self.selected_task()
         if task is None:
             return
@@ -175,6 +181,8 @@ class TaskActions(ViewActions):
         )
 
     def action_archive_done(self) -> None:
+        from smallclaw_tui.tui.screens.prompts import ConfirmScreen
+
         done = [
             t.id
             for t in self.runner.tasks.values()
@@ -208,6 +216,8 @@ class TaskActions(ViewActions):
         )
 
     def action_approve_task(self) -> None:
+        from smallclaw_tui.tui.screens.approve import ApproveScreen
+
         task = self.selected_task()
         if task is None or task.pending_approval is None:
             self.notify("this task is not waiting for a command approval", markup=False)
@@ -227,6 +237,8 @@ class TaskActions(ViewActions):
         )
 
     def action_new_task(self) -> None:
+        from smallclaw_tui.tui.screens.new_task import NewTaskScreen
+
         self.push_screen(NewTaskScreen(), self._create_from_form)
 
     async def _create_from_form(self, form: NewTaskForm | None, origin: Origin | None = None) -> None:

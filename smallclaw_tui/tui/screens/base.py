@@ -5,22 +5,12 @@ from __future__ import annotations
 from typing import ClassVar, TypeVar
 
 from textual.binding import Binding, BindingType
-from textual.dom import DOMNode
 from textual.screen import ModalScreen
-from textual.widgets import Input, TextArea
 
+from smallclaw_tui.tui.cursors import steady_cursors
 from smallclaw_tui.tui.widgets.footer import FittingFooter
 
 R = TypeVar("R")
-
-
-def steady_cursors(root: DOMNode) -> None:
-    """Stop cursors blinking under `root` when the app asks for it (snapshots, screenshots)."""
-    if getattr(root.app, "cursor_blink", True):
-        return
-    for widget in root.query("Input, TextArea"):
-        if isinstance(widget, Input | TextArea):
-            widget.cursor_blink = False
 
 
 class Dialog(ModalScreen[R]):
