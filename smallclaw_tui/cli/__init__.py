@@ -155,9 +155,12 @@ def _dispatch(args: argparse.Namespace) -> int:
     # objects live as long as the app, and walking them (three dozen passes, one of the whole heap)
     # came to a tenth of the time to the first frame.
     gc.disable()
-    from smallclaw_tui.cli.tui_cmd import run_tui_command
+    try:
+        from smallclaw_tui.cli.tui_cmd import run_tui_command
 
-    return run_tui_command(args)
+        return run_tui_command(args)
+    finally:
+        gc.enable()  # where the app never loaded (refused, closed early): on again all the same
 
 
 def describe_os_error(e: OSError) -> str:

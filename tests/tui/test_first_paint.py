@@ -146,3 +146,14 @@ def test_the_first_frame_is_painted_in_the_configured_theme(
 
     assert SmallClawApp(load=never, theme="nord").theme == "nord"
     assert SmallClawApp(load=never, theme="no-such-theme").theme == "textual-dark"
+
+
+def test_a_refused_start_leaves_the_cycle_collector_on(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import gc
+
+    (workspace / ".localclaw").mkdir()
+    (workspace / ".localclaw" / "config.toml").write_text("not toml [", encoding="utf-8")
+    assert main([]) == 1
+    assert gc.isenabled()
