@@ -29,6 +29,23 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}){mem}, Python {platform.python_version()}, {platform.system()}"
 
 
+def commit() -> str:
+    """The commit measured: short hash, with "+changes" when the work tree differs from it."""
+    import subprocess
+
+    root = RESULTS.parent.parent
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return sha + ("+changes" if dirty else "")
+
+
 def write_section(name: str, body: str) -> None:
     """Replace (or add) the section `## name` in docs/benchmarks.md."""
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -38,7 +55,7 @@ def write_section(name: str, body: str) -> None:
         else "# Benchmarks\n\nRun by hand; each section says the machine and the date.\n"
     )
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
-    section = f"## {name}\n\nMachine: {machine()}. Date: {stamp}.\n\n{body.strip()}\n"
+    section = f"## {name}\n\nMachine: {machine()}. Date: {stamp}. Commit: {commit()}.\n\n{body.strip()}\n"
     pattern = re.compile(rf"^## {re.escape(name)}\n.*?(?=^## |\Z)", re.S | re.M)
     text = (
         pattern.sub(lambda _m: section + "\n", text)
