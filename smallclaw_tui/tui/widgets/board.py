@@ -83,9 +83,8 @@ class Board(Vertical):
         self._widths: dict[str, int | None] = {}  # column key -> cells when narrowed (None: a share)
 
     def compose(self) -> ComposeResult:
-        yield FilterInput(
-            placeholder="filter: part of a title, goal or id (Enter keeps it, Esc clears)", id="board-filter"
-        )
+        # The filter box is made on first use (see `_filter_box`): hidden until then, it need not
+        # be styled and laid out before the first frame.
         with Horizontal(id="board-columns"):
             # Classes set here, not after mounting (nor an order selector like :last-of-type): each
             # change after mounting restyles the column's cards again, and the first frame waits.
@@ -312,14 +311,24 @@ class Board(Vertical):
 
     # --- filter ---------------------------------------------------------------------------------
 
+    def _filter_box(self) -> FilterInput:
+        made = self.query(FilterInput)
+        if made:
+            return made.first()
+        box = FilterInput(
+            placeholder="filter: part of a title, goal or id (Enter keeps it, Esc clears)", id="board-filter"
+        )
+        self.mount(box, before=0)
+        return box
+
     def open_filter(self) -> None:
         self.add_class("-filtering")
-        box = self.query_one("#board-filter", Input)
+        box = self._filter_box()
         box.value = printable(self.query_text)  # an input draws what it holds as is
         box.focus()
 
     def close_filter(self, *, clear: bool) -> None:
-        box = self.query_one("#board-filter", Input)
+        box = self._filter_box()
         if clear:
             box.value = ""
             self.set_filter("")

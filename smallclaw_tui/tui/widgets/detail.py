@@ -167,7 +167,8 @@ class DetailPane(Vertical):
         with DetailInfo(id="detail-info"):
             yield Static(Content(_NOTHING), id="detail-body")
         yield JournalView(tz=self.tz, id="detail-journal")
-        yield DiffView(self.load_diff, id="detail-diff")
+        # The diff view is made when first asked for (see `diff`): hidden until then, it need
+        # not be styled and laid out before the first frame.
 
     @property
     def journal_loading(self) -> bool:
@@ -179,7 +180,12 @@ class DetailPane(Vertical):
 
     @property
     def diff(self) -> DiffView:
-        return self.query_one(DiffView)
+        made = self.query(DiffView)
+        if made:
+            return made.first()
+        view = DiffView(self.load_diff, id="detail-diff")
+        self.mount(view)
+        return view
 
     @property
     def diff_shown(self) -> bool:
@@ -252,7 +258,8 @@ class DetailPane(Vertical):
             self.remove_class("-diff")
             if refocus:
                 self.journal.focus()
-        self.diff.forget()
+        if self.query(DiffView):
+            self.diff.forget()
 
     def activity_changed(self, task_ids: set[str]) -> None:
         if self._shown is not None and self._shown.id in task_ids:
