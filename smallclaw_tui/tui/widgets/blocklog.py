@@ -18,16 +18,15 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
-from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from smallclaw_tui.tui.text import clean, fit, wrap
 from smallclaw_tui.tui.widgets.highlight import NONE
 from smallclaw_tui.tui.widgets.highlight import highlight as cursor_highlight
+from smallclaw_tui.tui.widgets.line_view import LineView
 
 _INDENT = 2
 
@@ -46,7 +45,7 @@ class Block:
     width: int = -1
 
 
-class BlockLog(ScrollView, can_focus=True):
+class BlockLog(LineView, can_focus=True):
     """A scrolling list of blocks with a block cursor."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -103,13 +102,12 @@ class BlockLog(ScrollView, can_focus=True):
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
+        super().__init__(cache_lines=1024, name=name, id=id, classes=classes)
         self.placeholder = placeholder  # shown while there are no blocks
         self._blocks: list[Block] = []
         self._starts: list[int] = []  # first flat line of each block
         self._flat: list[tuple[int, int]] = []  # flat line -> (block, line in block; -1 = fold marker)
         self._width = 0
-        self._strips: LRUCache[int, Strip] = LRUCache(1024)
         # Following the end: new blocks and a smaller view keep the last line in sight.
         self._stick = True
 
@@ -230,10 +228,6 @@ class BlockLog(ScrollView, can_focus=True):
         super().watch_scroll_y(old, new)
         self._stick = new >= self.max_scroll_y - 1
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._strips.clear()
-
     # --- scrolling ------------------------------------------------------------------------------
 
     def _follow(self, follow: bool) -> None:
@@ -294,7 +288,7 @@ class BlockLog(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         index = y + int(self.scroll_offset.y)
         width = self._width
-        base = self.rich_style
+        base = self.base_style
         if not self._blocks and y == 0 and self.placeholder:
             style = base + self.get_component_rich_style("blocklog--placeholder")
             return Strip([Segment(fit(self.placeholder, width), style)]).adjust_cell_length(width, base)

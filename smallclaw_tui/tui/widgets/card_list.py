@@ -13,12 +13,10 @@ from rich.cells import cell_len, chop_cells
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
-from textual.cache import LRUCache
 from textual.events import Click, Resize
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from smallclaw_tui.status import TaskStatus
@@ -26,6 +24,7 @@ from smallclaw_tui.tui.board_model import activity_line, progress_clock, step_te
 from smallclaw_tui.tui.text import fit, flat
 from smallclaw_tui.tui.widgets.highlight import NONE
 from smallclaw_tui.tui.widgets.highlight import highlight as cursor_highlight
+from smallclaw_tui.tui.widgets.line_view import LineView
 
 if TYPE_CHECKING:
     from smallclaw_tui.models import Task
@@ -76,7 +75,7 @@ class CardHost(Protocol):
     def close_filter(self, *, clear: bool) -> None: ...
 
 
-class CardList(ScrollView, can_focus=True):
+class CardList(LineView, can_focus=True):
     """One column's cards. The cursor is a card index; the board owns the task data."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -150,11 +149,10 @@ class CardList(ScrollView, can_focus=True):
     def __init__(self, key: str, board: CardHost, *, id: str | None = None) -> None:
         # One component class for the bar, coloured by this class: each component class is styled
         # apart every time the list is restyled (five lists, on every focus change).
-        super().__init__(id=id, classes=f"-col-{key}")
+        super().__init__(cache_lines=512, id=id, classes=f"-col-{key}")
         self.key = key
         self.board = board
         self.ids: list[str] = []
-        self._strips: LRUCache[int, Strip] = LRUCache(512)
 
     # --- data -----------------------------------------------------------------------------------
 
@@ -237,16 +235,12 @@ class CardList(ScrollView, can_focus=True):
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.ids) * CARD_HEIGHT)
         self.invalidate()
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._strips.clear()
-
     # --- rendering ------------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
         line = y + int(self.scroll_offset.y)
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self.base_style
         if not self.ids:
             if y == 1:
                 return Strip([Segment(fit(" —", width), base + self.get_component_rich_style("card--empty"))])
