@@ -104,19 +104,26 @@ def parse_reply(text: str, known_tools: Iterable[str]) -> ParsedReply:
         if calls:
             spans.append((match.start(), match.end(), calls))
 
+    # A reply that is nothing but {"name": …, "arguments": {…}}, bare or in one fenced block, is a
+    # call even when the name is not a tool (Qwen2.5-Coder-1.5B: "count_words"; "copy_file" for
+    # "copy a to b"): the model should hear "unknown tool; available: …", not have its call taken
+    # as prose and the step as done.
     whole = visible.strip()
-    at = visible.find(whole) if whole else -1
-    single = at >= 0 and whole.startswith("{") and balanced_end(visible, at, len(visible)) == at + len(whole)
+    start = visible.find(whole) if whole else -1
+    end = start + len(whole)
+    fence = _FENCE.fullmatch(whole)
+    obj_text = fence.group(2).strip() if fence is not None else whole
+    at = visible.find(obj_text, start) if obj_text else -1
+    single = (
+        at >= 0 and obj_text.startswith("{") and balanced_end(visible, at, len(visible)) == at + len(obj_text)
+    )
     if not spans and single:
-        # A reply that is nothing but {"name": …, "arguments": {…}} is a call even when the name
-        # is not a tool (Qwen2.5-Coder-1.5B: "count_words"): the model should hear "unknown tool",
-        # not have its call taken as prose and the step as done.
-        obj = load_json(whole)
+        obj = load_json(obj_text)
         args = obj.get("arguments", obj.get("parameters")) if isinstance(obj, dict) else None
         if isinstance(obj, dict) and isinstance(obj.get("name"), str) and isinstance(args, dict):
             calls = _calls_from_obj(obj, known, True)
             if calls:
-                spans.append((at, at + len(whole), calls))
+                spans.append((start, end, calls))
 
     for gap_start, gap_end in _gaps(spans, len(visible)):
         for start, end, calls in _scan_spans(visible, gap_start, gap_end, known, accept_unknown=False):

@@ -47,6 +47,17 @@ def test_a_reply_that_is_only_a_call_with_an_unknown_name_is_still_a_call() -> N
     assert calls('It could look like {"name": "bob", "arguments": {"x": 1}} in a config.') == []
 
 
+def test_a_reply_that_is_only_a_fenced_call_with_an_unknown_name_is_still_a_call() -> None:
+    # Qwen2.5-Coder-1.5B answered "Copy src/a.txt to dst/a.txt" with nothing but a fenced
+    # copy_file call, twice; taken as prose, it heard "you called no tool" instead of "unknown
+    # tool; available: …", which names the tools it can use.
+    reply = '```json\n{"name": "copy_file", "arguments": {"path": "src/a.txt", "destination": "dst/a.txt"}}\n```'
+    assert calls(reply) == [("copy_file", {"path": "src/a.txt", "destination": "dst/a.txt"})]
+    # A fenced object that is not shaped like a call stays text, and so does a fence in prose.
+    assert calls('```json\n{"name": "bob", "age": 3}\n```') == []
+    assert calls('Like this:\n```json\n{"name": "bob", "arguments": {"x": 1}}\n```\nin a config.') == []
+
+
 def test_several_tag_blocks_keep_their_order() -> None:
     text = (
         '<tool_call>{"name": "list_dir", "arguments": {"path": "."}}</tool_call>\n'
