@@ -10,6 +10,8 @@ conversation, the model only has to say it, and the runner writes it where the s
 
 from __future__ import annotations
 
+import re
+
 from smallclaw_tui.models import (
     CommandSucceedsCheck,
     FileContainsCheck,
@@ -110,3 +112,22 @@ def echoes(answer: str, asked: str, *shown: str) -> bool:
         ln.strip() for ln in asked.splitlines() if len(ln.strip()) >= ECHO_MIN and ln.strip() not in theirs
     ]
     return any(line in answer for line in ours)
+
+
+# Whether a missing file the goal names is the step's output or its input is the model's call, as
+# a one-word question (suite index-src: "… write the file names into src/index.txt" listed src/
+# and said DONE; "Read missing.txt to get the text to copy" must never have missing.txt made up).
+ROLE_SYSTEM = "You sort the files of a step for a file assistant. Reply with one word."
+
+
+def ask_role(step: str, path: str) -> str:
+    return (
+        f"Step: {step.strip()}\n\nDoes this step make the file {path}, or only read it? Reply MAKE if "
+        f"the step writes {path}, or READ if {path} is only read."
+    )
+
+
+def answered_make(reply: str) -> bool:
+    """MAKE alone → True; READ, both, neither → False (in doubt, the file is an input)."""
+    said = {w for w in re.findall(r"[A-Za-z]+", reply.upper()) if w in ("MAKE", "READ")}
+    return said == {"MAKE"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import PurePosixPath
 
-from smallclaw_tui.models import FileContainsCheck, JournalType, PlanStep
+from smallclaw_tui.models import ChatMessage, FileContainsCheck, JournalType, PlanStep, Role
 from smallclaw_tui.runner import owed, whole_file
 from smallclaw_tui.runner.checks import run_checks
 from smallclaw_tui.runner.peek import peek
@@ -22,8 +22,9 @@ class OwedWrite(Shortcuts):
         """The first file the step owes that this try did not change. For a step without a kind,
         only one whose check fails now, and never one that may be an input: a file the try failed
         to read, or a file the goal names that was missing at the start and that the checks only
-        ask to exist ("Read missing.txt", check: missing.txt exists). Asked for, an input that was
-        never there would be made up, and the end check that catches it defeated."""
+        ask to exist ("Read missing.txt", check: missing.txt exists), unless the model, asked in
+        one word, says the step makes it. Asked for, an input that was never there would be made
+        up, and the end check that catches it defeated."""
         changed = {path for path, before, after in changes if before != after}
         missing = missing_at_start(self.task.journal)
         unread = owed.failed_reads(self._this_try(step))
@@ -39,10 +40,32 @@ class OwedWrite(Shortcuts):
                 # Unless the try made a file of that very name in another folder ("Write 'v1'
                 # into plan.txt" wrote v1/plan.txt): then it is the step's output, misplaced.
                 content = any(isinstance(c, FileContainsCheck) for c in checks)
-                if path in missing and not content and PurePosixPath(path).name not in made:
+                maybe_input = path in missing and not content and PurePosixPath(path).name not in made
+                if maybe_input and not await self._step_makes(step, path):
                     continue
             return path
         return None
+
+    async def _step_makes(self, step: PlanStep, path: str) -> bool:
+        reply = await self._ask_model(
+            lambda: self.client.chat(
+                [
+                    ChatMessage(role=Role.SYSTEM, content=owed.ROLE_SYSTEM),
+                    ChatMessage(role=Role.USER, content=owed.ask_role(step.description, path)),
+                ],
+                None,
+                num_predict=8,
+                think=False,
+            ),
+            "model error",
+        )
+        makes = owed.answered_make(reply.text)
+        await self.journal(
+            JournalType.NOTE,
+            f"{path} was missing at the start; the model says the step "
+            + ("makes it" if makes else f"only reads it ({reply.text.strip()[:40]!r})"),
+        )
+        return makes
 
     async def _pay_owed_write(self, step: PlanStep) -> None:
         """When the try left a file the step owes unwritten, ask for its whole text and write it;

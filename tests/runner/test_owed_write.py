@@ -218,3 +218,62 @@ async def test_an_answer_that_echoes_the_question_is_not_the_files_text(workspac
     )
     assert stuck.status == TaskStatus.NEEDS_ASSISTANCE
     assert not (workspace / "py_count.txt").exists()
+
+
+ROLE = "or only read it?"
+
+
+async def test_a_missing_file_the_model_says_the_step_makes_is_asked_for(workspace: Path) -> None:
+    """Suite index-src on Qwen2.5-Coder-1.5B: "List the src folder and write the file names, one
+    per line, into src/index.txt" listed src/ and said DONE, twice. src/index.txt was missing at the
+    start and checked only to exist, as an input would be, so it was never asked for."""
+    (workspace / "src").mkdir()
+    (workspace / "src" / "a.py").write_text("print('a')\n")
+    roles: list[str] = []
+
+    def act(req: ChatRequest) -> Reply:
+        if ROLE in req.last_user_text:
+            roles.append(req.last_user_text)
+            return Reply(text="MAKE")
+        if OWED in req.last_user_text:
+            return Reply(text="```\na.py\n```")
+        if req.tool_results:
+            return Reply(text="DONE: listed it")
+        return Reply.tool("list_dir", {"path": "src"})
+
+    step = PlanStep(
+        index=0,
+        description="List the src folder and write the file names, one per line, into src/index.txt",
+        checks=[FileExistsCheck(path="src/index.txt")],
+    )
+    done, _srv = await run_to_idle(
+        workspace, owing(act), [step], goal="Index the files of src/ in src/index.txt"
+    )
+    assert done.status == TaskStatus.COMPLETE, done.pause_reason
+    assert (workspace / "src" / "index.txt").read_text() == "a.py\n"
+    assert len(roles) == 1 and "src/index.txt" in roles[0]
+
+
+async def test_a_missing_file_the_model_says_the_step_reads_is_not_asked_for(workspace: Path) -> None:
+    """The same question keeps an input an input: the model never tried to read missing.txt (so
+    no failed read marks it), and says READ; nothing is made up and the task stops for the user."""
+    owed: list[str] = []
+
+    def act(req: ChatRequest) -> Reply:
+        if ROLE in req.last_user_text:
+            return Reply(text="READ")
+        if OWED in req.last_user_text:
+            owed.append(req.last_user_text)
+            return Reply(text="```\nmade up\n```")
+        return Reply(text="DONE: read it")
+
+    step = PlanStep(
+        index=0,
+        description="Read missing.txt to get the text to copy",
+        checks=[FileExistsCheck(path="missing.txt")],
+    )
+    stuck, _srv = await run_to_idle(
+        workspace, owing(act), [step], goal="Copy the text of missing.txt into copy.txt"
+    )
+    assert stuck.status == TaskStatus.NEEDS_ASSISTANCE
+    assert owed == [] and not (workspace / "missing.txt").exists()
