@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from smallclaw_tui.models import (
+    Check,
     CommandSucceedsCheck,
     FileContainsCheck,
     FileExistsCheck,
@@ -22,10 +23,17 @@ from smallclaw_tui.models import (
     StepKind,
     ToolCall,
 )
+from smallclaw_tui.runner.checks import implied_checks
 from smallclaw_tui.runner.intent import paths_in
 from smallclaw_tui.runner.writes import norm_path
 
 WRITES = frozenset({StepKind.CREATE, StepKind.EDIT, StepKind.REPLACE, StepKind.APPEND})
+
+
+def step_checks(step: PlanStep) -> list[Check]:
+    """What the step is judged by: its own checks, or, with none, that the files its words name
+    exist (as the verification judges it: "write the names into src/index.txt")."""
+    return list(step.checks) or list(implied_checks(step.description))
 
 
 def declared(step: PlanStep) -> list[str]:
@@ -34,7 +42,7 @@ def declared(step: PlanStep) -> list[str]:
     if step.kind in WRITES:
         paths = list(step.files)
     elif step.kind is None:
-        paths = [c.path for c in step.checks if isinstance(c, FileExistsCheck | FileContainsCheck)]
+        paths = [c.path for c in step_checks(step) if isinstance(c, FileExistsCheck | FileContainsCheck)]
     else:
         paths = []
     out: list[str] = []
@@ -47,7 +55,7 @@ def declared(step: PlanStep) -> list[str]:
 def file_checks(step: PlanStep, path: str) -> list[FileExistsCheck | FileContainsCheck]:
     return [
         c
-        for c in step.checks
+        for c in step_checks(step)
         if isinstance(c, FileExistsCheck | FileContainsCheck) and norm_path(c.path) == path
     ]
 

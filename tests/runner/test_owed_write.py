@@ -277,3 +277,28 @@ async def test_a_missing_file_the_model_says_the_step_reads_is_not_asked_for(wor
     )
     assert stuck.status == TaskStatus.NEEDS_ASSISTANCE
     assert owed == [] and not (workspace / "missing.txt").exists()
+
+
+async def test_a_step_without_checks_owes_the_file_its_words_name(workspace: Path) -> None:
+    """Suite index-src as the suite gives it: the step has no checks of its own, so the runner
+    judges it by the file its words name (src/index.txt exists). The same fact makes it owed."""
+    (workspace / "src").mkdir()
+    (workspace / "src" / "a.py").write_text("print('a')\n")
+
+    def act(req: ChatRequest) -> Reply:
+        if ROLE in req.last_user_text:
+            return Reply(text="MAKE")
+        if OWED in req.last_user_text:
+            return Reply(text="```\na.py\n```")
+        if req.tool_results:
+            return Reply(text="DONE: listed it")
+        return Reply.tool("list_dir", {"path": "src"})
+
+    step = PlanStep(
+        index=0, description="List the src folder and write the file names, one per line, into src/index.txt"
+    )
+    done, _srv = await run_to_idle(
+        workspace, owing(act), [step], goal="Index the files of src/ in src/index.txt"
+    )
+    assert done.status == TaskStatus.COMPLETE, done.pause_reason
+    assert (workspace / "src" / "index.txt").read_text() == "a.py\n"
