@@ -51,7 +51,8 @@ def test_a_reply_that_is_only_a_fenced_call_with_an_unknown_name_is_still_a_call
     # Qwen2.5-Coder-1.5B answered "Copy src/a.txt to dst/a.txt" with nothing but a fenced
     # copy_file call, twice; taken as prose, it heard "you called no tool" instead of "unknown
     # tool; available: …", which names the tools it can use.
-    reply = '```json\n{"name": "copy_file", "arguments": {"path": "src/a.txt", "destination": "dst/a.txt"}}\n```'
+    call = '{"name": "copy_file", "arguments": {"path": "src/a.txt", "destination": "dst/a.txt"}}'
+    reply = f"```json\n{call}\n```"
     assert calls(reply) == [("copy_file", {"path": "src/a.txt", "destination": "dst/a.txt"})]
     # A fenced object that is not shaped like a call stays text, and so does a fence in prose.
     assert calls('```json\n{"name": "bob", "age": 3}\n```') == []
