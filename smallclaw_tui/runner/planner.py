@@ -278,7 +278,7 @@ def trusted_plan(
         kind, files = _kind_and_files(s)
         step = PlanStep(index=len(kept), description=s.description, checks=checks, kind=kind, files=files)
         kept.append(step)
-    return _without_needless_reads(kept, dropped), dropped
+    return _without_needless_reads(_without_folder_steps(kept, dropped), dropped), dropped
 
 
 def _kind_and_files(s: _Step) -> tuple[StepKind | None, list[str]]:
@@ -295,6 +295,24 @@ def _kind_and_files(s: _Step) -> tuple[StepKind | None, list[str]]:
     return kind, list(dict.fromkeys(files))
 
 
+def _without_folder_steps(steps: list[PlanStep], dropped: list[str]) -> list[PlanStep]:
+    """A writing step whose files are only folders of a later step's files goes, its checks moved
+    to that later step: writing a file makes its folder. Asked to write the step's "file", the 1.5B
+    made a file named like the folder, and the next step could not put its file in it."""
+    out: list[PlanStep] = []
+    moved: dict[int, list[Check]] = {}
+    for i, s in enumerate(steps):
+        later = [(j, f) for j, t in enumerate(steps[i + 1 :], start=i + 1) for f in t.files]
+        owners = [next((j for j, f in later if f.startswith(d + "/")), None) for d in s.files]
+        if s.kind in WRITING_KINDS and s.files and None not in owners:
+            first = min(j for j in owners if j is not None)
+            moved.setdefault(first, []).extend(s.checks + moved.pop(i, []))
+            dropped.append(f"step {s.description!r}: only makes the folder of a later step's file")
+            continue
+        out.append(s.model_copy(update={"checks": s.checks + moved.pop(i, [])}))
+    return [s.model_copy(update={"index": n}) for n, s in enumerate(out)]
+
+
 def _without_needless_reads(steps: list[PlanStep], dropped: list[str]) -> list[PlanStep]:
     """A read step whose files a later step writes is dropped: the later step's prompt shows
     those files anyway (the 1.5B planned "Open README.md in a text editor" before editing it)."""
@@ -306,6 +324,11 @@ def _without_needless_reads(steps: list[PlanStep], dropped: list[str]) -> list[P
             continue
         out.append(s.model_copy(update={"index": len(out)}))
     return out
+
+
+def _mentions(step: PlanStep, path: str) -> bool:
+    """Does the step name `path`, in its words or in the files the plan gives it?"""
+    return norm_path(path) in step.files or names_path(step.description, path, in_any_folder=True)
 
 
 async def make_plan(
@@ -347,9 +370,7 @@ async def make_plan(
             # A plan that never mentions a file the goal names has dropped part of the goal
             # (Qwen2.5-Coder-1.5B: "find the files with TODO", but not "write the path to todo.txt").
             files = [p for p in paths_in(goal) if not p.endswith("/")]
-            missing = [
-                p for p in files if not any(names_path(s.description, p, in_any_folder=True) for s in steps)
-            ]
+            missing = [p for p in files if not any(_mentions(s, p) for s in steps)]
             if steps and missing:
                 raise ValueError(f"no step mentions {', '.join(missing)}, which the goal names")
             # A one-step answer is asked again once for 2 to 8 steps; given twice, it stands: a

@@ -28,10 +28,7 @@ from smallclaw_tui.runner.events import (
 )
 from smallclaw_tui.runner.exec_base import ExecutorBase
 from smallclaw_tui.runner.peek import peek
-from smallclaw_tui.runner.writes import (
-    targets,
-    write_record,
-)
+from smallclaw_tui.runner.writes import WRITERS, targets, write_record
 
 _ACTIVITY_EVERY_S = 0.25
 _ACTIVITY_KEEP = 300  # characters of streamed text kept for the activity line
@@ -68,7 +65,7 @@ class TurnJournal(ExecutorBase):
                 # Which file a successful write touched and what it put there, so the final re-check
                 # knows who changed what (and what an accidental rewrite destroyed).
                 **write_record(event.call.name, event.call.arguments, event.result.ok),
-                **await self._shellwrites(event.call.name, event.call.arguments, event.result.ok),
+                **await self._written_texts(event.call.name, event.call.arguments, event.result.ok),
             )
             await self.save()
             self.deps.bus.publish(ToolCallFinished(task.id, event.call, event.result.ok, out))
@@ -121,16 +118,22 @@ class TurnJournal(ExecutorBase):
                 befores[path] = await peek(self.s.workspace, path, limit=4000)
         return {"befores": befores} if befores else {}
 
-    async def _shellwrites(self, name: str, args: dict[str, object], ok: bool) -> dict[str, object]:
-        """The files a successful shell command redirected into, with what they hold now."""
-        if not ok or name != "run_shell":
+    async def _written_texts(self, name: str, args: dict[str, object], ok: bool) -> dict[str, object]:
+        """The files a successful call wrote without giving their text (a shell command's
+        redirects, a copy's destination), with what they hold now."""
+        if not ok or name in WRITERS:
             return {}
         texts: dict[str, str] = {}
         for path in targets(name, args):
             text = await peek(self.s.workspace, path, limit=2000)
             if text is not None:
                 texts[path] = text
-        return {"wrote_texts": texts, "command": str(args.get("command", ""))[:2000]} if texts else {}
+        if not texts:
+            return {}
+        return {
+            "wrote_texts": texts,
+            **({"command": str(args["command"])[:2000]} if "command" in args else {}),
+        }
 
     def _set_activity(self, text: str) -> None:
         self.deps.bus.publish(ModelActivity(self.task.id, text))

@@ -37,11 +37,15 @@ def write_record(name: str, args: dict[str, object], ok: bool) -> dict[str, obje
 
 
 def targets(name: str, args: dict[str, object]) -> list[str]:
-    """The workspace files a call writes: the path of a file tool in WRITERS, the redirect targets
-    of run_shell (`wc -l a > b` runs without approval, so it is a write like any other)."""
+    """The workspace files a call writes: the path of a file tool in WRITERS, a copy's
+    destination, the redirect targets of run_shell (`wc -l a > b` runs without approval, so it is
+    a write like any other)."""
     if name in WRITERS:
         path = _arg(args, "path")
         return [norm_path(path)] if isinstance(path, str) else []
+    if name == "copy_file":
+        destination = _arg(args, "destination")
+        return [norm_path(destination)] if isinstance(destination, str) else []
     command = args.get("command")
     if name == "run_shell" and isinstance(command, str):
         return [norm_path(t) for t in redirect_targets(command)]
@@ -49,7 +53,8 @@ def targets(name: str, args: dict[str, object]) -> list[str]:
 
 
 def writes(entry: JournalEntry) -> list[tuple[str, str]]:
-    """(path, text written) of a tool result: one for a file tool in WRITERS, any for run_shell."""
+    """(path, text written) of a tool result: one for a file tool in WRITERS, any for run_shell
+    and copy_file (what the file held after the call)."""
     d = entry.detail
     if isinstance(d.get("wrote"), str) and d["wrote"]:
         return [(norm_path(d["wrote"]), str(d.get("wrote_text") or ""))]

@@ -6,19 +6,20 @@ Every message names the argument and shows the whole expected call, e.g.
 Small models often use a near-synonym for an argument name. :data:`ALIASES` accepts the common,
 unambiguous ones and nothing else:
 
-=========  ==============================================================
-argument   also accepted as
-=========  ==============================================================
-path       file_path, filepath, filename, file, dir, directory
-content    text, contents
-text       content, contents
-old        old_text, old_string, old_str
-new        new_text, new_string, new_str
-anchor     after, after_text, marker
-all        replace_all
-pattern    query
-command    cmd
-=========  ==============================================================
+===========  ==============================================================
+argument     also accepted as
+===========  ==============================================================
+path         file_path, filepath, filename, file, dir, directory, source, src
+destination  to, dest, target, destination_path
+content      text, contents
+text         content, contents
+old          old_text, old_string, old_str
+new          new_text, new_string, new_str
+anchor       after, after_text, marker
+all          replace_all
+pattern      query
+command      cmd
+===========  ==============================================================
 
 An alias only applies to a tool that has the canonical argument and does not itself use the alias
 as a name (so `text` means `content` for write_file and `content` means `text` for append_file).
@@ -35,7 +36,8 @@ from typing import Any, Literal
 ParamType = Literal["string", "integer", "boolean"]
 
 ALIASES: dict[str, tuple[str, ...]] = {
-    "path": ("file_path", "filepath", "filename", "file", "dir", "directory"),
+    "path": ("file_path", "filepath", "filename", "file", "dir", "directory", "source", "src"),
+    "destination": ("to", "dest", "target", "destination_path"),
     "content": ("text", "contents"),
     "text": ("content", "contents"),
     "old": ("old_text", "old_string", "old_str"),

@@ -15,6 +15,7 @@ from smallclaw_tui.llm.base import ToolSpec
 from smallclaw_tui.models import ToolCall
 from smallclaw_tui.tools.args import ArgumentError, check_arguments
 from smallclaw_tui.tools.base import Tool, ToolContext, ToolError, ToolResult
+from smallclaw_tui.tools.copy import COPY_FILE
 from smallclaw_tui.tools.edits import APPEND_FILE, EDIT_FILE, INSERT_AFTER, REPLACE_TEXT
 from smallclaw_tui.tools.files import LIST_DIR, READ_FILE, SEARCH_FILES, WRITE_FILE
 from smallclaw_tui.tools.shell_tool import RUN_SHELL
@@ -88,6 +89,7 @@ def default_registry() -> ToolRegistry:
             REPLACE_TEXT,
             INSERT_AFTER,
             EDIT_FILE,
+            COPY_FILE,
             RUN_SHELL,
             WEB_FETCH,
         ]

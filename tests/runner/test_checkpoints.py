@@ -192,3 +192,32 @@ def test_the_planner_sees_the_workspaces_files(tmp_path: Path) -> None:
         (tmp_path / f"f{i:02}.txt").write_text("x")
     files, more = workspace_files(tmp_path, limit=10)
     assert len(files) == 10 and more and files[0] == "CHANGELOG.md"
+
+
+async def test_a_copy_is_a_write_the_runner_checks_and_undoes(workspace: Path) -> None:
+    """copy_file writes its destination: a step that copies is judged on that file, and a try
+    that is rejected leaves no copy behind (and an overwritten copy as it was)."""
+    (workspace / "src").mkdir()
+    (workspace / "src" / "a.txt").write_text("alpha\n")
+    (workspace / "dst").mkdir()
+    (workspace / "dst" / "a.txt").write_text("the user's own\n")
+
+    def copier(req: ChatRequest) -> Reply:
+        return Reply.tool("copy_file", {"path": "src/a.txt", "to": "dst/a.txt", "overwrite": True})
+
+    step = PlanStep(
+        index=0,
+        description="copy src/a.txt to dst/a.txt",
+        files=["dst/a.txt"],
+        checks=[FileContainsCheck(path="dst/a.txt", text="beta")],
+    )
+    async with running(workspace, worker(copier), runner__max_step_attempts=1) as (runner, _srv, _ev):
+        task = await runner.create_task("copy the file", steps=[step])
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        task = runner.tasks[task.id]
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
+    assert (workspace / "dst" / "a.txt").read_text() == "the user's own\n"
+    results = [
+        e for e in task.journal if e.type == JournalType.TOOL_RESULT and e.content.startswith("[copy_file]")
+    ]
+    assert results and results[0].detail.get("wrote_texts") == {"dst/a.txt": "alpha\n"}

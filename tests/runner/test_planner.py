@@ -207,3 +207,48 @@ async def test_a_planned_create_of_a_file_that_exists_is_held_to_an_edit(workspa
     )
     assert task.plan[0].kind == StepKind.EDIT
     assert any("held to an edit" in e.content for e in task.journal)
+
+
+async def test_a_step_that_names_the_goal_file_in_its_files_mentions_it(workspace: Path) -> None:
+    """Qwen2.5-Coder-1.5B planned "Rename the key 'user' to 'owner'" with files ["app.cfg"] for
+    a goal about app.cfg; the plan was thrown away because no step's words named app.cfg."""
+    (workspace / "app.cfg").write_text("user=admin\ntimeout=30\n")
+    plan = {
+        "steps": [
+            {"action": "edit", "files": ["app.cfg"], "description": "Rename the key 'user' to 'owner'"},
+            {"action": "edit", "files": ["app.cfg"], "description": "Raise the timeout to 60"},
+            {"action": "create", "files": ["keys.txt"], "description": "Write the keys to keys.txt"},
+        ]
+    }
+    goal = "In app.cfg rename the key user to owner and raise timeout to 60, then list the keys in keys.txt"
+    task, asked = await _planned_with(workspace, goal, plan, runner__one_file_plans=False)
+    assert len(asked) == 1
+    assert [s.files for s in task.plan] == [["app.cfg"], ["app.cfg"], ["keys.txt"]]
+    assert "no step mentions" not in (task.pause_reason or "")
+
+
+def test_a_step_that_only_makes_the_folder_of_a_later_file_is_folded_into_it() -> None:
+    """The 1.5B planned "Create greetings folder" (files ["greetings"]) before writing
+    greetings/hello.txt; asked to write the step's file, it made a *file* named greetings, and the
+    next step could not put hello.txt in it. Writing a file makes its folder, so the step goes."""
+    steps = _parse(
+        json.dumps(
+            {
+                "steps": [
+                    {
+                        "action": "create",
+                        "files": ["greetings"],
+                        "description": "Create greetings folder",
+                        "checks": [{"kind": "file_exists", "path": "greetings"}],
+                    },
+                    {"action": "create", "files": ["greetings/hello.txt"], "description": "Write hello.txt"},
+                    {"action": "create", "files": ["greetings/bye.txt"], "description": "Write bye.txt"},
+                ]
+            }
+        )
+    )
+    goal = "Create a greetings folder with hello.txt saying Hello and bye.txt saying Bye"
+    plan, dropped = trusted_plan(steps, goal, _never)
+    assert [s.files for s in plan] == [["greetings/hello.txt"], ["greetings/bye.txt"]]
+    assert [s.index for s in plan] == [0, 1]
+    assert any("greetings" in d and "folder" in d for d in dropped)

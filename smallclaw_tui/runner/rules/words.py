@@ -22,7 +22,14 @@ from smallclaw_tui.runner.writes import kept, writes
 _COUNTING = re.compile(r"\b(?:count|counts|number of|how many|total|sum)\b", re.I)
 _NUMBER = re.compile(r"(?<![\w.])\d+(?![\w.])")
 # Results whose numbers prove nothing: a write's byte count is not a count of anything.
-_WRITE_RESULTS = ("[write_file]", "[edit_file]", "[append_file]", "[replace_text]", "[insert_after]")
+_WRITE_RESULTS = (
+    "[write_file]",
+    "[edit_file]",
+    "[append_file]",
+    "[replace_text]",
+    "[insert_after]",
+    "[copy_file]",
+)
 
 
 class AddOnlyUndeclared:
