@@ -99,6 +99,10 @@ class ToolSettings(BaseModel):
             "uniq",
             "true",
             "date",
+            # Only with the arguments tools/shell_args.py allows: tee into workspace files, awk
+            # as a filter (no system(), no redirects or pipes inside the program).
+            "tee",
+            "awk",
         ]
     )
     shell_timeout_s: float = Field(default=60.0, gt=0)

@@ -5,8 +5,9 @@ with an allowlisted program and nothing in it can smuggle in another command or 
 no expansion (``$VAR``, ``$(…)``, backticks), no input redirection, no subshells, no background
 jobs, no second line; and when its arguments keep to the workspace
 (:mod:`smallclaw_tui.tools.shell_args`). Output may be redirected (``> f``, ``>> f``) at the end of
-a simple command into a workspace file outside ``.localclaw/``: ``write_file`` may write there
-without asking too, and small models reach for ``wc -l data.csv > count.txt`` first.
+a simple command, or piped into ``tee f``, into a workspace file outside ``.localclaw/``:
+``write_file`` may write there without asking too, and small models reach for
+``wc -l data.csv > count.txt`` and ``sort names.txt | tee sorted.txt`` first.
 Anything we cannot parse with confidence is not allowed; the caller then asks for approval.
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from smallclaw_tui.tools.shell_args import arguments_are_safe, redirect_target_is_safe
+from smallclaw_tui.tools.shell_args import arguments_are_safe, redirect_target_is_safe, tee_files
 
 # Operators that only join simple commands; each side is checked on its own.
 _SEPARATORS = frozenset({"|", "||", "&&", ";"})
@@ -73,7 +74,13 @@ def is_allowed(
             current.append(word)
         i += 1
     commands.append(current)
+    if not allow_redirects and any(_tee_targets(cmd) for cmd in commands):
+        return False
     return all(_starts_with_allowed(cmd, allowed) and arguments_are_safe(cmd, workspace) for cmd in commands)
+
+
+def _tee_targets(words: list[str]) -> list[str]:
+    return tee_files(words[1:]) if words[:1] == ["tee"] else []
 
 
 def _expands(command: str) -> bool:
@@ -115,9 +122,24 @@ def _starts_with_allowed(words: list[str], allowed: list[list[str]]) -> bool:
 
 
 def redirect_targets(command: str) -> list[str]:
-    """The files a command line sends output to (`> f`, `>> f`), as written: the runner watches
-    them like the files `write_file` touches. Empty when the line does not parse."""
+    """The files a command line sends output to (`> f`, `>> f`, `| tee f`), as written: the runner
+    watches them like the files `write_file` touches. Empty when the line does not parse."""
     words = _split(command)
     if words is None:
         return []
-    return [words[i + 1] for i, w in enumerate(words[:-1]) if w in _REDIRECTS]
+    out: list[str] = []
+    current: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word in _REDIRECTS and i + 1 < len(words):
+            out.append(words[i + 1])
+            i += 2
+            continue
+        if word in _SEPARATORS:
+            out += _tee_targets(current)
+            current = []
+        else:
+            current.append(word)
+        i += 1
+    return out + _tee_targets(current)

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Literal
 
 from smallclaw_tui.config_files import DATA_DIR_NAME
+from smallclaw_tui.tools.awk_filter import awk_ok, awk_program
 from smallclaw_tui.tools.workspace import is_app_data
 
 _GLOB = re.compile(r"[*?\[]")
@@ -47,10 +48,22 @@ def arguments_are_safe(words: list[str], workspace: Path | None) -> bool:
     symlink out of the workspace is not caught; pass it whenever it is known.
     """
     root = workspace.resolve() if workspace is not None else None
-    if not all(_confined(text, root) for word in words[1:] for text in _path_texts(word)):
+    args = words[1:]
+    # awk's program is code, not a path: _awk_ok judges it instead.
+    program = awk_program(args) if words[0] == "awk" else None
+    skip = -1 if program is None else program[0]
+    if not all(
+        _confined(text, root) for k, word in enumerate(args) if k != skip for text in _path_texts(word)
+    ):
         return False
     rule = _RULES.get(words[0])
-    return rule is None or rule(words[1:], root)
+    return rule is None or rule(args, root)
+
+
+def tee_files(args: list[str]) -> list[str]:
+    """The files `tee` writes, given its arguments (none when they do not parse)."""
+    parsed = _parse(args, _TEE)
+    return [] if parsed is None else parsed.operands
 
 
 def redirect_target_is_safe(target: str, workspace: Path | None) -> bool:
@@ -396,7 +409,18 @@ def _tree_stays_inside(root: Path, name: str) -> bool:
     return True
 
 
+_TEE = _Spec(long=_STANDARD | _none("append", "ignore-interrupts") | _optional("output-error"))
+
+
+def _tee_ok(args: list[str], root: Path | None) -> bool:
+    # tee writes its operands: each only where a redirect may write (write_file's reach).
+    parsed = _parse(args, _TEE)
+    return parsed is not None and all(redirect_target_is_safe(f, root) for f in parsed.operands)
+
+
 _RULES: dict[str, Callable[[list[str], Path | None], bool]] = {
+    "tee": _tee_ok,
+    "awk": awk_ok,
     "sort": _sort_ok,
     "uniq": _uniq_ok,
     "date": _date_ok,

@@ -216,7 +216,7 @@ async def test_text_a_step_quotes_must_be_in_the_file_even_without_checks(worksp
 
 
 async def test_blocked_after_its_own_bad_call_is_a_failed_try_not_a_call_for_help(workspace: Path) -> None:
-    # Qwen2.5-Coder-1.5B called a `copy_file` tool that does not exist, then said BLOCKED.
+    # Qwen2.5-Coder-1.5B called a `copy_file` tool that did not exist then, and said BLOCKED.
     def handler(req: ChatRequest) -> Reply:
         if kind(req) == "step" and req.tool_results and "unknown tool" in req.tool_results[-1]:
             return Reply(text="BLOCKED: no such tool")
@@ -225,13 +225,13 @@ async def test_blocked_after_its_own_bad_call_is_a_failed_try_not_a_call_for_hel
     def act(req: ChatRequest) -> Reply:
         if "not accepted" in req.last_user_text:
             return Reply.tool("write_file", {"path": "b.txt", "content": "x\n", "overwrite": True})
-        return Reply.tool("copy_file", {"path": "a.txt", "destination": "b.txt"})
+        return Reply.tool("move_file", {"path": "a.txt", "destination": "b.txt"})
 
-    steps = [PlanStep(index=0, description="Copy a.txt to b.txt", checks=[FileExistsCheck(path="b.txt")])]
+    steps = [PlanStep(index=0, description="Move a.txt to b.txt", checks=[FileExistsCheck(path="b.txt")])]
     task, srv = await run_to_idle(workspace, handler, steps)
     assert task.status == TaskStatus.COMPLETE
     retry = [r.last_user_text for r in srv.chat_requests if kind(r) == "step"][-1]
-    assert "your last call failed: [copy_file] unknown tool 'copy_file'" in retry
+    assert "your last call failed: [move_file] unknown tool 'move_file'" in retry
     assert retry.rstrip().endswith("Call the tool that does step 1 now.")
 
 

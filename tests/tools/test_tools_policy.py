@@ -311,3 +311,73 @@ def test_a_redirect_into_a_git_folder_at_any_depth_asks_first(tmp_path: Path) ->
     for target in (".git/config", "sub/.git/config", "sub/.GIT/hooks/pre-commit"):
         assert not is_allowed(f"echo x > {target}", allow, workspace=tmp_path), target
     assert is_allowed("echo x > notes.txt", allow, workspace=tmp_path)
+
+
+# --- tee and awk: what a small model pipes into (the 1.5B: `sort names.txt | tee sorted.txt`,
+# `wc -l data.csv | awk '{print $1}' > count.txt`) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "sort names.txt | tee sorted.txt",
+        "sort names.txt | tee -a sorted.txt out/copy.txt",
+        "wc -l data.csv | awk '{print $1}' > count.txt",
+        "awk '/WARN/' server.log",
+        "awk -F, '{print $2}' people.csv",
+        "awk -F , -v OFS=';' '{print $1, $2}' people.csv",
+        "awk 'END {print NR}' data.csv",
+    ],
+)
+def test_tee_into_the_workspace_and_awk_as_a_filter_run_unasked(ws: Path, command: str) -> None:
+    for name in ("names.txt", "data.csv", "server.log", "people.csv", "sales.csv"):
+        (ws / name).write_text("x\n")
+    assert is_allowed(command, DEFAULTS, ws), command
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        # tee writes only where write_file may.
+        "echo x | tee /etc/passwd",
+        "echo x | tee ../out.txt",
+        "echo x | tee .localclaw/config.toml",
+        "echo x | tee .git/hooks/pre-commit",
+        "echo x | tee --bogus out.txt",
+        # awk only filters: no commands, no writes, no reading past its operands.
+        "awk 'BEGIN {system(\"rm -rf .\")}'",
+        "awk '{print > \"out.txt\"}' a.txt",
+        "awk '{print | \"sh\"}' a.txt",
+        "awk 'BEGIN {while ((\"ls\" | getline l) > 0) print l}'",
+        "awk 'BEGIN {getline l < \"/etc/passwd\"; print l}'",
+        "awk 'BEGIN {ARGV[1] = \"/etc/passwd\"; ARGC = 2} {print}'",
+        "awk 'BEGIN {print ENVIRON[\"HOME\"]}'",
+        "awk '@load \"filefuncs\"; BEGIN {}'",
+        "awk -f prog.awk a.txt",
+        "awk -l filefuncs 'BEGIN {}'",
+        "awk --exec prog.awk",
+        "awk '{print}' /etc/passwd",
+        "awk '{print}' ../secret.txt",
+        "awk '{print}' .localclaw/config.toml",
+        # A comparison reads like a redirect to this rule: asked, not run.
+        "awk -F, 'NR > 1 {n++} END {print n}' sales.csv",
+        # Brace expansion, where /bin/sh is bash, would make paths out of the program.
+        "awk {1,/etc/passwd}",
+        "awk",
+    ],
+)
+def test_tee_and_awk_that_could_reach_further_ask_first(ws: Path, command: str) -> None:
+    (ws / "a.txt").write_text("x\n")
+    assert not is_allowed(command, DEFAULTS, ws), command
+
+
+def test_a_check_may_not_tee_and_tee_targets_are_writes() -> None:
+    from smallclaw_tui.tools.policy import redirect_targets
+
+    assert not is_allowed("sort a.txt | tee b.txt", DEFAULTS, allow_redirects=False)
+    assert is_allowed("sort a.txt | tee", DEFAULTS, allow_redirects=False)
+    assert redirect_targets("sort names.txt | tee -a sorted.txt b.txt && cat b.txt") == [
+        "sorted.txt",
+        "b.txt",
+    ]
+    assert redirect_targets("cat tee") == []

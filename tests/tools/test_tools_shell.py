@@ -106,6 +106,19 @@ async def test_output_redirected_into_the_workspace_runs_without_asking(
     assert r.pending_command == "echo hi > link" and not outside.exists()
 
 
+async def test_the_pipes_a_small_model_writes_run_without_asking(workspace: Path, run_tool: RunTool) -> None:
+    # Qwen2.5-Coder-1.5B, suite sort-names and line-count: both waited for approval before.
+    (workspace / "names.txt").write_text("cy\nal\nbo\n")
+    r = await run_tool("run_shell", make_ctx(workspace), command="sort names.txt | tee sorted.txt")
+    assert r.ok and r.pending_command is None, r.output
+    assert (workspace / "sorted.txt").read_text() == "al\nbo\ncy\n"
+    r = await run_tool("run_shell", make_ctx(workspace), command="wc -l names.txt | awk '{print $1}' > n.txt")
+    assert r.ok and r.pending_command is None, r.output
+    assert (workspace / "n.txt").read_text() == "3\n"
+    r = await run_tool("run_shell", make_ctx(workspace), command="awk 'BEGIN {system(\"touch x\")}'")
+    assert r.pending_command is not None and not (workspace / "x").exists()
+
+
 async def test_failing_command_reports_exit_code_and_stderr(run_tool: RunTool) -> None:
     r = await run_tool("run_shell", command="ls no-such-thing")
     assert not r.ok
