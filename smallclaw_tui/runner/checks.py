@@ -23,6 +23,8 @@ class CheckOutcome:
     detail: str
     # A command check whose command the policy would not run without approval.
     needs_approval: str | None = None
+    # What a command check's command printed (the end of it, on one line): a fact later steps see.
+    output: str = ""
 
 
 async def run_check(check: Check, ctx: ToolContext) -> CheckOutcome:
@@ -42,7 +44,8 @@ async def run_check(check: Check, ctx: ToolContext) -> CheckOutcome:
         if code is None:
             return CheckOutcome(check, False, f"`{cmd}` timed out")
         tail = " ".join(output.split())[-200:]
-        return CheckOutcome(check, code == 0, f"`{cmd}` exited {code}" + (f": {tail}" if tail else ""))
+        detail = f"`{cmd}` exited {code}" + (f": {tail}" if tail else "")
+        return CheckOutcome(check, code == 0, detail, output=tail)
     try:
         path = resolve_in_workspace(ctx.workspace, check.path)
     except WorkspaceEscape as e:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from smallclaw_tui.models import JournalEntry, JournalType, StepKind, StepStatus, Task
+from smallclaw_tui.runner.findings import earlier_outputs
 
 TASK_SYSTEM = (
     "You are a careful assistant doing one step of a task in a workspace, using the tools. "
@@ -119,6 +120,9 @@ def step_prompt(
         )
     if rc.recap:
         parts += ["", "Earlier steps:", *(f"- {r}" for r in rc.recap[-4:])]
+    found = earlier_outputs(task)
+    if found:
+        parts += ["", "Earlier steps found:", *(f"- {line}" for line in found)]
     if rc.user_notes:
         parts += ["", "Notes from the user:", *(f"- {note}" for note in rc.user_notes[-3:])]
     if rc.verifier_feedback:
@@ -142,8 +146,7 @@ def step_prompt(
     if recent:
         parts += [
             "",
-            f"If these results show step {n} is done, reply DONE: and what you did; "
-            "else call the next tool.",
+            f"If these results show step {n} is done, reply DONE: and what you did; else call the next tool.",
         ]
     else:
         # Measured on Qwen2.5-Coder 0.5B/1.5B: "do it, then reply DONE" gets a bare DONE with no

@@ -16,6 +16,7 @@ from smallclaw_tui.agent.events import ToolFinished, ToolStarted
 from smallclaw_tui.agent.toolparse import parse_reply
 from smallclaw_tui.models import ChatMessage, JournalType, PlanStep, Role, ToolCall
 from smallclaw_tui.runner import one_file_plan, owed, verifier, whole_file
+from smallclaw_tui.runner.findings import earlier_outputs
 from smallclaw_tui.runner.intent import paths_in
 from smallclaw_tui.runner.judging import Judging
 from smallclaw_tui.runner.listing import workspace_files
@@ -115,6 +116,7 @@ class Shortcuts(TurnJournal, Judging):
             text,
             self.task.resume_context.verifier_feedback or "",
             sources,
+            found=earlier_outputs(self.task),
         )
         await self.journal(JournalType.PROMPT, asked)
         await self.save()

@@ -58,11 +58,16 @@ def prompt(
     text: str | None,
     feedback: str = "",
     sources: list[tuple[str, str]] | None = None,
+    *,
+    found: list[str] | None = None,
 ) -> str:
-    """`text` None: `path` is to be created, from `sources` (other files the goal or step names)."""
+    """`text` None: `path` is to be created, from `sources` (other files the goal or step names).
+    `found`: what earlier steps' commands printed (:mod:`.findings`)."""
     parts: list[str] = []
     for src, src_text in sources or []:
         parts += _block(src, src_text)
+    if found:
+        parts += ["Earlier steps found:", *(f"- {line}" for line in found), ""]
     parts += _block(path, text) if text is not None else [f"{path} does not exist yet.", ""]
     parts.append(f"Goal: {goal.strip()}")
     if step.description.strip() != goal.strip():

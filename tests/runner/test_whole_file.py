@@ -168,3 +168,35 @@ async def test_a_whole_file_answer_written_as_a_tool_call_is_never_the_files_tex
     done, _srv = await run_to_idle(workspace, handler, [step], goal="fix the typo in notes.txt")
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert (workspace / "notes.txt").read_text() == "a receive\n"
+
+
+async def test_what_an_earlier_step_counted_is_shown_to_the_step_that_writes_it(workspace: Path) -> None:
+    """Suite word-count on the 1.5B: step 1's check ran `wc -w poem.txt` (6 words), step 2 was
+    shown the poem but not the count, wrote 3 twice and was rightly refused. Shown what the
+    earlier check printed, a model that copies it writes 6, and 6 is a number a tool found."""
+    from smallclaw_tui.models import CommandSucceedsCheck
+
+    (workspace / "poem.txt").write_text("roses are red\nviolets are blue\n")
+
+    def handler(req: ChatRequest) -> Reply:
+        if WHOLE in req.system_text:
+            found = "`wc -w poem.txt` printed: 6 poem.txt" in req.last_user_text
+            return Reply(text="```\n6\n```" if found else "```\n3\n```")
+        return worker(lambda r: Reply.tool("read_file", {"path": "poem.txt"}))(req)
+
+    steps = [
+        PlanStep(
+            index=0,
+            description="Read poem.txt and count its words",
+            kind=StepKind.READ,
+            files=["poem.txt"],
+            checks=[CommandSucceedsCheck(command="wc -w poem.txt")],
+        ),
+        PlanStep(
+            index=1, description="Write the count to words.txt", kind=StepKind.CREATE, files=["words.txt"]
+        ),
+    ]
+    goal = "Count the words in poem.txt and write the number to words.txt"
+    task, _srv = await run_to_idle(workspace, handler, steps, goal=goal)
+    assert task.status == TaskStatus.COMPLETE, task.pause_reason
+    assert (workspace / "words.txt").read_text() == "6\n"

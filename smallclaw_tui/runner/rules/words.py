@@ -67,6 +67,11 @@ class NumbersFromResults:
             and not e.content.startswith(_WRITE_RESULTS)
         )
         known = set(_NUMBER.findall(seen)) | set(_NUMBER.findall(task.prompt + " " + facts.step.description))
+        # What a passed command check printed (`wc -w poem.txt` in an earlier step's checks).
+        for e in task.journal:
+            output, command = e.detail.get("output"), e.detail.get("command")
+            if e.type == JournalType.VERIFY and e.detail.get("passed") is True and isinstance(output, str):
+                known |= set(_NUMBER.findall(output)) - set(_NUMBER.findall(str(command or "")))
         # What a program wrote through a redirect, in any try (`wc -l a > b` then a retry that
         # writes the count alone): its numbers, less those typed into the command.
         for e in task.journal:
