@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 
-from smallclaw_tui.models import CommandSucceedsCheck, JournalEntry, JournalType, StepStatus, Task
+from smallclaw_tui.models import CommandSucceedsCheck, JournalEntry, JournalType, PlanStep, StepStatus, Task
 from smallclaw_tui.runner.checks import CheckOutcome
+from smallclaw_tui.runner.recheck import UNDONE_PATHS
+from smallclaw_tui.runner.writes import writes
 
 _OUTPUT_CHARS = 200
 _SHELL_RESULT = "[run_shell] exit 0\n"
@@ -45,6 +47,22 @@ def earlier_outputs(task: Task, limit: int = 3) -> list[str]:
             if isinstance(checked, str) and isinstance(shown, str) and shown:
                 out.append(_line(checked, shown))
     return list(dict.fromkeys(out))[-limit:]
+
+
+def recap_line(step: PlanStep, this_try: list[JournalEntry]) -> str:
+    """A finished step for later prompts and the summary, in facts: the files its accepted try
+    wrote. Not the verifier's reason: those are a small model's words, and the next step copies
+    them (status-flow on the 1.5B: the verifier said "draft/status.txt has been written" of a
+    write to status.txt, and the next step, shown that, edited draft/status.txt)."""
+    wrote: dict[str, None] = {}
+    for e in this_try:
+        if e.type == JournalType.TOOL_RESULT:
+            wrote |= dict.fromkeys(path for path, _text in writes(e))
+        elif isinstance(undone := e.detail.get(UNDONE_PATHS), list):
+            for path in undone:
+                wrote.pop(str(path), None)
+    what = f"wrote {', '.join(wrote)}" if wrote else "wrote no file"
+    return f"step {step.index + 1} ({step.description}): done, {what}"[:300]
 
 
 def _command_of(call: JournalEntry) -> str:

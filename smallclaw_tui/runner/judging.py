@@ -19,7 +19,7 @@ from smallclaw_tui.runner.events import (
     Verification,
 )
 from smallclaw_tui.runner.exec_base import ExecutorBase, try_start
-from smallclaw_tui.runner.findings import command_output
+from smallclaw_tui.runner.findings import command_output, recap_line
 from smallclaw_tui.runner.peek import peek
 from smallclaw_tui.runner.rules import FileChange, StepFacts, judge_step
 
@@ -143,7 +143,8 @@ class Judging(ExecutorBase):
         self.deps.bus.publish(Verification(task.id, step.index, True, reason))
         step.status = StepStatus.DONE
         step.completed_at = utcnow()
-        rc.recap.append(f"step {step.index + 1} ({step.description}): done — {reason}"[:300])
+        entries = self._journal_of(step)
+        rc.recap.append(recap_line(step, entries[try_start(entries) :]))
         rc.verifier_feedback = ""
         rc.step_rounds = 0
         rc.user_notes = []

@@ -37,9 +37,10 @@ async def test_a_line_added_away_from_the_line_the_goal_names_is_rejected(tmp_pa
     right = HOSTS.replace("db1 10.0.0.11\n", "db1 10.0.0.11\ndb2 10.0.0.12\n")
     assert await problems(tmp_path, goal, "hosts.txt", HOSTS, right) == []
     wrong = await problems(tmp_path, goal, "hosts.txt", HOSTS, HOSTS + "db2 10.0.0.12\n")
-    assert (
-        wrong
-        and "the lines added at line 4 changed, but the goal points only at the lines with db1" in wrong[0]
+    # Where they belong, as a line to find: told only the words, the 1.5B added db2 at the end twice.
+    assert wrong and (
+        "the lines added at line 4 (put them next to line 2: 'db1 10.0.0.11') changed, "
+        "but the goal points only at the lines with db1" in wrong[0]
     )
 
 
@@ -54,8 +55,10 @@ async def test_a_text_changed_in_one_place_but_left_in_others_is_rejected(tmp_pa
     goal = "notes.md says recieve instead of receive in a few places, fix them all"
     assert await problems(tmp_path, goal, "notes.md", NOTES, NOTES.replace("recieve", "receive")) == []
     wrong = await problems(tmp_path, goal, "notes.md", NOTES, NOTES.replace("recieve", "receive", 1))
+    # Which lines: told only how many, the 1.5B left the same one twice (held-out typo-recieve).
     assert wrong == [
-        "notes.md still has 'recieve' in 2 places after the edit changed it elsewhere; change every one"
+        "notes.md still has 'recieve' in 2 places (line 4: '- nobody could recieve mail'; "
+        "line 5: '- ask why we recieve two') after the edit changed it elsewhere; change every one"
     ]
 
 
@@ -114,3 +117,38 @@ async def test_a_step_without_a_kind_may_add_at_the_end_or_make_a_file(tmp_path:
     log = "task1 done\nstarted task2\nstarted task3\n"
     step = "Append the line 'task2 done' to log.txt"
     assert await _kindless(tmp_path, step, step, "log.txt", log, log + "task2 done\n") == []
+
+
+async def test_a_tools_own_output_is_not_a_files_content(tmp_path: Path) -> None:
+    """Suite index-src on the 1.5B: list_dir's result, header and byte counts, became index.txt,
+    and the task completed with the file wrong. The tool's framing fails the try; the names pass."""
+    from smallclaw_tui.models import JournalEntry, JournalType
+
+    listing = "[list_dir] src/: 0 folders, 2 files\na.py (11 bytes)\nb.py (11 bytes)"
+    step = PlanStep(
+        index=0, description="write the names of src/ into src/index.txt", files=["src/index.txt"]
+    )
+    task = Task(title="t", prompt="Index the files of src/ in src/index.txt", plan=[step])
+    task.journal = [
+        JournalEntry(step=0, type=JournalType.TOOL_CALL, content="list_dir {}", detail={"name": "list_dir"}),
+        JournalEntry(step=0, type=JournalType.TOOL_RESULT, content=listing, detail={"ok": True}),
+    ]
+
+    async def problems_of(after: str) -> list[str]:
+        facts = StepFacts(
+            task=task,
+            step=step,
+            workspace=tmp_path,
+            entries=[],
+            this_try=[],
+            changes=[FileChange("src/index.txt", None, after)],
+        )
+        return [f.detail for f in await judge_step(facts) if not f.passed]
+
+    assert await problems_of("a.py\nb.py\n") == []
+    wrong = await problems_of("src/: 0 folders, 2 files\na.py (11 bytes)\nb.py (11 bytes)\n")
+    assert wrong and "src/index.txt holds a tool's own output ('src/: 0 folders, 2 files')" in wrong[0]
+    assert await problems_of("a.py (11 bytes)\n") != []
+    # The chat template's markup, written as a file's text (§16), and a result's "[tool]" prefix.
+    assert await problems_of("<tool_response>\n") != []
+    assert await problems_of("[list_dir] src/\n") != []

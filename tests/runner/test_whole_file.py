@@ -200,3 +200,35 @@ async def test_what_an_earlier_step_counted_is_shown_to_the_step_that_writes_it(
     task, _srv = await run_to_idle(workspace, handler, steps, goal=goal)
     assert task.status == TaskStatus.COMPLETE, task.pause_reason
     assert (workspace / "words.txt").read_text() == "6\n"
+
+
+async def test_later_steps_are_told_what_earlier_steps_wrote_not_what_the_verifier_said(
+    workspace: Path,
+) -> None:
+    """status-flow on the 1.5B: the verifier's reason for step 1 said "draft/status.txt has been
+    written" (the write was to status.txt); shown that as the recap, step 2 edited draft/status.txt.
+    The recap is the files the accepted try wrote."""
+
+    def handler(req: ChatRequest) -> Reply:
+        if (
+            kind(req) == "verify"
+            and "REVIEW" not in req.system_text
+            and "Write 'draft'" in req.last_user_text
+        ):
+            return Reply(text="VERDICT: YES\nEVIDENCE: R1\nREASON: draft/status.txt has been written")
+        return worker(act)(req)
+
+    def act(req: ChatRequest) -> Reply:
+        if "Current step (1 of 2)" in req.last_user_text:
+            return Reply.tool("write_file", {"path": "status.txt", "content": "draft\n"})
+        return Reply.tool("replace_text", {"path": "status.txt", "old": "draft", "new": "final"})
+
+    steps = [
+        PlanStep(index=0, description="Write 'draft' into status.txt"),
+        PlanStep(index=1, description="Change 'draft' to 'final' in status.txt"),
+    ]
+    task, srv = await run_to_idle(workspace, handler, steps, goal="Take status.txt from draft to final")
+    assert task.status == TaskStatus.COMPLETE, task.pause_reason
+    second = next(r.last_user_text for r in srv.chat_requests if "Current step (2 of 2)" in r.last_user_text)
+    assert "Earlier steps:\n- step 1 (Write 'draft' into status.txt): done, wrote status.txt" in second
+    assert "draft/status.txt" not in second

@@ -10,6 +10,7 @@ from __future__ import annotations
 from smallclaw_tui.runner.rules.base import FileChange, Finding, Rule, StepFacts
 from smallclaw_tui.runner.rules.changed import NamedFilesChanged
 from smallclaw_tui.runner.rules.content import AppendAddsSomething, NotLeftEmpty
+from smallclaw_tui.runner.rules.framing import ToolFramingNotContent
 from smallclaw_tui.runner.rules.goal_diff import EditWhereTheGoalPoints
 from smallclaw_tui.runner.rules.kind import KindFits
 from smallclaw_tui.runner.rules.parses import StillParses
@@ -20,6 +21,7 @@ RULES: tuple[Rule, ...] = (
     NamedFilesChanged(),
     KindFits(),
     NotLeftEmpty(),
+    ToolFramingNotContent(),
     AppendAddsSomething(),
     StillParses(),
     SizeSane(),
