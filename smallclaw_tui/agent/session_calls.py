@@ -34,7 +34,8 @@ class ToolCallRunner:
     async def _run_calls(
         self, calls: list[ToolCall], guard: LoopGuard, round_no: int, result: TurnResult
     ) -> StopReason | None:
-        for i, call in enumerate(calls):
+        for i, named in enumerate(calls):
+            call = self.tools.canonical(named)
             verdict = guard.check(call)
             await self._emit(ToolStarted(self.key, call, round_no))
             if verdict.action is Action.STUCK:

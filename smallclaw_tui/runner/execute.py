@@ -48,6 +48,9 @@ async def execute_task(deps: RunnerDeps, task: Task, control: TaskControl) -> No
     await _Executor(deps, task, control).run()
 
 
+_BLOCKED_RETRY = "your last call failed:"
+
+
 class _Executor(OwedWrite, Finishing):
     """One task's run as a short story: plan, then for each step a round — prompt, act (the model's
     turn, journaled as it happens), judge — and advance or retry; at the end, re-check and finish."""
@@ -245,13 +248,15 @@ class _Executor(OwedWrite, Finishing):
                 await self._verify(step, "(the worker said it was blocked; judge only by the results)")
                 return
             failed = self._last_failure(step)
-            if failed is None or step.attempts + 1 >= self.s.runner.max_step_attempts:
+            # Once fed back, a second BLOCKED is the model's answer, however many tries are left.
+            again = self.task.resume_context.verifier_feedback.startswith(_BLOCKED_RETRY)
+            if failed is None or again or step.attempts + 1 >= self.s.runner.max_step_attempts:
                 await self.needs_assistance(f"the model says it is blocked: {text[:300]}")
             # Blocked right after a call of its own failed — a tool that does not exist, wrong
             # arguments, the step's check run too early: small models give up at once there.
             # That is a failed try with the failure fed back; a second BLOCKED goes to the user.
             # Short, and not in the model's own words: a long quote came back as its next answer.
-            await self._reject(step, f"your last call failed: {failed[:160]}. Fix the call and do the step")
+            await self._reject(step, f"{_BLOCKED_RETRY} {failed[:160]}. Fix the call and do the step")
             return
         await self._pay_owed_write(step)
         await self._verify(step, text)

@@ -29,6 +29,12 @@ SYSTEM = (
 # one that needs a tool's answer (a count, a listing) is still held to it by the step rules.
 KINDS = frozenset({StepKind.EDIT, StepKind.REPLACE, StepKind.CREATE})
 
+# Tries answered as the whole file; a try after them goes through the tools. Sampled again at 0.7,
+# the 1.5B's second whole-file answer repeated its first mistake (typo-recieve left the same
+# "recieve", hosts-insert added db2 at the end again), where replace_text with `all` and
+# insert_after after the db1 line are one call each.
+TRIES = 2
+
 # The last bare fence line closes the block (a markdown file may hold fences of its own); else a
 # fence at the end of the last line, as small models also write it ("- receipts go to finance```").
 _FENCE = re.compile(r"```[^\n`]*\n(.*)^[ \t]*```[ \t]*$", re.S | re.M)
@@ -40,7 +46,7 @@ def applies(step: PlanStep, text: str | None, max_chars: int, *, sources: int = 
     and is shown whole; for a create it does not exist yet, and `sources` files it can be made
     from are shown. A create with nothing to show needs what only a tool can find ("which file
     mentions TODO"): asked for the text, the 1.5B made one up (TUNING §10, suite find-todo)."""
-    if step.kind not in KINDS or len(step.files) != 1:
+    if step.kind not in KINDS or len(step.files) != 1 or step.attempts >= TRIES:
         return False
     if step.kind is StepKind.CREATE:
         return text is None and sources > 0

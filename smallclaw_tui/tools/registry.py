@@ -23,6 +23,20 @@ from smallclaw_tui.tools.text import clip, escape_surrogates
 from smallclaw_tui.tools.web import WEB_FETCH
 from smallclaw_tui.tools.workspace import WorkspaceEscape
 
+# Names other agent tool sets give the same tools (same arguments), taken as ours: the 1.5B called
+# `create_file` for "Create done.flag containing 'ok'" twice, heard "unknown tool" and gave up
+# (suite status-flow). Only exact names; anything else is still an unknown tool.
+TOOL_ALIASES = {
+    "create_file": "write_file",
+    "write_to_file": "write_file",
+    "save_file": "write_file",
+    "append_to_file": "append_file",
+    "str_replace": "replace_text",
+    "view_file": "read_file",
+    "open_file": "read_file",
+    "list_files": "list_dir",
+}
+
 
 class ToolRegistry:
     def __init__(self, tools: Iterable[Tool] = ()) -> None:
@@ -40,6 +54,13 @@ class ToolRegistry:
 
     def get(self, name: str) -> Tool | None:
         return self._tools.get(name)
+
+    def canonical(self, call: ToolCall) -> ToolCall:
+        """`call` under our name for the tool when it used another tool set's name for it."""
+        name = TOOL_ALIASES.get(call.name)
+        if call.name in self._tools or name is None or name not in self._tools:
+            return call
+        return call.model_copy(update={"name": name})
 
     def specs(self) -> list[ToolSpec]:
         return [tool.spec() for tool in self._tools.values()]

@@ -42,7 +42,7 @@ async def test_liar_never_advances_and_escalates_within_bounded_rounds(workspace
 
     # No checks and no file named: only the evidence rule stands between the liar and a false completion.
     steps = [PlanStep(index=0, description="greet the user warmly"), PlanStep(index=1, description="more")]
-    async with running(workspace, liar) as (runner, _srv, events):
+    async with running(workspace, liar, runner__max_step_attempts=2) as (runner, _srv, events):
         task = await runner.create_task("Greet", steps=steps)
         await asyncio.wait_for(runner.wait_until_idle(), 30)
         task = await runner.store.load(task.id)

@@ -517,3 +517,16 @@ async def test_a_count_a_program_wrote_in_an_earlier_try_may_be_written_again(wo
     assert len(retries) == 1 and "it holds '3 data.csv\\n'" in retries[0]
     assert task.status == TaskStatus.COMPLETE, task.pause_reason
     assert (workspace / "count.txt").read_text() == "3\n"
+
+
+async def test_another_tool_sets_name_for_write_file_is_taken_as_write_file(workspace: Path) -> None:
+    # Suite status-flow on the 1.5B: create_file{path, content} twice, "unknown tool", BLOCKED.
+    def act(req: ChatRequest) -> Reply:
+        return Reply.tool("create_file", {"path": "done.flag", "content": "ok\n"})
+
+    steps = [PlanStep(index=0, description="Create done.flag containing 'ok'", files=["done.flag"])]
+    task, _srv = await run_to_idle(workspace, worker(act), steps)
+    assert task.status == TaskStatus.COMPLETE, task.pause_reason
+    assert (workspace / "done.flag").read_text() == "ok\n"
+    calls = [e for e in task.journal if e.type == JournalType.TOOL_CALL]
+    assert calls and calls[0].content.startswith("write_file ")

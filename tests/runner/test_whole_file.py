@@ -232,3 +232,85 @@ async def test_later_steps_are_told_what_earlier_steps_wrote_not_what_the_verifi
     second = next(r.last_user_text for r in srv.chat_requests if "Current step (2 of 2)" in r.last_user_text)
     assert "Earlier steps:\n- step 1 (Write 'draft' into status.txt): done, wrote status.txt" in second
     assert "draft/status.txt" not in second
+
+
+async def test_a_step_an_earlier_step_already_did_is_done(workspace: Path) -> None:
+    """Suite rename-key on the 1.5B: step 1 (rename the key) also raised the timeout; step 2
+    ("Raise the timeout to 60") answered the file as it was and was refused twice as "holds the
+    same text". Its literal, 60, is in the file and an earlier step of the task put it there."""
+    (workspace / "app.cfg").write_text("user=admin\ntimeout=30\n")
+
+    def handler(req: ChatRequest) -> Reply:
+        if WHOLE in req.system_text:
+            return Reply(text="```\nowner=admin\ntimeout=60\n```")
+        return worker(lambda r: Reply(text="DONE"))(req)
+
+    steps = [
+        PlanStep(
+            index=0, description="Rename the key 'user' to 'owner'", kind=StepKind.EDIT, files=["app.cfg"]
+        ),
+        PlanStep(index=1, description="Raise the timeout to 60", kind=StepKind.EDIT, files=["app.cfg"]),
+    ]
+    goal = "In app.cfg rename the key user to owner and raise timeout to 60"
+    task, _srv = await run_to_idle(workspace, handler, steps, goal=goal)
+    assert task.status == TaskStatus.COMPLETE, task.pause_reason
+    assert any("app.cfg already holds '60' (an earlier step" in e.content for e in task.journal)
+
+
+async def test_a_step_whose_own_text_is_not_in_the_file_is_not_done_by_an_earlier_one(
+    workspace: Path,
+) -> None:
+    """The other way round: step 1 wrote 'draft', step 2 must make it 'final'; a model that
+    answers the file unchanged has not done step 2, whatever step 1 wrote."""
+
+    def handler(req: ChatRequest) -> Reply:
+        if WHOLE in req.system_text:
+            return Reply(text="```\ndraft\n```")
+        return worker(lambda r: Reply(text="DONE"))(req)
+
+    steps = [
+        PlanStep(
+            index=0, description="Write 'draft' into status.txt", kind=StepKind.CREATE, files=["status.txt"]
+        ),
+        PlanStep(
+            index=1,
+            description="Change 'draft' to 'final' in status.txt",
+            kind=StepKind.EDIT,
+            files=["status.txt"],
+        ),
+    ]
+    (workspace / "notes.txt").write_text("status.txt goes from draft to final\n")
+    task, _srv = await run_to_idle(
+        workspace,
+        handler,
+        steps,
+        goal="Take status.txt from draft to final (notes.txt)",
+        runner__max_step_attempts=2,
+    )
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
+    assert "holds the same text as before" in (task.pause_reason or "")
+
+
+async def test_after_two_whole_file_answers_the_last_try_goes_through_the_tools(workspace: Path) -> None:
+    """Held-out typo-recieve on the 1.5B: both whole-file answers left the same "recieve" (the
+    second sampled at 0.7). The third try is a tool round, where replace_text with all fits."""
+    notes = "# notes\n- we recieve it\n- nobody could recieve mail\n"
+    (workspace / "notes.md").write_text(notes)
+    whole_asks: list[str] = []
+
+    def handler(req: ChatRequest) -> Reply:
+        if WHOLE in req.system_text:
+            whole_asks.append(req.last_user_text)
+            return Reply(text="```\n# notes\n- we receive it\n- nobody could recieve mail\n```")
+        return worker(
+            lambda r: Reply.tool(
+                "replace_text", {"path": "notes.md", "old": "recieve", "new": "receive", "all": True}
+            )
+        )(req)
+
+    steps = [PlanStep(index=0, description="fix recieve in notes.md", kind=StepKind.EDIT, files=["notes.md"])]
+    goal = "notes.md says recieve instead of receive in a few places, fix them all"
+    task, _srv = await run_to_idle(workspace, handler, steps, goal=goal, runner__max_step_attempts=3)
+    assert len(whole_asks) == 2
+    assert task.status == TaskStatus.COMPLETE, task.pause_reason
+    assert (workspace / "notes.md").read_text() == notes.replace("recieve", "receive")

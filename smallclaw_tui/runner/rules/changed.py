@@ -4,8 +4,14 @@ call at all, and the verifier said YES."""
 
 from __future__ import annotations
 
-from smallclaw_tui.models import WRITING_KINDS
+import re
+
+from smallclaw_tui.models import WRITING_KINDS, JournalType, Task
 from smallclaw_tui.runner.rules.base import Finding, StepFacts
+
+# What a step's words give literally: quoted texts and numbers. Not its verbs.
+_QUOTED = re.compile(r"""'([^'\n]+)'|"([^"\n]+)"|`([^`\n]+)`""")
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)*(?![\w.])")
 
 
 class NamedFilesChanged:
@@ -26,8 +32,45 @@ class NamedFilesChanged:
         for path in named:
             if path in changed:
                 out.append(Finding(True, f"{path} was changed by this step"))
+            elif path in written and (by := _done_earlier(facts, path)):
+                out.append(
+                    Finding(True, f"{path} already holds {by} (an earlier step of this task wrote it)")
+                )
             elif path in written:
                 out.append(Finding(False, f"{path} was written but holds the same text as before"))
             else:
                 out.append(Finding(False, f"{path} was not written in this try; this step must change it"))
         return out
+
+
+def _literals(description: str) -> list[str]:
+    quoted = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(description)]
+    return list(dict.fromkeys(quoted + _NUMBER.findall(_QUOTED.sub(" ", description))))
+
+
+def _done_earlier(facts: StepFacts, path: str) -> str:
+    """The step's literals, when the file now holds every one and an earlier step of this task
+    put at least one there; else "". Small models do two steps at once: the 1.5B, asked to rename
+    a key, also raised the timeout, and the next step ("Raise the timeout to 60") could only answer
+    the file as it was, and was refused twice (suite rename-key)."""
+    now = next((c.after for c in facts.changes if c.path == path), None)
+    start = _text_at_task_start(facts.task, path)
+    literals = _literals(facts.step.description)
+    if now is None or start is None or not literals or not all(t in now for t in literals):
+        return ""
+    if all(t in start for t in literals):
+        return ""
+    return ", ".join(repr(t) for t in literals)
+
+
+def _text_at_task_start(task: Task, path: str) -> str | None:
+    """What the file held before the task's first write to it ("" when it did not exist); None
+    when the task never wrote it before this step."""
+    for e in task.journal:
+        if e.type != JournalType.TOOL_CALL or e.step is None or e.step >= task.current_step:
+            continue
+        befores = e.detail.get("befores")
+        if isinstance(befores, dict) and path in befores:
+            before = befores[path]
+            return before if isinstance(before, str) else ""
+    return None
