@@ -17,9 +17,9 @@ from typing import Any
 from smallclaw_tui.config_files import DATA_DIR_NAME
 from smallclaw_tui.tools.args import Param
 from smallclaw_tui.tools.base import Tool, ToolContext, ToolError, ToolResult
-from smallclaw_tui.tools.fileio import check_parents, open_for_write, read_fd, refuse_folder_path, write_fd
-from smallclaw_tui.tools.files import existing
-from smallclaw_tui.tools.workspace import display_path, is_app_data, resolve_in_workspace, resolve_writable
+from smallclaw_tui.tools.fileio import read_fd
+from smallclaw_tui.tools.files import existing, write_whole
+from smallclaw_tui.tools.workspace import is_app_data, resolve_in_workspace
 
 # A copy is read whole into memory; past this it is a job for the user, not a tool call.
 MAX_COPY_BYTES = 64 << 20
@@ -46,22 +46,10 @@ def _read_source(ctx: ToolContext, path: str) -> tuple[str, bytes]:
 
 def _copy_file(ctx: ToolContext, path: str, destination: str, overwrite: bool) -> ToolResult:
     shown_src, data = _read_source(ctx, path)
-    refuse_folder_path(destination)
-    target = resolve_writable(ctx.workspace, destination)
-    shown = display_path(ctx.workspace, target)
-    check_parents(ctx.workspace, target, shown)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open_for_write(target, shown, "replace" if os.path.lexists(target) else "new") as fd:
-        old_size = os.fstat(fd).st_size
-        if old_size:
-            if old_size == len(data) and read_fd(fd) == data:
-                return ToolResult(True, f"already applied: {shown} already holds the text of {shown_src}")
-            if not overwrite and shown not in ctx.may_replace:
-                raise ToolError(
-                    f"{shown} already exists ({old_size} bytes); "
-                    "to replace it, call copy_file with overwrite: true"
-                )
-        write_fd(fd, data)
+    refusal = "To replace it, call copy_file with overwrite: true"
+    shown, old_size = write_whole(ctx, destination, data, overwrite, refusal)
+    if old_size is None:
+        return ToolResult(True, f"already applied: {shown} already holds the text of {shown_src}")
     return ToolResult(True, f"copied {shown_src} to {shown} ({len(data)} bytes)")
 
 

@@ -103,11 +103,15 @@ async def read_file(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
 # --- write_file -------------------------------------------------------------------------------------
 
 
-def _write_file(ctx: ToolContext, path: str, content: str, overwrite: bool) -> ToolResult:
+def write_whole(
+    ctx: ToolContext, path: str, data: bytes, overwrite: bool, refusal: str
+) -> tuple[str, int | None]:
+    """Make `data` the whole of the workspace file `path`: (the path as shown, the size it had, or
+    None when it already held exactly `data`). An existing file is replaced only with `overwrite`
+    (or when the step may replace it); else `refusal` says what to do instead."""
     refuse_folder_path(path)
     target = resolve_writable(ctx.workspace, path)
     shown = display_path(ctx.workspace, target)
-    data = encode(content)
     check_parents(ctx.workspace, target, shown)
     target.parent.mkdir(parents=True, exist_ok=True)
     # Bytes, not text mode: the content is written exactly as given, no newline translation.
@@ -115,17 +119,24 @@ def _write_file(ctx: ToolContext, path: str, content: str, overwrite: bool) -> T
         old_size = os.fstat(fd).st_size
         if old_size:
             if old_size == len(data) and read_fd(fd) == data:
-                # A model redoing a step: say the file is as asked, so it still reads as evidence.
-                return ToolResult(
-                    True, f"already applied: {shown} already holds this content (nothing changed)"
-                )
+                return shown, None
             if not overwrite and shown not in ctx.may_replace:
-                # Small models rewrite a whole file to add one line, and drop the rest on the way.
-                raise ToolError(
-                    f"{shown} already exists ({old_size} bytes). To change part of it use append_file, "
-                    "replace_text or insert_after; to replace all of it, call write_file with overwrite: true"
-                )
+                raise ToolError(f"{shown} already exists ({old_size} bytes). {refusal}")
         write_fd(fd, data)
+    return shown, old_size
+
+
+def _write_file(ctx: ToolContext, path: str, content: str, overwrite: bool) -> ToolResult:
+    # Small models rewrite a whole file to add one line, and drop the rest on the way.
+    refusal = (
+        "To change part of it use append_file, replace_text or insert_after; to replace all of it, "
+        "call write_file with overwrite: true"
+    )
+    data = encode(content)
+    shown, old_size = write_whole(ctx, path, data, overwrite, refusal)
+    if old_size is None:
+        # A model redoing a step: say the file is as asked, so it still reads as evidence.
+        return ToolResult(True, f"already applied: {shown} already holds this content (nothing changed)")
     replaced = f" (replaced the old {old_size} bytes)" if old_size else ""
     return ToolResult(True, f"wrote {len(data)} bytes to {shown}{replaced}")
 
