@@ -9,6 +9,7 @@ Which later step "meant" to change a file is still read from the steps' words
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from smallclaw_tui.models import (
@@ -22,7 +23,7 @@ from smallclaw_tui.models import (
     Task,
 )
 from smallclaw_tui.runner.checks import implied_checks, implied_text_checks, run_checks
-from smallclaw_tui.runner.intent import Intent, intent, mentions, names_path
+from smallclaw_tui.runner.intent import Intent, intent, mentions, names_path, paths_in
 from smallclaw_tui.runner.peek import peek
 from smallclaw_tui.runner.writes import kept, norm_path, overlaps, same_key_changed, writes
 from smallclaw_tui.tools.base import ToolContext
@@ -62,6 +63,21 @@ def missing_at_start(journal: list[JournalEntry]) -> set[str]:
     return {
         str(p) for e in journal if e.type == JournalType.NOTE for p in e.detail.get(MISSING_AT_START) or []
     }
+
+
+_LITERAL = re.compile(r"[A-Za-z0-9_.\-]*\d[A-Za-z0-9_.\-]*")
+
+
+def goal_literals(goal: str) -> list[str]:
+    """Words of the goal with a digit and a letter or dot, less file names: values a change
+    introduces (a host, an address, a version), not positions ("line 3") or counts."""
+    out: list[str] = []
+    for m in _LITERAL.finditer(goal):
+        word = m.group(0).strip(".-")
+        if not re.search(r"[A-Za-z.]", word) or not re.search(r"\d", word) or paths_in(word):
+            continue
+        out.append(word)
+    return list(dict.fromkeys(out))
 
 
 class EndCheck:
@@ -222,6 +238,7 @@ class EndCheck:
             for path, before in (befores or {}).items() if isinstance(befores, dict) else ():
                 firsts.setdefault(str(path), before if isinstance(before, str) else None)
         unmet += await self._never_made(written)
+        unmet += await self._literals_missing(written, firsts)
         for path, before in firsts.items():
             if before is None or not names_path(goal, path) or intent(goal, path) is not Intent.ADD:
                 continue
@@ -229,6 +246,21 @@ class EndCheck:
             if not kept(before, now):
                 unmet.append(f"the goal adds to {path}, but it no longer holds what it held before")
         return unmet
+
+    async def _literals_missing(self, written: set[str], firsts: dict[str, str | None]) -> list[str]:
+        """The goal's new literals that no file the task wrote holds at the end: a name or number
+        with a digit and a letter or dot ("db2", "10.0.0.12", "2.0.0"), not a file name, that no
+        file held before the task. Held-out hosts-insert on the 1.5B: "put db2 10.0.0.12 right under
+        the db1 line" ended as `db1 10.0.0.12`, every rule passed (the db1 line is where the goal
+        points) and so did the review."""
+        before = "\n".join(t for t in firsts.values() if t)
+        wanted = [t for t in goal_literals(self.task.prompt) if t not in before]
+        if not wanted or not written:
+            return []
+        now = "\n".join([await peek(self.workspace, p) or "" for p in sorted(written)])
+        return [
+            f"the goal names {t!r}, and no file the task changed holds it" for t in wanted if t not in now
+        ]
 
     async def _never_made(self, written: set[str]) -> list[str]:
         """Files the goal names that were missing at the start and still are, and that no step

@@ -201,3 +201,19 @@ def test_fake_benchmark_runs_the_heldout_set(tmp_path: Path) -> None:
     assert [r["task"] for r in runs if r["verdict"] == "false"] == [], seen
     assert all(r["verdict"] == "escalated" for r in runs if not r["possible"]), seen
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+
+
+def test_the_goal_literal_end_check_accepts_every_right_end_state() -> None:
+    # runner/recheck.goal_literals: a goal's new value (db2, 10.0.0.12, 2.0.0) must end up in a file
+    # the task changed. Checked, as goal_diff was, against the held-out set's right end states.
+    from smallclaw_tui.runner.recheck import goal_literals
+
+    checked = 0
+    for task in HELDOUT:
+        seed = "\n".join(task.files.values())
+        right = "\n".join(t for t in RIGHT[task.id].values() if t)
+        for literal in goal_literals(task.goal):
+            if literal not in seed:
+                checked += 1
+                assert literal in right, (task.id, literal)
+    assert checked >= 4  # db2, 10.0.0.12, 0.4.0, 1.3.0

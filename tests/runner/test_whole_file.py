@@ -314,3 +314,23 @@ async def test_after_two_whole_file_answers_the_last_try_goes_through_the_tools(
     assert len(whole_asks) == 2
     assert task.status == TaskStatus.COMPLETE, task.pause_reason
     assert (workspace / "notes.md").read_text() == notes.replace("recieve", "receive")
+
+
+async def test_a_goal_value_no_changed_file_holds_stops_the_task(workspace: Path) -> None:
+    """Held-out hosts-insert on the 1.5B, third try through the tools: replace_text turned the db1
+    line into `db1 10.0.0.12`. The db1 line is where the goal points, so every rule passed, and
+    the review said YES. The goal's new values, db2 among them, are in no file the task changed."""
+    hosts = "web1 10.0.0.2\ndb1 10.0.0.11\ncache 10.0.0.20\n"
+    (workspace / "hosts.txt").write_text(hosts)
+
+    def act(req: ChatRequest) -> Reply:
+        return Reply.tool(
+            "replace_text", {"path": "hosts.txt", "old": "db1 10.0.0.11", "new": "db1 10.0.0.12"}
+        )
+
+    steps = [PlanStep(index=0, description="put db2 under db1", kind=StepKind.EDIT, files=["hosts.txt"])]
+    goal = "hosts.txt: put db2 10.0.0.12 right under the db1 line"
+    task, _srv = await run_to_idle(workspace, worker(act), steps, goal=goal, runner__whole_file_edits=False)
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
+    assert "the goal names 'db2', and no file the task changed holds it" in (task.pause_reason or "")
+    assert (workspace / "hosts.txt").read_text() == hosts.replace("db1 10.0.0.11", "db1 10.0.0.12")
