@@ -191,7 +191,8 @@ async def test_a_missing_file_checked_only_to_exist_is_owed_when_the_try_wrote_i
     step = PlanStep(
         index=0, description="Write 'v1' into plan.txt", checks=[FileExistsCheck(path="plan.txt")]
     )
-    done, _srv = await run_to_idle(workspace, owing(act), [step], goal="Take plan.txt from v1 to v2")
+    # The goal of this one step alone: "… from v1 to v2" with only this step now ends unmet (v2).
+    done, _srv = await run_to_idle(workspace, owing(act), [step], goal="Start plan.txt at v1")
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert (workspace / "plan.txt").read_text() == "v1\n"
     assert not (workspace / "v1" / "plan.txt").exists()
