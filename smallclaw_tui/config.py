@@ -125,9 +125,10 @@ class RunnerSettings(BaseModel):
     max_concurrent: int = Field(default=1, ge=1)
     max_rounds_per_step: int = Field(default=6, ge=1)
     max_rounds_per_task: int = Field(default=40, ge=1)
-    # Three: two answers as the whole file (whole_file.TRIES), then one through the tools, where
-    # replace_text/insert_after fit what the whole-file answers got wrong twice.
-    max_step_attempts: int = Field(default=3, ge=1)
+    # A whole-file step answers whole for its first whole_file.TRIES tries and through the tools
+    # after; 3 was measured (bench/real/TUNING.md §21): the third tries made two false completions
+    # and one completion, so the default stays 2.
+    max_step_attempts: int = Field(default=2, ge=1)
     verification: Literal["off", "yes_no", "checks_evidence"] = "checks_evidence"
     retries: bool = True
     retry_max_attempts: int = Field(default=6, ge=0)
