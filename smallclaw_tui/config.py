@@ -127,7 +127,7 @@ class RunnerSettings(BaseModel):
     max_rounds_per_task: int = Field(default=40, ge=1)
     # A whole-file step answers whole for its first whole_file.TRIES tries and through the tools
     # after; 3 was measured (bench/real/TUNING.md §21): the third tries made two false completions
-    # and one completion, so the default stays 2.
+    # and no completion, so the default stays 2.
     max_step_attempts: int = Field(default=2, ge=1)
     verification: Literal["off", "yes_no", "checks_evidence"] = "checks_evidence"
     retries: bool = True

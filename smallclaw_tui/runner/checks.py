@@ -26,6 +26,12 @@ class CheckOutcome:
     # What a command check's command printed (the end of it, on one line): a fact later steps see.
     output: str = ""
 
+    def printed(self) -> dict[str, str]:
+        """For the journal: a command check's command and what it printed, when it printed."""
+        if isinstance(self.check, CommandSucceedsCheck) and self.output:
+            return {"command": self.check.command, "output": self.output}
+        return {}
+
 
 async def run_check(check: Check, ctx: ToolContext) -> CheckOutcome:
     if isinstance(check, CommandSucceedsCheck):

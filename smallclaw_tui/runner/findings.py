@@ -8,22 +8,11 @@ are also numbers the counting rule accepts (:mod:`.rules.words`).
 
 from __future__ import annotations
 
-import json
-
-from smallclaw_tui.models import CommandSucceedsCheck, JournalEntry, JournalType, PlanStep, StepStatus, Task
-from smallclaw_tui.runner.checks import CheckOutcome
-from smallclaw_tui.runner.recheck import UNDONE_PATHS
-from smallclaw_tui.runner.writes import writes
+from smallclaw_tui.models import JournalEntry, JournalType, PlanStep, StepStatus, Task
+from smallclaw_tui.runner.writes import files_written
 
 _OUTPUT_CHARS = 200
 _SHELL_RESULT = "[run_shell] exit 0\n"
-
-
-def command_output(outcome: CheckOutcome) -> dict[str, object]:
-    """The journal detail of a command check that printed something: its command and output."""
-    if isinstance(outcome.check, CommandSucceedsCheck) and outcome.output:
-        return {"command": outcome.check.command, "output": outcome.output}
-    return {}
 
 
 def earlier_outputs(task: Task, limit: int = 3) -> list[str]:
@@ -36,7 +25,7 @@ def earlier_outputs(task: Task, limit: int = 3) -> list[str]:
         if e.step not in done:
             continue
         if e.type == JournalType.TOOL_CALL and e.detail.get("name") == "run_shell":
-            commands[str(e.detail.get("call_id") or "")] = _command_of(e)
+            commands[str(e.detail.get("call_id") or "")] = str(e.detail.get("command") or "")
         elif e.type == JournalType.TOOL_RESULT and e.content.startswith(_SHELL_RESULT):
             command = commands.get(str(e.detail.get("call_id") or ""), "")
             printed = " ".join(e.content[len(_SHELL_RESULT) :].split())
@@ -54,25 +43,9 @@ def recap_line(step: PlanStep, this_try: list[JournalEntry]) -> str:
     wrote. Not the verifier's reason: those are a small model's words, and the next step copies
     them (status-flow on the 1.5B: the verifier said "draft/status.txt has been written" of a
     write to status.txt, and the next step, shown that, edited draft/status.txt)."""
-    wrote: dict[str, None] = {}
-    for e in this_try:
-        if e.type == JournalType.TOOL_RESULT:
-            wrote |= dict.fromkeys(path for path, _text in writes(e))
-        elif isinstance(undone := e.detail.get(UNDONE_PATHS), list):
-            for path in undone:
-                wrote.pop(str(path), None)
+    wrote = files_written(this_try)
     what = f"wrote {', '.join(wrote)}" if wrote else "wrote no file"
     return f"step {step.index + 1} ({step.description}): done, {what}"[:300]
-
-
-def _command_of(call: JournalEntry) -> str:
-    """The command of a journaled run_shell call ("run_shell {json}")."""
-    try:
-        args = json.loads(call.content.removeprefix("run_shell").strip())
-    except ValueError:
-        return ""
-    command = args.get("command", args.get("cmd")) if isinstance(args, dict) else None
-    return command if isinstance(command, str) else ""
 
 
 def _line(command: str, printed: str) -> str:

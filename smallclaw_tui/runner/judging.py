@@ -19,7 +19,7 @@ from smallclaw_tui.runner.events import (
     Verification,
 )
 from smallclaw_tui.runner.exec_base import ExecutorBase, try_start
-from smallclaw_tui.runner.findings import command_output, recap_line
+from smallclaw_tui.runner.findings import recap_line
 from smallclaw_tui.runner.peek import peek
 from smallclaw_tui.runner.rules import FileChange, StepFacts, judge_step
 
@@ -85,7 +85,7 @@ class Judging(ExecutorBase):
                     f"check {'passed' if o.passed else 'FAILED'}: {o.detail}",
                     kind=o.check.kind,
                     passed=o.passed,
-                    **command_output(o),
+                    **o.printed(),
                 )
             for passed, detail in rules:
                 await self.journal(

@@ -10,8 +10,9 @@ from smallclaw_tui.models import ChatMessage, FileContainsCheck, JournalType, Pl
 from smallclaw_tui.runner import owed, whole_file
 from smallclaw_tui.runner.checks import run_checks
 from smallclaw_tui.runner.peek import peek
-from smallclaw_tui.runner.recheck import UNDONE_PATHS, missing_at_start
+from smallclaw_tui.runner.recheck import missing_at_start
 from smallclaw_tui.runner.shortcuts import Shortcuts
+from smallclaw_tui.runner.writes import UNDONE_PATHS
 
 # (path, text before this try, text now) of each file the try wrote: Checkpoints.attempt_changes.
 Changes = list[tuple[str, str | None, str | None]]

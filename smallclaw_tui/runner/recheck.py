@@ -25,7 +25,15 @@ from smallclaw_tui.models import (
 from smallclaw_tui.runner.checks import implied_checks, implied_text_checks, run_checks
 from smallclaw_tui.runner.intent import Intent, intent, mentions, names_path, paths_in
 from smallclaw_tui.runner.peek import peek
-from smallclaw_tui.runner.writes import kept, norm_path, overlaps, same_key_changed, writes
+from smallclaw_tui.runner.writes import (
+    files_written,
+    first_befores,
+    kept,
+    norm_path,
+    overlaps,
+    same_key_changed,
+    writes,
+)
 from smallclaw_tui.tools.base import ToolContext
 
 # A declared kind says how much of its files a step may change; words are read only without one.
@@ -55,7 +63,6 @@ def _how(step: PlanStep, path: str) -> Intent | None:
 # The journal detail key of the files the goal named that were missing at the start.
 MISSING_AT_START = "missing_at_start"
 # The journal detail key of the files a try wrote in the wrong place, which the runner undid.
-UNDONE_PATHS = "undone_paths"
 
 
 def missing_at_start(journal: list[JournalEntry]) -> set[str]:
@@ -120,15 +127,7 @@ class EndCheck:
 
     def written_by(self, step_index: int) -> set[str]:
         """The files the step wrote, less those the runner undid as written in the wrong place."""
-        out: set[str] = set()
-        for e in self.task.journal:
-            if e.step != step_index:
-                continue
-            if e.type == JournalType.TOOL_RESULT:
-                out |= {path for path, _text in writes(e)}
-            elif isinstance(undone := e.detail.get(UNDONE_PATHS), list):
-                out -= {str(p) for p in undone}
-        return out
+        return set(files_written([e for e in self.task.journal if e.step == step_index]))
 
     async def superseded(self, step: PlanStep, check: Check) -> str | None:
         """The later step meant to change what `check` reads, if any: its check is history now.
@@ -232,11 +231,7 @@ class EndCheck:
             # "a greetings folder with hello.txt": the goal did not say where hello.txt goes.
             and not any(w.endswith("/" + o.check.path) for w in written if hasattr(o.check, "path"))
         ]
-        firsts: dict[str, str | None] = {}
-        for e in self.task.journal:
-            befores = e.detail.get("befores") if e.type == JournalType.TOOL_CALL else None
-            for path, before in (befores or {}).items() if isinstance(befores, dict) else ():
-                firsts.setdefault(str(path), before if isinstance(before, str) else None)
+        firsts = first_befores(self.task.journal)
         unmet += await self._never_made(written)
         unmet += await self._literals_missing(written, firsts)
         for path, before in firsts.items():

@@ -28,7 +28,7 @@ from smallclaw_tui.runner.events import (
 )
 from smallclaw_tui.runner.exec_base import ExecutorBase
 from smallclaw_tui.runner.peek import peek
-from smallclaw_tui.runner.writes import WRITERS, targets, write_record
+from smallclaw_tui.runner.writes import WRITERS, command_of, targets, write_record
 
 _ACTIVITY_EVERY_S = 0.25
 _ACTIVITY_KEEP = 300  # characters of streamed text kept for the activity line
@@ -48,6 +48,7 @@ class TurnJournal(ExecutorBase):
                 call_id=event.call.id,
                 name=event.call.name,
                 **({"path": path} if isinstance(path := event.call.arguments.get("path"), str) else {}),
+                **({"command": cmd} if isinstance(cmd := command_of(event.call.arguments), str) else {}),
                 **await self._before_first_write(event.call.name, event.call.arguments),
             )
             self.deps.bus.publish(ToolCallStarted(task.id, event.call))

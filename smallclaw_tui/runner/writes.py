@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from smallclaw_tui.models import JournalEntry
+from smallclaw_tui.models import JournalEntry, JournalType
 from smallclaw_tui.tools.args import ALIASES
 from smallclaw_tui.tools.policy import redirect_targets
 
@@ -36,6 +36,11 @@ def write_record(name: str, args: dict[str, object], ok: bool) -> dict[str, obje
     return record
 
 
+def command_of(args: dict[str, object]) -> object:
+    """A run_shell call's command, under its name or an alias (`cmd`)."""
+    return _arg(args, "command")
+
+
 def targets(name: str, args: dict[str, object]) -> list[str]:
     """The workspace files a call writes: the path of a file tool in WRITERS, a copy's
     destination, the redirect targets of run_shell (`wc -l a > b` runs without approval, so it is
@@ -62,6 +67,37 @@ def writes(entry: JournalEntry) -> list[tuple[str, str]]:
     if isinstance(texts, dict):
         return [(norm_path(str(p)), str(t or "")) for p, t in texts.items()]
     return []
+
+
+# The journal detail naming the files the runner undid as written in the wrong place.
+UNDONE_PATHS = "undone_paths"
+
+
+def files_written(entries: list[JournalEntry]) -> list[str]:
+    """The files these journal entries wrote, in order, less those the runner undid after."""
+    out: dict[str, None] = {}
+    for e in entries:
+        if e.type == JournalType.TOOL_RESULT:
+            out |= dict.fromkeys(path for path, _text in writes(e))
+        elif isinstance(undone := e.detail.get(UNDONE_PATHS), list):
+            for path in undone:
+                out.pop(str(path), None)
+    return list(out)
+
+
+def first_befores(journal: list[JournalEntry], before_step: int | None = None) -> dict[str, str | None]:
+    """What each file the task wrote held before its first write (None: it did not exist), from
+    the calls of steps before `before_step` when given."""
+    out: dict[str, str | None] = {}
+    for e in journal:
+        if e.type != JournalType.TOOL_CALL:
+            continue
+        if before_step is not None and (e.step is None or e.step >= before_step):
+            continue
+        befores = e.detail.get("befores")
+        for path, before in befores.items() if isinstance(befores, dict) else ():
+            out.setdefault(str(path), before if isinstance(before, str) else None)
+    return out
 
 
 def norm_path(path: str) -> str:

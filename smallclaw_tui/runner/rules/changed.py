@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 
-from smallclaw_tui.models import WRITING_KINDS, JournalType, Task
+from smallclaw_tui.models import WRITING_KINDS
 from smallclaw_tui.runner.rules.base import Finding, StepFacts
+from smallclaw_tui.runner.writes import first_befores
 
 # What a step's words give literally: quoted texts and numbers. Not its verbs.
 _QUOTED = re.compile(r"""'([^'\n]+)'|"([^"\n]+)"|`([^`\n]+)`""")
@@ -54,23 +55,12 @@ def _done_earlier(facts: StepFacts, path: str) -> str:
     a key, also raised the timeout, and the next step ("Raise the timeout to 60") could only answer
     the file as it was, and was refused twice (suite rename-key)."""
     now = next((c.after for c in facts.changes if c.path == path), None)
-    start = _text_at_task_start(facts.task, path)
+    # Only a file an earlier step wrote: what it held before the task's first write to it.
+    starts = first_befores(facts.task.journal, before_step=facts.task.current_step)
+    start = (starts[path] or "") if path in starts else None
     literals = _literals(facts.step.description)
     if now is None or start is None or not literals or not all(t in now for t in literals):
         return ""
     if all(t in start for t in literals):
         return ""
     return ", ".join(repr(t) for t in literals)
-
-
-def _text_at_task_start(task: Task, path: str) -> str | None:
-    """What the file held before the task's first write to it ("" when it did not exist); None
-    when the task never wrote it before this step."""
-    for e in task.journal:
-        if e.type != JournalType.TOOL_CALL or e.step is None or e.step >= task.current_step:
-            continue
-        befores = e.detail.get("befores")
-        if isinstance(befores, dict) and path in befores:
-            before = befores[path]
-            return before if isinstance(before, str) else ""
-    return None
