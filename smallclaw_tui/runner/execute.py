@@ -19,6 +19,7 @@ from smallclaw_tui.models import (
     TaskStatus,
 )
 from smallclaw_tui.runner import owed, planner, prompts, whole_file
+from smallclaw_tui.runner.checks import run_checks
 from smallclaw_tui.runner.control import TaskControl
 from smallclaw_tui.runner.deps import RunnerDeps
 from smallclaw_tui.runner.events import (
@@ -31,6 +32,7 @@ from smallclaw_tui.runner.listing import listing_text
 from smallclaw_tui.runner.outage import UNREACHABLE_PREFIX
 from smallclaw_tui.runner.owed_write import OwedWrite
 from smallclaw_tui.runner.peek import peek
+from smallclaw_tui.runner.premises import without_false_premises
 from smallclaw_tui.runner.prompts import step_prompt
 from smallclaw_tui.runner.writes import (
     norm_path,
@@ -123,11 +125,19 @@ class _Executor(OwedWrite, Finishing):
                 f"could not make a usable plan ({outcome.error}); add steps by hand or reword the goal"
             )
             return
-        self.task.plan = outcome.steps
+        steps, unreachable = await without_false_premises(
+            outcome.steps, self.task.prompt, lambda checks: run_checks(checks, self.tool_ctx)
+        )
+        if not steps:
+            await self.needs_assistance(
+                "every step of the plan reads a file for text it does not hold: "
+                + "; ".join(unreachable)
+            )
+        self.task.plan = steps
         self.task.current_step = 0
         plan_text = "; ".join(f"{s.index + 1}. {s.description}" for s in outcome.steps)
         await self.journal(JournalType.NOTE, f"plan: {plan_text}")
-        for why in outcome.dropped:
+        for why in [*outcome.dropped, *unreachable]:
             await self.journal(JournalType.NOTE, f"planner's {why}; left out")
         await self.save()
 

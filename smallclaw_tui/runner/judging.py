@@ -14,6 +14,7 @@ from smallclaw_tui.models import (
 )
 from smallclaw_tui.runner import verifier
 from smallclaw_tui.runner.checks import run_checks
+from smallclaw_tui.runner.earlier import done_earlier, named_files
 from smallclaw_tui.runner.events import (
     StepAdvanced,
     Verification,
@@ -76,7 +77,10 @@ class Judging(ExecutorBase):
             return
         check_lines: list[verifier.Evidence] = []
         checks = self.end.checks_for(step) if mode == "checks_evidence" else []
-        rules = await self._rule_outcomes(step) if mode == "checks_evidence" else []
+        # A try that changed nothing, on a step an earlier one already did: the rules judge what a
+        # try changed, so only the step's own checks are left to hold.
+        did = await self._done_by_earlier_step(step) if mode == "checks_evidence" else ""
+        rules = await self._rule_outcomes(step) if mode == "checks_evidence" and not did else []
         if checks or rules:
             outcomes = await run_checks(checks, self.tool_ctx)
             for o in outcomes:
@@ -101,6 +105,10 @@ class Judging(ExecutorBase):
                 await self._reject(step, "check failed: " + "; ".join(failed))
                 return
             check_lines = verifier.check_lines([o.detail for o in outcomes] + [d for _ok, d in rules])
+        if did:
+            await self.journal(JournalType.VERIFY, f"check passed: {did}", kind="rule")
+            await self._advance(step, did)
+            return
         results = self._results(step)
         if mode == "checks_evidence" and not any(r.ok for r in results) and not check_lines:
             # Nothing could support a YES: spare the model the question.
@@ -137,6 +145,17 @@ class Judging(ExecutorBase):
             await self._advance(step, verdict.reason + (f" (evidence: {quote})" if quote else ""))
         else:
             await self._reject(step, verdict.reason)
+
+    async def _done_by_earlier_step(self, step: PlanStep) -> str:
+        """For a try that changed no file: the named file that already holds what the step asks,
+        put there by an earlier step (:mod:`.earlier`), in words; else "". Asked for a YES, the
+        verifier saw no write and said NO (suite readme)."""
+        if await asyncio.to_thread(self.checkpoints.attempt_changed):
+            return ""
+        for path in named_files(step):
+            if by := done_earlier(self.task, step, path, await peek(self.s.workspace, path)):
+                return f"{path} already holds {by} (an earlier step of this task wrote it)"
+        return ""
 
     async def _advance(self, step: PlanStep, reason: str) -> None:
         task, rc = self.task, self.task.resume_context

@@ -71,13 +71,16 @@ def named(step: PlanStep, goal: str) -> set[str]:
     return out
 
 
-def question(path: str, text: str | None, undone: list[str]) -> str:
+def question(path: str, text: str | None, undone: list[str], checks: list[str] | None = None) -> str:
+    """`checks`: what the runner checks of the file afterwards, as the model reads them."""
     parts: list[str] = []
     if undone:
         parts.append(f"Your writes to {', '.join(undone)} were undone: this step writes {path}.")
     parts.append(f"{path} was not written, and this step must write it.")
     if text is not None:
         parts += [f"The current text of {path}:", "```", text.rstrip("\n"), "```"]
+    if checks:
+        parts.append("Afterwards the runner checks: " + "; ".join(checks) + ".")
     parts.append(f"Reply with the complete text of {path} in one ``` block and nothing else.")
     return "\n".join(parts)
 

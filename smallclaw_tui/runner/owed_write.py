@@ -10,6 +10,7 @@ from smallclaw_tui.models import ChatMessage, FileContainsCheck, JournalType, Pl
 from smallclaw_tui.runner import owed, whole_file
 from smallclaw_tui.runner.checks import run_checks
 from smallclaw_tui.runner.peek import peek
+from smallclaw_tui.runner.prompts import check_words
 from smallclaw_tui.runner.recheck import missing_at_start
 from smallclaw_tui.runner.shortcuts import Shortcuts
 from smallclaw_tui.runner.writes import UNDONE_PATHS
@@ -90,7 +91,8 @@ class OwedWrite(Shortcuts):
         if undone:
             note += "; undid the try's writes to files the step does not name: " + "; ".join(undone)
         await self.journal(JournalType.NOTE, note, restored=undone, **{UNDONE_PATHS: sorted(strays)})
-        asked = owed.question(path, text, sorted(strays))
+        wants = [check_words(c) for c in owed.file_checks(step, path) if isinstance(c, FileContainsCheck)]
+        asked = owed.question(path, text, sorted(strays), wants)
         await self.journal(JournalType.PROMPT, asked)
         self.progress.start(f"step {step.index + 1}: asking for {path}")
         temperature, seed = self._sampling(step)

@@ -284,3 +284,39 @@ async def test_a_missing_file_the_model_says_the_step_reads_is_not_asked_for(wor
     )
     assert stuck.status == TaskStatus.NEEDS_ASSISTANCE
     assert owed == [] and not (workspace / "missing.txt").exists()
+
+
+async def test_the_question_for_an_owed_file_says_what_its_checks_want(workspace: Path) -> None:
+    """Suite line-count on the 1.5B: asked for count.txt's text after `wc -l data.csv`, it answered
+    "6 data.csv" for a check that wants the number alone. The question names the check, and a
+    regex that only pads a literal with space reads as the literal itself."""
+    (workspace / "data.csv").write_text("id\n1\n2\n")
+
+    def act(req: ChatRequest) -> Reply:
+        if OWED in req.last_user_text:
+            if "count.txt must hold only '3'" in req.last_user_text:
+                return Reply(text="```\n3\n```")
+            return Reply(text="```\n3 data.csv\n```")
+        return Reply.tool("run_shell", {"command": "wc -l data.csv"})
+
+    step = PlanStep(
+        index=0,
+        description="Count the lines of data.csv with wc -l and write the number to count.txt",
+        checks=[FileContainsCheck(path="count.txt", text=r"\A\s*3\s*\Z", regex=True)],
+    )
+    done, _srv = await run_to_idle(workspace, owing(act), [step], goal="Count the lines of data.csv into count.txt")
+    assert done.status == TaskStatus.COMPLETE, done.pause_reason
+    assert (workspace / "count.txt").read_text() == "3\n"
+
+
+def test_a_check_reads_for_the_model_as_what_the_file_must_hold() -> None:
+    from smallclaw_tui.runner.prompts import check_words
+
+    assert check_words(FileContainsCheck(path="n.txt", text=r"\A\s*6\s*\Z", regex=True)) == (
+        "n.txt must hold only '6'"
+    )
+    assert check_words(FileContainsCheck(path="n.txt", text=r"^v1\.2$", regex=True)) == "n.txt must hold only 'v1.2'"
+    # Anything else a regex says stays a regex.
+    assert check_words(FileContainsCheck(path="n.txt", text=r"\A\d+\Z", regex=True)) == "file n.txt matches /\\A\\d+\\Z/"
+    assert check_words(FileContainsCheck(path="n.txt", text="v1")) == "file n.txt contains 'v1'"
+    assert check_words(FileExistsCheck(path="n.txt")) == "file n.txt exists"

@@ -252,3 +252,65 @@ def test_a_step_that_only_makes_the_folder_of_a_later_file_is_folded_into_it() -
     assert [s.files for s in plan] == [["greetings/hello.txt"], ["greetings/bye.txt"]]
     assert [s.index for s in plan] == [0, 1]
     assert any("greetings" in d and "folder" in d for d in dropped)
+
+
+async def test_a_read_step_whose_own_check_fails_on_the_file_it_reads_is_left_out(workspace: Path) -> None:
+    """Suite find-todo on the 1.5B: the plan's first step read README.txt with the check
+    "README.txt contains 'TODO'"; the file is there and does not, and reading cannot change that:
+    the step failed three tries and the task went to the user before the step that did the goal."""
+    (workspace / "README.txt").write_text("nothing here\n")
+    (workspace / "src").mkdir()
+    (workspace / "src" / "util.py").write_text("# TODO: handle errors\n")
+    first = {
+        "action": "read",
+        "files": ["README.txt"],
+        "description": "Read README.txt and find the line containing 'TODO'",
+        "checks": [{"kind": "file_contains", "path": "README.txt", "text": "TODO"}],
+    }
+    second = {
+        "action": "create",
+        "files": ["todo.txt"],
+        "description": "Search src for 'TODO' and write the path of the file to todo.txt",
+    }
+    goal = "Find which file in src mentions TODO and write its path to todo.txt"
+    task, _asked = await _planned_with(workspace, goal, {"steps": [first, second]})
+    assert [s.description for s in task.plan] == [second["description"]]
+    assert task.plan[0].index == 0
+    assert any(
+        "README.txt contains 'TODO'" in e.content and "a read step cannot change" in e.content
+        for e in task.journal
+    )
+
+
+async def test_a_read_step_of_a_file_that_is_not_there_stays_in_the_plan(workspace: Path) -> None:
+    """A missing input is the user's to know about (suite summarize-pdf): the read step stays, and
+    its failure goes to "needs you" instead of a summary made up from nothing."""
+    first = {
+        "action": "read",
+        "files": ["report.pdf"],
+        "description": "Read report.pdf",
+        "checks": [{"kind": "file_contains", "path": "report.pdf", "text": "report"}],
+    }
+    second = {"action": "create", "files": ["summary.txt"], "description": "Write the summary to summary.txt"}
+    goal = "Summarize report.pdf into summary.txt"
+    task, _asked = await _planned_with(workspace, goal, {"steps": [first, second]})
+    assert [s.description for s in task.plan] == ["Read report.pdf", second["description"]]
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
+    assert not (workspace / "summary.txt").exists()
+
+
+async def test_a_read_step_of_a_file_the_goal_names_keeps_its_failing_check(workspace: Path) -> None:
+    """Then the check is the goal's own premise: notes.txt without 'v2' is the user's to hear about."""
+    (workspace / "notes.txt").write_text("v1 shipped\n")
+    first = {
+        "action": "read",
+        "files": ["notes.txt"],
+        "description": "Read notes.txt and find the line with 'v2'",
+        "checks": [{"kind": "file_contains", "path": "notes.txt", "text": "v2"}],
+    }
+    second = {"action": "create", "files": ["v2.txt"], "description": "Write the line with 'v2' to v2.txt"}
+    goal = "Copy the line with v2 from notes.txt into v2.txt"
+    task, _asked = await _planned_with(workspace, goal, {"steps": [first, second]})
+    assert len(task.plan) == 2
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
+    assert not (workspace / "v2.txt").exists()

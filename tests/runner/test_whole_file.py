@@ -334,3 +334,55 @@ async def test_a_goal_value_no_changed_file_holds_stops_the_task(workspace: Path
     assert task.status == TaskStatus.NEEDS_ASSISTANCE
     assert "the goal names 'db2', and no file the task changed holds it" in (task.pause_reason or "")
     assert (workspace / "hosts.txt").read_text() == hosts.replace("db1 10.0.0.11", "db1 10.0.0.12")
+
+
+async def test_a_step_an_earlier_step_did_is_done_without_a_write(workspace: Path) -> None:
+    """Suite readme on the 1.5B: step 1 wrote both lines; step 2 ("Add the line 'Run it with
+    make.' …") appended it again and was refused, then answered DONE with no call, and the
+    verifier said NO: a task whose files were right ended in "needs you". The file holds the
+    step's literal and an earlier step of this task put it there: a fact, not the model's word."""
+
+    def act(req: ChatRequest) -> Reply:
+        if "Current step (1 of 2)" in req.last_user_text:
+            return Reply.tool("write_file", {"path": "README.md", "content": "# Demo\nRun it with make.\n"})
+        return Reply(text="DONE: the line is already there")
+
+    def handler(req: ChatRequest) -> Reply:
+        if kind(req) == "verify" and "REVIEW" not in req.system_text and "Add the line" in req.last_user_text:
+            return Reply(text="VERDICT: NO\nEVIDENCE: none\nREASON: nothing was appended")
+        return worker(act)(req)
+
+    steps = [
+        PlanStep(index=0, description="Write README.md with the title line '# Demo'"),
+        PlanStep(index=1, description="Add the line 'Run it with make.' under the title of README.md"),
+    ]
+    task, _srv = await run_to_idle(workspace, handler, steps, goal="Write a two-line README.md")
+    assert task.status == TaskStatus.COMPLETE, task.pause_reason
+    assert (workspace / "README.md").read_text() == "# Demo\nRun it with make.\n"
+    assert any("README.md already holds 'Run it with make.' (an earlier step" in e.content for e in task.journal)
+
+
+async def test_a_file_that_held_the_text_before_the_task_is_not_an_earlier_steps_work(
+    workspace: Path,
+) -> None:
+    """The other way round: the line was there before the task began, so no step of this task
+    did it; a try that writes nothing is judged as before (the verifier's NO stands)."""
+    (workspace / "README.md").write_text("# Demo\nRun it with make.\n")
+
+    def act(req: ChatRequest) -> Reply:
+        if "Current step (1 of 2)" in req.last_user_text:
+            return Reply.tool("replace_text", {"path": "README.md", "old": "# Demo", "new": "# Demo app"})
+        return Reply(text="DONE: the line is already there")
+
+    def handler(req: ChatRequest) -> Reply:
+        if kind(req) == "verify" and "REVIEW" not in req.system_text and "Add the line" in req.last_user_text:
+            return Reply(text="VERDICT: NO\nEVIDENCE: none\nREASON: nothing was appended")
+        return worker(act)(req)
+
+    steps = [
+        PlanStep(index=0, description="Change the title of README.md to '# Demo app'"),
+        PlanStep(index=1, description="Add the line 'Run it with make.' under the title of README.md"),
+    ]
+    task, _srv = await run_to_idle(workspace, handler, steps, goal="Retitle README.md and add a line")
+    assert task.status == TaskStatus.NEEDS_ASSISTANCE
+    assert not any("already holds 'Run it with make.'" in e.content for e in task.journal)

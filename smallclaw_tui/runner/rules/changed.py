@@ -4,15 +4,9 @@ call at all, and the verifier said YES."""
 
 from __future__ import annotations
 
-import re
-
 from smallclaw_tui.models import WRITING_KINDS
+from smallclaw_tui.runner.earlier import done_earlier
 from smallclaw_tui.runner.rules.base import Finding, StepFacts
-from smallclaw_tui.runner.writes import first_befores
-
-# What a step's words give literally: quoted texts and numbers. Not its verbs.
-_QUOTED = re.compile(r"""'([^'\n]+)'|"([^"\n]+)"|`([^`\n]+)`""")
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)*(?![\w.])")
 
 
 class NamedFilesChanged:
@@ -44,23 +38,6 @@ class NamedFilesChanged:
         return out
 
 
-def _literals(description: str) -> list[str]:
-    quoted = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(description)]
-    return list(dict.fromkeys(quoted + _NUMBER.findall(_QUOTED.sub(" ", description))))
-
-
 def _done_earlier(facts: StepFacts, path: str) -> str:
-    """The step's literals, when the file now holds every one and an earlier step of this task
-    put at least one there; else "". Small models do two steps at once: the 1.5B, asked to rename
-    a key, also raised the timeout, and the next step ("Raise the timeout to 60") could only answer
-    the file as it was, and was refused twice (suite rename-key)."""
     now = next((c.after for c in facts.changes if c.path == path), None)
-    # Only a file an earlier step wrote: what it held before the task's first write to it.
-    starts = first_befores(facts.task.journal, before_step=facts.task.current_step)
-    start = (starts[path] or "") if path in starts else None
-    literals = _literals(facts.step.description)
-    if now is None or start is None or not literals or not all(t in now for t in literals):
-        return ""
-    if all(t in start for t in literals):
-        return ""
-    return ", ".join(repr(t) for t in literals)
+    return done_earlier(facts.task, facts.step, path, now)

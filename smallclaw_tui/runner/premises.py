@@ -1,0 +1,49 @@
+"""A planned read step whose own check already fails on a file it reads, while the file is there,
+is left out of the plan: reading changes nothing, so the check could never pass, and the step
+would spend its tries and send the task to the user before the steps that do the goal (suite
+find-todo on the 1.5B: "Read README.txt and find the line containing 'TODO'", checked "README.txt
+contains 'TODO'", for a goal about the files in src/).
+
+A file that is not there keeps its step: a missing input is the user's to know about ("Read
+report.pdf" for a goal that summarizes it), and its failure must reach them. So does a file the
+goal names: then the check is the goal's own premise ("copy the line with 'v2' from notes.txt"),
+and a notes.txt without 'v2' is the user's to hear about too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from smallclaw_tui.models import Check, FileContainsCheck, FileExistsCheck, PlanStep, StepKind
+from smallclaw_tui.runner.checks import CheckOutcome
+from smallclaw_tui.runner.intent import names_path
+
+RunChecks = Callable[[list[Check]], Awaitable[list[CheckOutcome]]]
+
+
+async def _false_premise(step: PlanStep, goal: str, run: RunChecks) -> str | None:
+    """Why the read step can never pass, or None."""
+    if step.kind is not StepKind.READ:
+        return None
+    for check in step.checks:
+        if not isinstance(check, FileContainsCheck) or names_path(goal, check.path, in_any_folder=True):
+            continue
+        there, holds = await run([FileExistsCheck(path=check.path), check])
+        if there.passed and not holds.passed:
+            return f"its check {check.describe()!r} fails, and a read step cannot change {check.path}"
+    return None
+
+
+async def without_false_premises(
+    steps: list[PlanStep], goal: str, run: RunChecks
+) -> tuple[list[PlanStep], list[str]]:
+    """The steps kept (renumbered), and what was left out, in words."""
+    kept: list[PlanStep] = []
+    dropped: list[str] = []
+    for step in steps:
+        why = await _false_premise(step, goal, run)
+        if why is None:
+            kept.append(step.model_copy(update={"index": len(kept)}))
+        else:
+            dropped.append(f"step {step.description!r}: {why}")
+    return kept, dropped
