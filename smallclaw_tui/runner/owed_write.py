@@ -21,8 +21,8 @@ Changes = list[tuple[str, str | None, str | None]]
 
 class OwedWrite(Shortcuts):
     async def _owed_file(self, step: PlanStep, changes: Changes) -> str | None:
-        """The first file the step owes that this try did not change. For a step without a kind,
-        only one whose check fails now, and never one that may be an input: a file the try failed
+        """The first file the step owes that this try did not change. For a step without a kind
+        or a run, only one whose check fails now, and never one that may be an input: a file the try failed
         to read, or a file the goal names that was missing at the start and that the checks only
         ask to exist ("Read missing.txt", check: missing.txt exists), unless the model, asked in
         one word, says the step makes it. Asked for, an input that was never there would be made
@@ -34,7 +34,7 @@ class OwedWrite(Shortcuts):
         for path in owed.declared(step):
             if path in changed:
                 continue
-            if step.kind is None:
+            if step.kind in owed.CHECKED:
                 checks = owed.file_checks(step, path)
                 outcomes = await run_checks(list(checks), self.tool_ctx)
                 if all(o.passed for o in outcomes) or path in unread:

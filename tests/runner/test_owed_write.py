@@ -320,3 +320,27 @@ def test_a_check_reads_for_the_model_as_what_the_file_must_hold() -> None:
     assert check_words(FileContainsCheck(path="n.txt", text=r"\A\d+\Z", regex=True)) == "file n.txt matches /\\A\\d+\\Z/"
     assert check_words(FileContainsCheck(path="n.txt", text="v1")) == "file n.txt contains 'v1'"
     assert check_words(FileExistsCheck(path="n.txt")) == "file n.txt exists"
+
+
+async def test_a_run_step_owes_the_file_its_failing_check_reads(workspace: Path) -> None:
+    """Suite csv-header on the 1.5B: the planned step "Count the number of lines in people.csv and
+    write it to rows.txt" (kind run, check: rows.txt exists) ran `wc -l people.csv` and answered
+    DONE three times; a run step was taken to owe no file, so rows.txt was never asked for."""
+    (workspace / "people.csv").write_text("name,age\nann,31\n")
+
+    def act(req: ChatRequest) -> Reply:
+        if OWED in req.last_user_text:
+            return Reply(text="```\n2\n```")
+        if "Does this step make the file rows.txt" in req.last_user_text:
+            return Reply(text="MAKE")
+        return Reply.tool("run_shell", {"command": "wc -l people.csv"})
+
+    step = PlanStep(
+        index=0,
+        description="Count the number of lines in people.csv and write it to rows.txt",
+        kind=StepKind.RUN,
+        checks=[FileExistsCheck(path="rows.txt")],
+    )
+    done, _srv = await run_to_idle(workspace, owing(act), [step], goal="record the row count of people.csv in rows.txt")
+    assert done.status == TaskStatus.COMPLETE, done.pause_reason
+    assert (workspace / "rows.txt").read_text() == "2\n"
