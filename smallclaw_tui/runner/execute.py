@@ -130,8 +130,7 @@ class _Executor(OwedWrite, Finishing):
         )
         if not steps:
             await self.needs_assistance(
-                "every step of the plan reads a file for text it does not hold: "
-                + "; ".join(unreachable)
+                "every step of the plan reads a file for text it does not hold: " + "; ".join(unreachable)
             )
         self.task.plan = steps
         self.task.current_step = 0

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import re
 
-from smallclaw_tui.models import Check, FileContainsCheck, JournalEntry, JournalType, StepKind, StepStatus, Task
+from smallclaw_tui.models import (
+    Check,
+    FileContainsCheck,
+    JournalEntry,
+    JournalType,
+    StepKind,
+    StepStatus,
+    Task,
+)
 from smallclaw_tui.runner.findings import earlier_outputs
 
 TASK_SYSTEM = (

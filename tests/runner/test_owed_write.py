@@ -304,7 +304,9 @@ async def test_the_question_for_an_owed_file_says_what_its_checks_want(workspace
         description="Count the lines of data.csv with wc -l and write the number to count.txt",
         checks=[FileContainsCheck(path="count.txt", text=r"\A\s*3\s*\Z", regex=True)],
     )
-    done, _srv = await run_to_idle(workspace, owing(act), [step], goal="Count the lines of data.csv into count.txt")
+    done, _srv = await run_to_idle(
+        workspace, owing(act), [step], goal="Count the lines of data.csv into count.txt"
+    )
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert (workspace / "count.txt").read_text() == "3\n"
 
@@ -315,9 +317,15 @@ def test_a_check_reads_for_the_model_as_what_the_file_must_hold() -> None:
     assert check_words(FileContainsCheck(path="n.txt", text=r"\A\s*6\s*\Z", regex=True)) == (
         "n.txt must hold only '6'"
     )
-    assert check_words(FileContainsCheck(path="n.txt", text=r"^v1\.2$", regex=True)) == "n.txt must hold only 'v1.2'"
+    assert (
+        check_words(FileContainsCheck(path="n.txt", text=r"^v1\.2$", regex=True))
+        == "n.txt must hold only 'v1.2'"
+    )
     # Anything else a regex says stays a regex.
-    assert check_words(FileContainsCheck(path="n.txt", text=r"\A\d+\Z", regex=True)) == "file n.txt matches /\\A\\d+\\Z/"
+    assert (
+        check_words(FileContainsCheck(path="n.txt", text=r"\A\d+\Z", regex=True))
+        == "file n.txt matches /\\A\\d+\\Z/"
+    )
     assert check_words(FileContainsCheck(path="n.txt", text="v1")) == "file n.txt contains 'v1'"
     assert check_words(FileExistsCheck(path="n.txt")) == "file n.txt exists"
 
@@ -341,6 +349,8 @@ async def test_a_run_step_owes_the_file_its_failing_check_reads(workspace: Path)
         kind=StepKind.RUN,
         checks=[FileExistsCheck(path="rows.txt")],
     )
-    done, _srv = await run_to_idle(workspace, owing(act), [step], goal="record the row count of people.csv in rows.txt")
+    done, _srv = await run_to_idle(
+        workspace, owing(act), [step], goal="record the row count of people.csv in rows.txt"
+    )
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert (workspace / "rows.txt").read_text() == "2\n"

@@ -359,7 +359,9 @@ async def test_a_step_an_earlier_step_did_is_done_without_a_write(workspace: Pat
     task, _srv = await run_to_idle(workspace, handler, steps, goal="Write a two-line README.md")
     assert task.status == TaskStatus.COMPLETE, task.pause_reason
     assert (workspace / "README.md").read_text() == "# Demo\nRun it with make.\n"
-    assert any("README.md already holds 'Run it with make.' (an earlier step" in e.content for e in task.journal)
+    assert any(
+        "README.md already holds 'Run it with make.' (an earlier step" in e.content for e in task.journal
+    )
 
 
 async def test_a_file_that_held_the_text_before_the_task_is_not_an_earlier_steps_work(
