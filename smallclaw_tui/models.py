@@ -134,6 +134,9 @@ class ResumeContext(_Model):
     goal_reviewed: bool = False
     # A plan the runner made waits for the user (`runner.review_plans`) before its first step.
     plan_to_review: bool = False
+    # The last try wrote what only a tool can find (a count no tool printed): the step's next tries
+    # go through the tools instead of answering the file whole.
+    tools_next: bool = False
 
 
 class Task(_Model):

@@ -13,10 +13,21 @@ from smallclaw_tui.testing.fake_server import Reply, echo_handler, unreachable_u
 
 
 def _run(ws: Path, url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SMALLCLAW_WORKSPACE": str(ws), "SMALLCLAW_LLM__BASE_URL": url,
-           "SMALLCLAW_LLM__CONNECT_TIMEOUT_S": "2", "SMALLCLAW_LLM__READ_TIMEOUT_S": "10"}
-    return subprocess.run([sys.executable, "-m", "smallclaw_tui", *args], env=env, input=stdin,
-                          capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        "SMALLCLAW_WORKSPACE": str(ws),
+        "SMALLCLAW_LLM__BASE_URL": url,
+        "SMALLCLAW_LLM__CONNECT_TIMEOUT_S": "2",
+        "SMALLCLAW_LLM__READ_TIMEOUT_S": "10",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "smallclaw_tui", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_chat_one_turn_streams_reply_runs_a_tool_and_keeps_the_session(workspace: Path) -> None:

@@ -22,12 +22,12 @@ from smallclaw_tui.runner.events import (
 from smallclaw_tui.runner.exec_base import ExecutorBase, try_start
 from smallclaw_tui.runner.findings import recap_line
 from smallclaw_tui.runner.peek import peek
-from smallclaw_tui.runner.rules import FileChange, StepFacts, judge_step
+from smallclaw_tui.runner.rules import FileChange, Finding, StepFacts, judge_step
 
 
 class Judging(ExecutorBase):
-    async def _rule_outcomes(self, step: PlanStep) -> list[tuple[bool, str]]:
-        """What the rules in :mod:`smallclaw_tui.runner.rules` find about this try, as (passed, detail)."""
+    async def _rule_outcomes(self, step: PlanStep) -> list[Finding]:
+        """What the rules in :mod:`smallclaw_tui.runner.rules` find about this try."""
         entries = self._journal_of(step)
         changes = await asyncio.to_thread(self.checkpoints.attempt_changes)
         facts = StepFacts(
@@ -38,7 +38,7 @@ class Judging(ExecutorBase):
             this_try=entries[try_start(entries) :],
             changes=[FileChange(path, before, after) for path, before, after in changes],
         )
-        return [(f.passed, f.detail) for f in await judge_step(facts)]
+        return await judge_step(facts)
 
     async def _written_now(self, step: PlanStep, limit: int = 3) -> list[tuple[str, str | None]]:
         """The files the step wrote (at most `limit`), as they are now."""
@@ -91,20 +91,22 @@ class Judging(ExecutorBase):
                     passed=o.passed,
                     **o.printed(),
                 )
-            for passed, detail in rules:
+            for f in rules:
                 await self.journal(
-                    JournalType.VERIFY, f"check {'passed' if passed else 'FAILED'}: {detail}", kind="rule"
+                    JournalType.VERIFY, f"check {'passed' if f.passed else 'FAILED'}: {f.detail}", kind="rule"
                 )
             approval = next((o.needs_approval for o in outcomes if o.needs_approval), None)
             if approval is not None:
                 await self.needs_assistance(
                     f"a check wants to run a command that needs approval: {approval}", pending=approval
                 )
-            failed = [o.detail for o in outcomes if not o.passed] + [d for ok, d in rules if not ok]
+            failed = [o.detail for o in outcomes if not o.passed] + [f.detail for f in rules if not f.passed]
+            if any(f.needs_tool and not f.passed for f in rules):
+                self.task.resume_context.tools_next = True
             if failed:
                 await self._reject(step, "check failed: " + "; ".join(failed))
                 return
-            check_lines = verifier.check_lines([o.detail for o in outcomes] + [d for _ok, d in rules])
+            check_lines = verifier.check_lines([o.detail for o in outcomes] + [f.detail for f in rules])
         if did:
             await self.journal(JournalType.VERIFY, f"check passed: {did}", kind="rule")
             await self._advance(step, did)
@@ -165,6 +167,7 @@ class Judging(ExecutorBase):
         entries = self._journal_of(step)
         rc.recap.append(recap_line(step, entries[try_start(entries) :]))
         rc.verifier_feedback = ""
+        rc.tools_next = False
         rc.step_rounds = 0
         rc.user_notes = []
         await asyncio.to_thread(self.checkpoints.end_attempt)

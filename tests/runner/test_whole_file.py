@@ -388,3 +388,35 @@ async def test_a_file_that_held_the_text_before_the_task_is_not_an_earlier_steps
     task, _srv = await run_to_idle(workspace, handler, steps, goal="Retitle README.md and add a line")
     assert task.status == TaskStatus.NEEDS_ASSISTANCE
     assert not any("already holds 'Run it with make.'" in e.content for e in task.journal)
+
+
+async def test_a_count_made_up_in_a_whole_file_answer_sends_the_next_try_through_the_tools(
+    workspace: Path,
+) -> None:
+    """Held-out csv-rows on the 1.5B: shown sales.csv and asked for rows.txt's whole text, it
+    counted by eye ("3", then "6": both refused, no tool had counted anything) and the second
+    whole-file try had no command to run. After a number no tool found, the next try gets the
+    tools, where a command can count."""
+    (workspace / "sales.csv").write_text("date,item\n2026-01-02,tea\n2026-01-03,cake\n")
+    whole_asks: list[str] = []
+
+    def act(req: ChatRequest) -> Reply:
+        return Reply.tool("run_shell", {"command": "grep -c 2026 sales.csv > rows.txt"})
+
+    def handler(req: ChatRequest) -> Reply:
+        if WHOLE in req.system_text:
+            whole_asks.append(req.last_user_text)
+            return Reply(text="```\n3\n```")
+        return worker(act)(req)
+
+    step = PlanStep(
+        index=0,
+        description="Write rows.txt with the number of rows in sales.csv excluding the header",
+        kind=StepKind.CREATE,
+        files=["rows.txt"],
+    )
+    goal = "how many rows does sales.csv have, not counting the header? put it in rows.txt"
+    task, _srv = await run_to_idle(workspace, handler, [step], goal=goal)
+    assert task.status == TaskStatus.COMPLETE, task.pause_reason
+    assert (workspace / "rows.txt").read_text() == "2\n"
+    assert len(whole_asks) == 1

@@ -19,6 +19,8 @@ from smallclaw_tui.runner.writes import norm_path
 class Finding:
     passed: bool
     detail: str
+    # A failure only a tool's answer can fix (a number no tool printed): the next try gets tools.
+    needs_tool: bool = False
 
 
 @dataclass(frozen=True, slots=True)
