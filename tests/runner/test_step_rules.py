@@ -314,3 +314,56 @@ async def test_a_new_file_that_does_not_parse_is_named_as_new(tmp_path: Path) ->
         found
     )
     assert not any("did before" in f for f in found)
+
+
+async def test_a_line_stitched_from_several_source_lines_fails(tmp_path: Path) -> None:
+    """Held-out grab-warns on the 1.5B: "WARN db timeout" for the log's "ERROR db timeout" passed
+    every check, the verifier and the goal review."""
+    log = "10:00:04 WARN disk at 81%\n10:01:15 ERROR db timeout\n10:02:30 WARN disk at 90%\n"
+    (tmp_path / "server.log").write_text(log)
+    task = Task(title="t", prompt="pull the WARN lines from server.log into warnings.txt")
+    step = PlanStep(index=0, description="Write warnings.txt", kind=StepKind.CREATE, files=["warnings.txt"])
+    task.plan = [step]
+
+    def made(text: str) -> StepFacts:
+        change = FileChange("warnings.txt", None, text)
+        return StepFacts(task=task, step=step, workspace=tmp_path, entries=[], this_try=[], changes=[change])
+
+    bad = await failed(made("WARN disk at 81%\nWARN db timeout\n"))
+    assert any("warnings.txt line 2 ('WARN db timeout') is in no line of server.log" in d for d in bad)
+    # Whole lines, parts of one line, and lines with words of their own are not stitched.
+    assert not any(
+        "no line of" in d for d in await failed(made("10:00:04 WARN disk at 81%\nWARN disk at 90%\n"))
+    )
+    assert not any("no line of" in d for d in await failed(made("2 warnings about the disk\n")))
+
+
+def test_no_right_end_state_of_the_held_out_set_is_stitched() -> None:
+    """Checked, as goal_diff and the goal literals were, against every file a right end state
+    makes from the task's own files."""
+    from bench.reliability.heldout import HELDOUT, RIGHT
+
+    from smallclaw_tui.runner.rules.stitched import stitched_lines
+
+    checked = 0
+    for task in HELDOUT:
+        for path, text in RIGHT[task.id].items():
+            if text and path not in task.files and task.files:
+                checked += 1
+                assert stitched_lines(text, list(task.files.values())) == [], (task.id, path)
+    assert checked >= 5
+
+
+def test_no_right_end_state_of_the_suite_is_stitched() -> None:
+    from bench.reliability.spec import FileIs
+    from bench.reliability.suite import SUITE
+
+    from smallclaw_tui.runner.rules.stitched import stitched_lines
+
+    checked = 0
+    for task in SUITE:
+        for want in task.expect:
+            if isinstance(want, FileIs) and want.path not in task.files and task.files:
+                checked += 1
+                assert stitched_lines(want.text, list(task.files.values())) == [], (task.id, want.path)
+    assert checked >= 5

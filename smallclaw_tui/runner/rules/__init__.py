@@ -15,6 +15,7 @@ from smallclaw_tui.runner.rules.goal_diff import EditWhereTheGoalPoints
 from smallclaw_tui.runner.rules.kind import KindFits
 from smallclaw_tui.runner.rules.parses import StillParses
 from smallclaw_tui.runner.rules.size import SizeSane
+from smallclaw_tui.runner.rules.stitched import CopiedLinesWhole
 from smallclaw_tui.runner.rules.words import AddOnlyUndeclared, NumbersFromResults, QuotedTextShown
 
 RULES: tuple[Rule, ...] = (
@@ -22,6 +23,7 @@ RULES: tuple[Rule, ...] = (
     KindFits(),
     NotLeftEmpty(),
     ToolFramingNotContent(),
+    CopiedLinesWhole(),
     AppendAddsSomething(),
     StillParses(),
     SizeSane(),
