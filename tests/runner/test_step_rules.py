@@ -342,7 +342,6 @@ def test_no_right_end_state_of_the_held_out_set_is_stitched() -> None:
     """Checked, as goal_diff and the goal literals were, against every file a right end state
     makes from the task's own files."""
     from bench.reliability.heldout import HELDOUT, RIGHT
-
     from smallclaw_tui.runner.rules.stitched import stitched_lines
 
     checked = 0
@@ -357,7 +356,6 @@ def test_no_right_end_state_of_the_held_out_set_is_stitched() -> None:
 def test_no_right_end_state_of_the_suite_is_stitched() -> None:
     from bench.reliability.spec import FileIs
     from bench.reliability.suite import SUITE
-
     from smallclaw_tui.runner.rules.stitched import stitched_lines
 
     checked = 0
