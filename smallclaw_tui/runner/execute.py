@@ -22,12 +22,12 @@ from smallclaw_tui.runner import owed, planner, prompts, whole_file
 from smallclaw_tui.runner.checks import run_checks
 from smallclaw_tui.runner.control import TaskControl
 from smallclaw_tui.runner.deps import RunnerDeps
+from smallclaw_tui.runner.earlier import named_files
 from smallclaw_tui.runner.events import (
     StepAdvanced,
 )
 from smallclaw_tui.runner.exec_base import Stop
 from smallclaw_tui.runner.finishing import Finishing
-from smallclaw_tui.runner.intent import paths_in
 from smallclaw_tui.runner.listing import listing_text
 from smallclaw_tui.runner.outage import UNREACHABLE_PREFIX
 from smallclaw_tui.runner.owed_write import OwedWrite
@@ -128,16 +128,16 @@ class _Executor(OwedWrite, Finishing):
         steps, unreachable = await without_false_premises(
             outcome.steps, self.task.prompt, lambda checks: run_checks(checks, self.tool_ctx)
         )
+        plan_text = "; ".join(f"{s.index + 1}. {s.description}" for s in steps)
+        await self.journal(JournalType.NOTE, f"plan: {plan_text or '(no step left)'}")
+        for why in [*outcome.dropped, *unreachable]:
+            await self.journal(JournalType.NOTE, f"planner's {why}; left out")
         if not steps:
             await self.needs_assistance(
                 "every step of the plan reads a file for text it does not hold: " + "; ".join(unreachable)
             )
         self.task.plan = steps
         self.task.current_step = 0
-        plan_text = "; ".join(f"{s.index + 1}. {s.description}" for s in outcome.steps)
-        await self.journal(JournalType.NOTE, f"plan: {plan_text}")
-        for why in [*outcome.dropped, *unreachable]:
-            await self.journal(JournalType.NOTE, f"planner's {why}; left out")
         await self.save()
 
     def _looks_only(self, command: str) -> bool:
@@ -231,11 +231,10 @@ class _Executor(OwedWrite, Finishing):
         """The files the step names (declared by the plan, else path-shaped words in its text),
         with their current text: a model that sees the file copies its anchors instead of
         guessing them, and appends to what is there instead of rewriting it."""
-        named = step.files or [p for p in paths_in(step.description) if not p.endswith("/")]
         # One character past the budget: the prompt then knows the file goes on, and a whole-file
         # round knows it may not answer for the whole file.
         limit = self.s.runner.prompt_file_chars + 1
-        return [(norm_path(path), await peek(self.s.workspace, path, limit=limit)) for path in named[:3]]
+        return [(path, await peek(self.s.workspace, path, limit=limit)) for path in named_files(step)[:3]]
 
     async def _after_turn(self, step: PlanStep, result: TurnResult) -> None:
         if result.stop_reason == "stuck":

@@ -14,7 +14,7 @@ from smallclaw_tui.models import (
 )
 from smallclaw_tui.runner import verifier
 from smallclaw_tui.runner.checks import run_checks
-from smallclaw_tui.runner.earlier import done_earlier, named_files
+from smallclaw_tui.runner.earlier import held_already, named_files
 from smallclaw_tui.runner.events import (
     StepAdvanced,
     Verification,
@@ -77,9 +77,9 @@ class Judging(ExecutorBase):
             return
         check_lines: list[verifier.Evidence] = []
         checks = self.end.checks_for(step) if mode == "checks_evidence" else []
-        # A try that changed nothing, on a step an earlier one already did: the rules judge what a
-        # try changed, so only the step's own checks are left to hold.
-        did = await self._done_by_earlier_step(step) if mode == "checks_evidence" else ""
+        # The runner's own advice followed: the rules judge what a try changed, and this one changed
+        # nothing, so only the step's checks are left to hold.
+        did = await self._held_as_advised(step) if mode == "checks_evidence" else ""
         rules = await self._rule_outcomes(step) if mode == "checks_evidence" and not did else []
         if checks or rules:
             outcomes = await run_checks(checks, self.tool_ctx)
@@ -103,6 +103,7 @@ class Judging(ExecutorBase):
             failed = [o.detail for o in outcomes if not o.passed] + [f.detail for f in rules if not f.passed]
             if any(f.needs_tool and not f.passed for f in rules):
                 self.task.resume_context.tools_next = True
+            self.task.resume_context.already_held = any(f.already_held and not f.passed for f in rules)
             if failed:
                 await self._reject(step, "check failed: " + "; ".join(failed))
                 return
@@ -148,15 +149,18 @@ class Judging(ExecutorBase):
         else:
             await self._reject(step, verdict.reason)
 
-    async def _done_by_earlier_step(self, step: PlanStep) -> str:
-        """For a try that changed no file: the named file that already holds what the step asks,
-        put there by an earlier step (:mod:`.earlier`), in words; else "". Asked for a YES, the
-        verifier saw no write and said NO (suite readme)."""
+    async def _held_as_advised(self, step: PlanStep) -> str:
+        """After a try refused because what it added was already there (and told to reply DONE
+        without writing), a try that changed no file: the named file that holds every literal of
+        the step (:mod:`.earlier`), in words; else "". Asked instead, the verifier saw no write
+        and said NO (suite readme)."""
+        if not self.task.resume_context.already_held:
+            return ""
         if await asyncio.to_thread(self.checkpoints.attempt_changed):
             return ""
         for path in named_files(step):
-            if by := done_earlier(self.task, step, path, await peek(self.s.workspace, path)):
-                return f"{path} already holds {by} (an earlier step of this task wrote it)"
+            if by := held_already(step, await peek(self.s.workspace, path)):
+                return f"{path} already holds {by}, as the last try found; nothing to add"
         return ""
 
     async def _advance(self, step: PlanStep, reason: str) -> None:
@@ -168,6 +172,7 @@ class Judging(ExecutorBase):
         rc.recap.append(recap_line(step, entries[try_start(entries) :]))
         rc.verifier_feedback = ""
         rc.tools_next = False
+        rc.already_held = False
         rc.step_rounds = 0
         rc.user_notes = []
         await asyncio.to_thread(self.checkpoints.end_attempt)

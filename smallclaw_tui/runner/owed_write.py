@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import PurePosixPath
 
-from smallclaw_tui.models import ChatMessage, FileContainsCheck, JournalType, PlanStep, Role
+from smallclaw_tui.models import ChatMessage, FileContainsCheck, JournalType, PlanStep, Role, StepKind
 from smallclaw_tui.runner import owed, whole_file
 from smallclaw_tui.runner.checks import run_checks
 from smallclaw_tui.runner.peek import peek
@@ -33,6 +33,11 @@ class OwedWrite(Shortcuts):
         made = {PurePosixPath(p).name for p, before, after in changes if before is None and after is not None}
         for path in owed.declared(step):
             if path in changed:
+                continue
+            if step.kind is StepKind.RUN and await peek(self.s.workspace, path, limit=1) is not None:
+                # A command's output file that is there already is the user's: typed by the model
+                # in place of a command that failed ("Run migrate.py to update db.json"), it would
+                # be made up. Only a new file is asked for.
                 continue
             if step.kind in owed.CHECKED:
                 checks = owed.file_checks(step, path)

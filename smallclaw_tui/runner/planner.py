@@ -229,13 +229,8 @@ def _in(needle: str, pool: str) -> bool:
 _QUOTED_IN_COMMAND = re.compile(r"'([^']+)'|\"([^\"]+)\"")
 
 
-def _check_doubt(
-    check: Check, pool: str, command_ok: Callable[[str], bool], goal_files: frozenset[str] = frozenset()
-) -> str | None:
-    """Why a planned check cannot be trusted, or None when it can. `goal_files`: the files the
-    goal names; a content check whose text is only one of them names where to look, not what the
-    file holds (the 1.5B checked a backup for the name of the file it backs up, suite
-    backup-settings: the right copy failed it three times)."""
+def _check_doubt(check: Check, pool: str, command_ok: Callable[[str], bool]) -> str | None:
+    """Why a planned check cannot be trusted, or None when it can."""
     if isinstance(check, CommandSucceedsCheck):
         if not command_ok(check.command):
             return "it would need approval or it writes files"
@@ -249,8 +244,6 @@ def _check_doubt(
         return f"{check.path} is not named in the goal or the step"
     if isinstance(check, FileContainsCheck) and not _in(check.text, pool):
         return f"the text {check.text!r} is not in the goal or the step"
-    if isinstance(check, FileContainsCheck) and not check.regex and norm_path(check.text) in goal_files:
-        return f"the text {check.text!r} is a file the goal names, not text"
     return None
 
 
@@ -264,7 +257,6 @@ def trusted_plan(
     """The steps and checks that can be trusted, and what was dropped (in words)."""
     dropped: list[str] = []
     kept: list[PlanStep] = []
-    goal_files = frozenset(norm_path(p) for p in paths_in(goal) if not p.endswith("/"))
     for s in steps:
         if _copied_from_example(s.description, goal):
             dropped.append(f"step {s.description!r}: copied from the prompt's example")
@@ -278,7 +270,7 @@ def trusted_plan(
                 what = str(raw)[:80]
                 dropped.append(f"check {what!r} of step {len(kept) + 1}: not a check the runner knows")
                 continue
-            doubt = _check_doubt(c, pool, command_ok, goal_files)
+            doubt = _check_doubt(c, pool, command_ok)
             if doubt is None:
                 checks.append(c)
             else:

@@ -14,19 +14,23 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from smallclaw_tui.models import Check, FileContainsCheck, FileExistsCheck, PlanStep, StepKind
+from smallclaw_tui.models import WRITING_KINDS, Check, FileContainsCheck, FileExistsCheck, PlanStep, StepKind
 from smallclaw_tui.runner.checks import CheckOutcome
 from smallclaw_tui.runner.intent import names_path
+from smallclaw_tui.runner.writes import norm_path
 
 RunChecks = Callable[[list[Check]], Awaitable[list[CheckOutcome]]]
 
 
-async def _false_premise(step: PlanStep, goal: str, run: RunChecks) -> str | None:
-    """Why the read step can never pass, or None."""
+async def _false_premise(step: PlanStep, goal: str, written: set[str], run: RunChecks) -> str | None:
+    """Why the read step can never pass, or None. `written`: the files earlier steps write (the
+    read may be checking their work, which is not done yet)."""
     if step.kind is not StepKind.READ:
         return None
     for check in step.checks:
         if not isinstance(check, FileContainsCheck) or names_path(goal, check.path, in_any_folder=True):
+            continue
+        if norm_path(check.path) in written:
             continue
         there, holds = await run([FileExistsCheck(path=check.path), check])
         if there.passed and not holds.passed:
@@ -40,10 +44,13 @@ async def without_false_premises(
     """The steps kept (renumbered), and what was left out, in words."""
     kept: list[PlanStep] = []
     dropped: list[str] = []
+    written: set[str] = set()
     for step in steps:
-        why = await _false_premise(step, goal, run)
+        why = await _false_premise(step, goal, written, run)
         if why is None:
             kept.append(step.model_copy(update={"index": len(kept)}))
         else:
             dropped.append(f"step {step.description!r}: {why}")
+        if step.kind in WRITING_KINDS:
+            written |= {norm_path(f) for f in step.files}
     return kept, dropped

@@ -46,9 +46,10 @@ _HOW = {
 }
 
 
-# A regex that only pads a literal with space, anchored at both ends (`\A\s*6\s*\Z`, `^v1\.2$`):
-# the file holds that literal and nothing else. Its body: plain characters and escaped punctuation.
-_PADDED = re.compile(r"(?:\\A|\^)(?:\\s\*)?(?P<body>.+?)(?:\\s\*)?(?:\\Z|\$)")
+# A regex that only pads a literal with space, anchored at both ends: `\A\s*6\s*\Z` is the whole
+# file, `^v1\.2$` one line of it (checks match line by line). Its body: plain characters and
+# escaped punctuation.
+_PADDED = re.compile(r"(?P<start>\\A|\^)(?:\\s\*)?(?P<body>.+?)(?:\\s\*)?(?P<end>\\Z|\$)")
 _LITERAL_BODY = re.compile(r"(?:[^\\.^$*+?{}\[\]|()]|\\[^A-Za-z0-9])+")
 _ESCAPED = re.compile(r"\\(.)")
 
@@ -61,7 +62,10 @@ def check_words(check: Check) -> str:
         m = _PADDED.fullmatch(check.text)
         if m and _LITERAL_BODY.fullmatch(m.group("body")):
             literal = _ESCAPED.sub(r"\1", m.group("body"))
-            return f"{check.path} must hold only {literal!r}"
+            if (m.group("start"), m.group("end")) == ("\\A", "\\Z"):
+                return f"{check.path} must hold only {literal!r}"
+            if (m.group("start"), m.group("end")) == ("^", "$"):
+                return f"a line of {check.path} must be exactly {literal!r}"
     return check.describe()
 
 

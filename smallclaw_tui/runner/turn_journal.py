@@ -28,7 +28,7 @@ from smallclaw_tui.runner.events import (
 )
 from smallclaw_tui.runner.exec_base import ExecutorBase
 from smallclaw_tui.runner.peek import peek
-from smallclaw_tui.runner.writes import WRITERS, command_of, targets, write_record
+from smallclaw_tui.runner.writes import BEFORE_CHARS, WRITERS, command_of, targets, write_record
 
 _ACTIVITY_EVERY_S = 0.25
 _ACTIVITY_KEEP = 300  # characters of streamed text kept for the activity line
@@ -116,7 +116,7 @@ class TurnJournal(ExecutorBase):
             await asyncio.to_thread(self.checkpoints.before_write, paths, step)
         for path in paths:
             if path not in seen and path not in befores:
-                befores[path] = await peek(self.s.workspace, path, limit=4000)
+                befores[path] = await peek(self.s.workspace, path, limit=BEFORE_CHARS)
         return {"befores": befores} if befores else {}
 
     async def _written_texts(self, name: str, args: dict[str, object], ok: bool) -> dict[str, object]:

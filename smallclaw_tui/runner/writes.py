@@ -85,6 +85,10 @@ def files_written(entries: list[JournalEntry]) -> list[str]:
     return list(out)
 
 
+# How much of a file the journal keeps as "what it held before the task first wrote it".
+BEFORE_CHARS = 4000
+
+
 def first_befores(journal: list[JournalEntry], before_step: int | None = None) -> dict[str, str | None]:
     """What each file the task wrote held before its first write (None: it did not exist), from
     the calls of steps before `before_step` when given."""

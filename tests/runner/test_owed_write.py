@@ -319,7 +319,10 @@ def test_a_check_reads_for_the_model_as_what_the_file_must_hold() -> None:
     )
     assert (
         check_words(FileContainsCheck(path="n.txt", text=r"^v1\.2$", regex=True))
-        == "n.txt must hold only 'v1.2'"
+        == "a line of n.txt must be exactly 'v1.2'"  # checks match line by line
+    )
+    assert check_words(FileContainsCheck(path="n.txt", text=r"\A\s*7$", regex=True)) == (
+        "file n.txt matches /\\A\\s*7$/"
     )
     # Anything else a regex says stays a regex.
     assert (
@@ -354,3 +357,27 @@ async def test_a_run_step_owes_the_file_its_failing_check_reads(workspace: Path)
     )
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert (workspace / "rows.txt").read_text() == "2\n"
+
+
+async def test_a_run_step_never_owes_a_file_that_is_already_there(workspace: Path) -> None:
+    """A command that was to update a user's file and did not: typing the file instead would put
+    made-up text in it. Only a new file is asked for."""
+    (workspace / "db.json").write_text('{"version": 1}\n')
+    owed_asks: list[str] = []
+
+    def act(req: ChatRequest) -> Reply:
+        if OWED in req.last_user_text:
+            owed_asks.append(req.last_user_text)
+            return Reply(text='```\n{"version": 2}\n```')
+        return Reply.tool("run_shell", {"command": "cat db.json"})
+
+    step = PlanStep(
+        index=0,
+        description="Run the migration to update db.json",
+        kind=StepKind.RUN,
+        checks=[FileContainsCheck(path="db.json", text='"version": 2')],
+    )
+    done, _srv = await run_to_idle(workspace, owing(act), [step], goal="migrate db.json to version 2")
+    assert owed_asks == []
+    assert done.status == TaskStatus.NEEDS_ASSISTANCE
+    assert (workspace / "db.json").read_text() == '{"version": 1}\n'

@@ -316,24 +316,23 @@ async def test_a_read_step_of_a_file_the_goal_names_keeps_its_failing_check(work
     assert not (workspace / "v2.txt").exists()
 
 
-def test_a_content_check_that_only_names_a_file_the_goal_names_is_dropped() -> None:
-    """Suite backup-settings on the 1.5B: "Create settings.json.bak with the same content as
-    settings.json", checked "settings.json.bak contains 'settings.json'". The copy was right three
-    times and failed the check each time. A file's name is where to look, not what it holds."""
-    goal = "Back up settings.json as settings.json.bak, then set debug to false in settings.json"
-    raw = {
-        "steps": [
-            {
-                "action": "create",
-                "files": ["settings.json.bak"],
-                "description": "Create settings.json.bak with the same content as settings.json",
-                "checks": [
-                    {"kind": "file_contains", "path": "settings.json.bak", "text": "settings.json"},
-                    {"kind": "file_contains", "path": "settings.json.bak", "text": "debug"},
-                ],
-            }
-        ]
+async def test_a_read_step_that_checks_an_earlier_steps_file_stays(workspace: Path) -> None:
+    """Its check is the only one on the earlier step's work, which is not done yet at planning."""
+    (workspace / "notes.txt").write_text("old\n")
+    first = {"action": "edit", "files": ["notes.txt"], "description": "Put 'TODO: ship' into notes.txt"}
+    second = {
+        "action": "read",
+        "files": ["notes.txt"],
+        "description": "Read notes.txt and find 'TODO'",
+        "checks": [{"kind": "file_contains", "path": "notes.txt", "text": "TODO"}],
     }
-    plan, dropped = trusted_plan(_parse(json.dumps(raw)), goal, _never)
-    assert plan[0].checks == [FileContainsCheck(path="settings.json.bak", text="debug")]
-    assert any("'settings.json' is a file the goal names, not text" in d for d in dropped)
+    third = {"action": "create", "files": ["todo.txt"], "description": "Write the TODO line to todo.txt"}
+    goal = "Mark the work to do and copy it to todo.txt"
+    task, _asked = await _planned_with(
+        workspace, goal, {"steps": [first, second, third]}, runner__one_file_plans=False
+    )
+    assert [s.description for s in task.plan] == [
+        first["description"],
+        second["description"],
+        third["description"],
+    ]

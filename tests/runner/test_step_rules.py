@@ -336,6 +336,10 @@ async def test_a_line_stitched_from_several_source_lines_fails(tmp_path: Path) -
         "no line of" in d for d in await failed(made("10:00:04 WARN disk at 81%\nWARN disk at 90%\n"))
     )
     assert not any("no line of" in d for d in await failed(made("2 warnings about the disk\n")))
+    # Joined from two files, a line may take words from both.
+    (tmp_path / "roles.txt").write_text("ERROR desk\n")
+    task.prompt = "pull the WARN lines from server.log and the desks from roles.txt into warnings.txt"
+    assert not any("no line of" in d for d in await failed(made("WARN db timeout\n")))
 
 
 def test_no_right_end_state_of_the_held_out_set_is_stitched() -> None:
@@ -349,7 +353,8 @@ def test_no_right_end_state_of_the_held_out_set_is_stitched() -> None:
         for path, text in RIGHT[task.id].items():
             if text and path not in task.files and task.files:
                 checked += 1
-                assert stitched_lines(text, list(task.files.values())) == [], (task.id, path)
+                for source in task.files.values():
+                    assert stitched_lines(text, source) == [], (task.id, path)
     assert checked >= 5
 
 
@@ -363,5 +368,6 @@ def test_no_right_end_state_of_the_suite_is_stitched() -> None:
         for want in task.expect:
             if isinstance(want, FileIs) and want.path not in task.files and task.files:
                 checked += 1
-                assert stitched_lines(want.text, list(task.files.values())) == [], (task.id, want.path)
+                for source in task.files.values():
+                    assert stitched_lines(want.text, source) == [], (task.id, want.path)
     assert checked >= 5

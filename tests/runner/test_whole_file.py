@@ -336,15 +336,21 @@ async def test_a_goal_value_no_changed_file_holds_stops_the_task(workspace: Path
     assert (workspace / "hosts.txt").read_text() == hosts.replace("db1 10.0.0.11", "db1 10.0.0.12")
 
 
-async def test_a_step_an_earlier_step_did_is_done_without_a_write(workspace: Path) -> None:
+async def test_a_step_whose_addition_was_already_there_is_done_when_it_then_writes_nothing(
+    workspace: Path,
+) -> None:
     """Suite readme on the 1.5B: step 1 wrote both lines; step 2 ("Add the line 'Run it with
-    make.' …") appended it again and was refused, then answered DONE with no call, and the
-    verifier said NO: a task whose files were right ended in "needs you". The file holds the
-    step's literal and an earlier step of this task put it there: a fact, not the model's word."""
+    make.' …") appended it again, was refused ("if the file already holds what the step asks,
+    reply DONE without writing"), did so, and the verifier said NO: a task whose file was right
+    ended in "needs you". The runner's advice, followed, is judged on the file as it is."""
+    tries: list[int] = []
 
     def act(req: ChatRequest) -> Reply:
         if "Current step (1 of 2)" in req.last_user_text:
             return Reply.tool("write_file", {"path": "README.md", "content": "# Demo\nRun it with make.\n"})
+        tries.append(1)
+        if len(tries) == 1:
+            return Reply.tool("append_file", {"path": "README.md", "text": "Run it with make.\n"})
         return Reply(text="DONE: the line is already there")
 
     def handler(req: ChatRequest) -> Reply:
@@ -360,34 +366,44 @@ async def test_a_step_an_earlier_step_did_is_done_without_a_write(workspace: Pat
     assert task.status == TaskStatus.COMPLETE, task.pause_reason
     assert (workspace / "README.md").read_text() == "# Demo\nRun it with make.\n"
     assert any(
-        "README.md already holds 'Run it with make.' (an earlier step" in e.content for e in task.journal
+        "README.md already holds 'Run it with make.', as the last try found" in e.content
+        for e in task.journal
     )
 
 
-async def test_a_file_that_held_the_text_before_the_task_is_not_an_earlier_steps_work(
+async def test_a_step_that_writes_nothing_is_not_done_by_what_an_earlier_step_wrote(
     workspace: Path,
 ) -> None:
-    """The other way round: the line was there before the task began, so no step of this task
-    did it; a try that writes nothing is judged as before (the verifier's NO stands)."""
-    (workspace / "README.md").write_text("# Demo\nRun it with make.\n")
+    """The other way round: step 1 wrote 'debug=true', step 2 must take it out. A try that writes
+    nothing, never having tried, is judged as before (the verifier's NO stands), however much of
+    the step's text the file holds."""
 
     def act(req: ChatRequest) -> Reply:
         if "Current step (1 of 2)" in req.last_user_text:
-            return Reply.tool("replace_text", {"path": "README.md", "old": "# Demo", "new": "# Demo app"})
-        return Reply(text="DONE: the line is already there")
+            return Reply.tool("write_file", {"path": "config.ini", "content": "debug=true\nport=80\n"})
+        return Reply(text="DONE: nothing to do")
 
     def handler(req: ChatRequest) -> Reply:
-        if kind(req) == "verify" and "REVIEW" not in req.system_text and "Add the line" in req.last_user_text:
-            return Reply(text="VERDICT: NO\nEVIDENCE: none\nREASON: nothing was appended")
+        if kind(req) == "verify" and "REVIEW" not in req.system_text and "Remove" in req.last_user_text:
+            return Reply(text="VERDICT: NO\nEVIDENCE: none\nREASON: the line is still there")
         return worker(act)(req)
 
     steps = [
-        PlanStep(index=0, description="Change the title of README.md to '# Demo app'"),
-        PlanStep(index=1, description="Add the line 'Run it with make.' under the title of README.md"),
+        PlanStep(index=0, description="Write config.ini with the lines 'debug=true' and 'port=80'"),
+        PlanStep(index=1, description="Remove the line 'debug=true' from config.ini"),
     ]
-    task, _srv = await run_to_idle(workspace, handler, steps, goal="Retitle README.md and add a line")
+    task, _srv = await run_to_idle(workspace, handler, steps, goal="Write config.ini without debug")
     assert task.status == TaskStatus.NEEDS_ASSISTANCE
-    assert not any("already holds 'Run it with make.'" in e.content for e in task.journal)
+    assert not any("already holds" in e.content for e in task.journal)
+
+
+def test_a_literal_is_held_only_as_a_whole() -> None:
+    from smallclaw_tui.runner.earlier import holds, literals
+
+    assert literals("Raise the timeout to 60 and write 'v1.2' into 'a.txt'") == ["v1.2", "a.txt", "60"]
+    assert holds("timeout=60\n", "60") and not holds("timeout=600\n", "60") and not holds("x=16", "6")
+    assert holds("# Demo\nRun it with make.\n", "Run it with make.")
+    assert literals("the user's list") == []  # an apostrophe is not a quote
 
 
 async def test_a_count_made_up_in_a_whole_file_answer_sends_the_next_try_through_the_tools(

@@ -43,6 +43,7 @@ class AppendAddsSomething:
                         False,
                         f"the text added to {c.path} was already there ({added[0]!r}); "
                         "if the file already holds what the step asks, reply DONE without writing",
+                        already_held=True,
                     )
                 )
         return out
