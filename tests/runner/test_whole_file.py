@@ -436,3 +436,17 @@ async def test_a_count_made_up_in_a_whole_file_answer_sends_the_next_try_through
     assert task.status == TaskStatus.COMPLETE, task.pause_reason
     assert (workspace / "rows.txt").read_text() == "2\n"
     assert len(whole_asks) == 1
+
+
+def test_a_resume_gives_the_step_a_fresh_start_of_its_try_modes() -> None:
+    """What one try taught the next (go through the tools; the file already held the text) is
+    about that try: a person's resume starts the step afresh."""
+    from smallclaw_tui.models import Task
+    from smallclaw_tui.taskops import resume
+
+    task = Task(title="t", prompt="p", plan=[PlanStep(index=0, description="s")])
+    task.status = TaskStatus.NEEDS_ASSISTANCE
+    task.resume_context.tools_next = True
+    task.resume_context.already_held = True
+    resume(task)
+    assert not task.resume_context.tools_next and not task.resume_context.already_held
