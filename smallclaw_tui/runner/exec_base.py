@@ -43,16 +43,12 @@ from smallclaw_tui.runner.progress import Progress
 from smallclaw_tui.runner.prompts import TASK_SYSTEM
 from smallclaw_tui.runner.recheck import EndCheck
 from smallclaw_tui.runner.verifier import Asker
+from smallclaw_tui.runner.writes import try_start
 from smallclaw_tui.textsafe import redact_url
 from smallclaw_tui.tools.base import ToolContext
 
 REQUEUED = "the runner stopped; the task continues at the next start"
 _T = TypeVar("_T")
-
-
-def try_start(entries: list[JournalEntry]) -> int:
-    """Where the current try begins in a step's journal: after its last rejected try."""
-    return max((i for i, e in enumerate(entries) if e.type == JournalType.RETRY), default=-1) + 1
 
 
 class Stop(Exception):

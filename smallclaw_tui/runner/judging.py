@@ -19,10 +19,11 @@ from smallclaw_tui.runner.events import (
     StepAdvanced,
     Verification,
 )
-from smallclaw_tui.runner.exec_base import ExecutorBase, try_start
+from smallclaw_tui.runner.exec_base import ExecutorBase
 from smallclaw_tui.runner.findings import recap_line
 from smallclaw_tui.runner.peek import peek
 from smallclaw_tui.runner.rules import FileChange, Finding, StepFacts, judge_step
+from smallclaw_tui.runner.writes import try_start
 
 
 class Judging(ExecutorBase):

@@ -20,12 +20,14 @@ from smallclaw_tui.models import (
     JournalType,
     PlanStep,
     StepKind,
+    StepStatus,
     Task,
 )
 from smallclaw_tui.runner.checks import implied_checks, implied_text_checks, run_checks
 from smallclaw_tui.runner.intent import Intent, intent, mentions, names_path, paths_in
 from smallclaw_tui.runner.peek import peek
 from smallclaw_tui.runner.writes import (
+    accepted_texts,
     files_written,
     first_befores,
     kept,
@@ -247,12 +249,15 @@ class EndCheck:
         with a digit and a letter or dot ("db2", "10.0.0.12", "2.0.0"), not a file name, that no
         file held before the task. Held-out hosts-insert on the 1.5B: "put db2 10.0.0.12 right under
         the db1 line" ended as `db1 10.0.0.12`, every rule passed (the db1 line is where the goal
-        points) and so did the review."""
+        points) and so did the review. A value an accepted step wrote counts, gone or not: "take
+        plan.txt from v1 to v2" wrote v1 and then moved on from it (suite plan-versions)."""
         before = "\n".join(t for t in firsts.values() if t)
         wanted = [t for t in goal_literals(self.task.prompt) if t not in before]
         if not wanted or not written:
             return []
+        done = {s.index for s in self.task.plan if s.status == StepStatus.DONE}
         now = "\n".join([await peek(self.workspace, p) or "" for p in sorted(written)])
+        now += "\n" + "\n".join(accepted_texts(self.task.journal, done))
         return [
             f"the goal names {t!r}, and no file the task changed holds it" for t in wanted if t not in now
         ]

@@ -69,6 +69,25 @@ def writes(entry: JournalEntry) -> list[tuple[str, str]]:
     return []
 
 
+def try_start(entries: list[JournalEntry]) -> int:
+    """Where the current try begins in a step's journal: after its last rejected try."""
+    return max((i for i, e in enumerate(entries) if e.type == JournalType.RETRY), default=-1) + 1
+
+
+def accepted_texts(journal: list[JournalEntry], done: set[int]) -> list[str]:
+    """What the accepted try of each step in `done` wrote (its last try), in order."""
+    out: list[str] = []
+    for index in sorted(done):
+        entries = [e for e in journal if e.step == index]
+        out += [
+            text
+            for e in entries[try_start(entries) :]
+            if e.type == JournalType.TOOL_RESULT
+            for _p, text in writes(e)
+        ]
+    return out
+
+
 # The journal detail naming the files the runner undid as written in the wrong place.
 UNDONE_PATHS = "undone_paths"
 

@@ -450,3 +450,25 @@ def test_a_resume_gives_the_step_a_fresh_start_of_its_try_modes() -> None:
     task.resume_context.already_held = True
     resume(task)
     assert not task.resume_context.tools_next and not task.resume_context.already_held
+
+
+async def test_a_value_the_goal_moves_away_from_is_not_missing_at_the_end(workspace: Path) -> None:
+    """Suite plan-versions on the 1.5B: "Take plan.txt from v1 to v2": step 1 wrote v1, step 2
+    changed it to v2, and the end check asked for 'v1' in a file the task changed, sending a
+    right end state to "needs you". A value an accepted step wrote was there; a later step
+    moving on from it is the plan working."""
+
+    def act(req: ChatRequest) -> Reply:
+        if "Current step (1 of 2)" in req.last_user_text:
+            return Reply.tool("write_file", {"path": "plan.txt", "content": "v1\n"})
+        return Reply.tool("replace_text", {"path": "plan.txt", "old": "v1", "new": "v2"})
+
+    steps = [
+        PlanStep(index=0, description="Write 'v1' into plan.txt"),
+        PlanStep(index=1, description="Change 'v1' to 'v2' in plan.txt"),
+    ]
+    task, _srv = await run_to_idle(
+        workspace, worker(act), steps, goal="Take plan.txt from v1 to v2", runner__whole_file_edits=False
+    )
+    assert task.status == TaskStatus.COMPLETE, task.pause_reason
+    assert (workspace / "plan.txt").read_text() == "v2\n"
