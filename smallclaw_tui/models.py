@@ -134,9 +134,6 @@ class ResumeContext(_Model):
     goal_reviewed: bool = False
     # A plan the runner made waits for the user (`runner.review_plans`) before its first step.
     plan_to_review: bool = False
-    # The last try wrote what only a tool can find (a count no tool printed): the step's next tries
-    # go through the tools instead of answering the file whole.
-    tools_next: bool = False
     # The last try was refused because its file already held what it added: the next try may
     # answer DONE without writing, and the file is judged as it is.
     already_held: bool = False

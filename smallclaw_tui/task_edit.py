@@ -120,7 +120,6 @@ def apply_edit(task: Task, edit: TaskEdit) -> list[JournalEntry]:
                 task.current_step = at
                 task.resume_context.step_rounds = 0
                 task.resume_context.verifier_feedback = ""
-                task.resume_context.tools_next = False
                 task.resume_context.already_held = False
     if not said:
         return []

@@ -53,7 +53,6 @@ def resume(task: Task, note: str | None = None, *, auto: bool = False) -> list[J
         task.resume_context.user_notes.append(note)
     # A fresh start for the step: the user has looked at it.
     task.resume_context.step_rounds = 0
-    task.resume_context.tools_next = False
     task.resume_context.already_held = False
     step = task.active_step
     if step is not None:

@@ -184,7 +184,7 @@ class _Executor(OwedWrite, Finishing):
             **({"temperature": sampling[0], "seed": sampling[1]} if sampling[0] is not None else {}),
         )
         self.progress.start(f"step {step.index + 1}/{len(task.plan)} try {rc.step_rounds}", round=True)
-        if rs.whole_file_edits and len(files) == 1 and not rc.tools_next:
+        if rs.whole_file_edits and len(files) == 1:
             path, whole = files[0]
             sources = await self._sources(step, path) if whole is None else []
             if whole_file.applies(step, whole, rs.prompt_file_chars, sources=len(sources)):

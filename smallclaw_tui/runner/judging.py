@@ -102,8 +102,6 @@ class Judging(ExecutorBase):
                     f"a check wants to run a command that needs approval: {approval}", pending=approval
                 )
             failed = [o.detail for o in outcomes if not o.passed] + [f.detail for f in rules if not f.passed]
-            if any(f.needs_tool and not f.passed for f in rules):
-                self.task.resume_context.tools_next = True
             self.task.resume_context.already_held = any(f.already_held and not f.passed for f in rules)
             if failed:
                 await self._reject(step, "check failed: " + "; ".join(failed))
@@ -172,7 +170,6 @@ class Judging(ExecutorBase):
         entries = self._journal_of(step)
         rc.recap.append(recap_line(step, entries[try_start(entries) :]))
         rc.verifier_feedback = ""
-        rc.tools_next = False
         rc.already_held = False
         rc.step_rounds = 0
         rc.user_notes = []

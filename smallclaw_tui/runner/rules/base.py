@@ -19,8 +19,6 @@ from smallclaw_tui.runner.writes import norm_path
 class Finding:
     passed: bool
     detail: str
-    # A failure only a tool's answer can fix (a number no tool printed): the next try gets tools.
-    needs_tool: bool = False
     # A failure because the file already held what the try added: the next try may write nothing.
     already_held: bool = False
 

@@ -91,7 +91,7 @@ class NumbersFromResults:
                     invented = [n for n in invented if n in _NUMBER.findall(typed)]
                 if invented:
                     why = f"the number {invented[0]} in {path} comes from no tool result"
-                    out.append(Finding(False, why + "; run a tool that counts", needs_tool=True))
+                    out.append(Finding(False, why + "; run a tool that counts"))
         return out
 
 
