@@ -407,7 +407,9 @@ PLANNED = (
         "planner",
         (
             FileIs("pyproject.toml", '[project]\nname = "demo"\nversion = "2.0.0"\n'),
-            FileIs("CHANGES.md", "2.0.0: version bump\n"),
+            # The goal says to note the change, not in which words: a planner task is judged on
+            # what its goal gives (the line above is the explicit steps' own text).
+            FileHas("CHANGES.md", "2.0.0"),
         ),
         {"pyproject.toml": '[project]\nname = "demo"\nversion = "1.4.2"\n'},
     ),
