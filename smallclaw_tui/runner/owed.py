@@ -130,20 +130,29 @@ def echoes(answer: str, asked: str, *shown: str) -> bool:
     return any(line in answer for line in ours)
 
 
-# Whether a missing file the goal names is the step's output or its input is the model's call, as
-# a one-word question (suite index-src: "… write the file names into src/index.txt" listed src/
-# and said DONE; "Read missing.txt to get the text to copy" must never have missing.txt made up).
+# Whether a missing file the goal names is the step's output or its input is the model's call
+# (suite index-src: "… write the file names into src/index.txt" listed src/ and said DONE; "Read
+# missing.txt to get the text to copy" must never have missing.txt made up). Probed on the 1.5B
+# (13 steps, TUNING §22): "does this step make the file, or only read it?" was answered READ every
+# time; "output or input?" said OUTPUT for 5 of 6 inputs; "which file does this step write?" named
+# missing.txt for "Read missing.txt". Asked both, and taken as made only when both say so, it was
+# right on 12 of 13, the one miss an output taken for an input (an escalation, not a made-up file).
 ROLE_SYSTEM = "You sort the files of a step for a file assistant. Reply with one word."
 
 
 def ask_role(step: str, path: str) -> str:
     return (
-        f"Step: {step.strip()}\n\nDoes this step make the file {path}, or only read it? Reply MAKE if "
-        f"the step writes {path}, or READ if {path} is only read."
+        f"Step: {step.strip()}\n\nIs {path} an output of this step (the step writes it) or an input "
+        f"(the step reads it)? Reply OUTPUT or INPUT."
     )
 
 
-def answered_make(reply: str) -> bool:
-    """MAKE alone → True; READ, both, neither → False (in doubt, the file is an input)."""
-    said = {w for w in re.findall(r"[A-Za-z]+", reply.upper()) if w in ("MAKE", "READ")}
-    return said == {"MAKE"}
+def ask_written(step: str) -> str:
+    return f"Step: {step.strip()}\n\nWhich file does this step write? Reply with its name only."
+
+
+def answered_make(role: str, written: str, path: str) -> bool:
+    """OUTPUT alone to the first question, and the file's name in the answer to the second."""
+    said = {w for w in re.findall(r"[A-Za-z]+", role.upper()) if w in ("OUTPUT", "INPUT")}
+    name = path.rsplit("/", 1)[-1]
+    return said == {"OUTPUT"} and re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w-])", written) is not None

@@ -53,24 +53,30 @@ class OwedWrite(Shortcuts):
             return path
         return None
 
-    async def _step_makes(self, step: PlanStep, path: str) -> bool:
+    async def _one_word(self, question: str, room: int) -> str:
         reply = await self._ask_model(
             lambda: self.client.chat(
                 [
                     ChatMessage(role=Role.SYSTEM, content=owed.ROLE_SYSTEM),
-                    ChatMessage(role=Role.USER, content=owed.ask_role(step.description, path)),
+                    ChatMessage(role=Role.USER, content=question),
                 ],
                 None,
-                num_predict=8,
+                num_predict=room,
                 think=False,
             ),
             "model error",
         )
-        makes = owed.answered_make(reply.text)
+        return reply.text.strip()
+
+    async def _step_makes(self, step: PlanStep, path: str) -> bool:
+        role = await self._one_word(owed.ask_role(step.description, path), 8)
+        written = await self._one_word(owed.ask_written(step.description), 24)
+        makes = owed.answered_make(role, written, path)
+        said = f"{role[:20]!r}, writes {written[:40]!r}"
         await self.journal(
             JournalType.NOTE,
             f"{path} was missing at the start; the model says the step "
-            + ("makes it" if makes else f"only reads it ({reply.text.strip()[:40]!r})"),
+            + (f"makes it ({said})" if makes else f"only reads it ({said})"),
         )
         return makes
 

@@ -222,7 +222,8 @@ async def test_an_answer_that_echoes_the_question_is_not_the_files_text(workspac
     assert not (workspace / "py_count.txt").exists()
 
 
-ROLE = "or only read it?"
+ROLE = "an output of this step"
+WRITTEN = "Which file does this step write?"
 
 
 @pytest.mark.parametrize("own_check", [True, False], ids=["own-check", "no-checks"])
@@ -241,7 +242,9 @@ async def test_a_missing_file_the_model_says_the_step_makes_is_asked_for(
     def act(req: ChatRequest) -> Reply:
         if ROLE in req.last_user_text:
             roles.append(req.last_user_text)
-            return Reply(text="MAKE")
+            return Reply(text="OUTPUT")
+        if WRITTEN in req.last_user_text:
+            return Reply(text="src/index.txt")
         if OWED in req.last_user_text:
             return Reply(text="```\na.py\n```")
         if req.tool_results:
@@ -262,13 +265,16 @@ async def test_a_missing_file_the_model_says_the_step_makes_is_asked_for(
 
 
 async def test_a_missing_file_the_model_says_the_step_reads_is_not_asked_for(workspace: Path) -> None:
-    """The same question keeps an input an input: the model never tried to read missing.txt (so
-    no failed read marks it), and says READ; nothing is made up and the task stops for the user."""
+    """The same questions keep an input an input: the model never tried to read missing.txt (so
+    no failed read marks it); asked which file the step writes, the 1.5B named missing.txt, but
+    said it is an input. Nothing is made up and the task stops for the user."""
     owed: list[str] = []
 
     def act(req: ChatRequest) -> Reply:
         if ROLE in req.last_user_text:
-            return Reply(text="READ")
+            return Reply(text="INPUT")
+        if WRITTEN in req.last_user_text:
+            return Reply(text="missing.txt")
         if OWED in req.last_user_text:
             owed.append(req.last_user_text)
             return Reply(text="```\nmade up\n```")
@@ -342,8 +348,10 @@ async def test_a_run_step_owes_the_file_its_failing_check_reads(workspace: Path)
     def act(req: ChatRequest) -> Reply:
         if OWED in req.last_user_text:
             return Reply(text="```\n2\n```")
-        if "Does this step make the file rows.txt" in req.last_user_text:
-            return Reply(text="MAKE")
+        if ROLE in req.last_user_text:
+            return Reply(text="OUTPUT")
+        if WRITTEN in req.last_user_text:
+            return Reply(text="rows.txt")
         return Reply.tool("run_shell", {"command": "wc -l people.csv"})
 
     step = PlanStep(
@@ -381,3 +389,16 @@ async def test_a_run_step_never_owes_a_file_that_is_already_there(workspace: Pat
     assert owed_asks == []
     assert done.status == TaskStatus.NEEDS_ASSISTANCE
     assert (workspace / "db.json").read_text() == '{"version": 1}\n'
+
+
+def test_a_file_is_made_by_the_step_only_when_both_answers_say_so() -> None:
+    """The 1.5B's answers, probed (bench/real/TUNING.md §22)."""
+    from smallclaw_tui.runner.owed import answered_make
+
+    assert answered_make("OUTPUT", "src/index.txt", "src/index.txt")
+    assert answered_make("OUTPUT", "index.txt", "src/index.txt")
+    assert not answered_make("INPUT", "missing.txt", "missing.txt")  # "Read missing.txt …"
+    assert not answered_make("OUTPUT", "copy.txt", "missing.txt")  # the other file is written
+    assert not answered_make("OUTPUT", "report", "report.pdf")
+    assert not answered_make("OUTPUT or INPUT", "a.txt", "a.txt")
+    assert not answered_make("OUTPUT", "data.txt", "a.txt")
