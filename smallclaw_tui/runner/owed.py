@@ -1,8 +1,10 @@
 """Which files a step must write, and the question that asks for one it left unwritten.
 
 A step owes a file when its declared kind writes it (create, edit, replace, append: the step's
-files), or, for a step that declares no kind or runs a command, when one of its own checks reads
-the file and fails.
+files), or, for a step that declares no kind, when one of its own checks reads the file and fails.
+A run step owes none: measured (TUNING §22), asking for what its command did not write completed
+a task whose plan had gone wrong (suite csv-header: the row count of a file an invented step had
+changed).
 Seen on Qwen2.5-Coder-1.5B (bench/real/TUNING.md §11): "Count the ERROR lines … and write the count
 to errors.txt" ran `grep -c` and answered DONE; "Write 'v1' into plan.txt" wrote v1/plan.txt.
 The try has what the file needs (the count, the text); asked for the file's whole text in the same
@@ -29,10 +31,6 @@ from smallclaw_tui.runner.intent import paths_in
 from smallclaw_tui.runner.writes import norm_path
 
 WRITES = frozenset({StepKind.CREATE, StepKind.EDIT, StepKind.REPLACE, StepKind.APPEND})
-# Kinds that owe what their failing checks read: none declared, or a command run, which writes
-# through a redirect (suite csv-header: "Count the lines in people.csv and write it to rows.txt",
-# planned as run, ran `wc -l people.csv` and answered DONE three times).
-CHECKED = frozenset({None, StepKind.RUN})
 
 
 def step_checks(step: PlanStep) -> list[Check]:
@@ -42,11 +40,11 @@ def step_checks(step: PlanStep) -> list[Check]:
 
 
 def declared(step: PlanStep) -> list[str]:
-    """The files the step must leave written: its files by its kind, or, with no kind or a run,
-    the files its checks read (a read step owes none)."""
+    """The files the step must leave written: its files by its kind, or, with no kind, the files
+    its checks read (a read or run step owes none)."""
     if step.kind in WRITES:
         paths = list(step.files)
-    elif step.kind in CHECKED:
+    elif step.kind is None:
         paths = [c.path for c in step_checks(step) if isinstance(c, FileExistsCheck | FileContainsCheck)]
     else:
         paths = []
@@ -76,16 +74,13 @@ def named(step: PlanStep, goal: str) -> set[str]:
     return out
 
 
-def question(path: str, text: str | None, undone: list[str], checks: list[str] | None = None) -> str:
-    """`checks`: what the runner checks of the file afterwards, as the model reads them."""
+def question(path: str, text: str | None, undone: list[str]) -> str:
     parts: list[str] = []
     if undone:
         parts.append(f"Your writes to {', '.join(undone)} were undone: this step writes {path}.")
     parts.append(f"{path} was not written, and this step must write it.")
     if text is not None:
         parts += [f"The current text of {path}:", "```", text.rstrip("\n"), "```"]
-    if checks:
-        parts.append("Afterwards the runner checks: " + "; ".join(checks) + ".")
     parts.append(f"Reply with the complete text of {path} in one ``` block and nothing else.")
     return "\n".join(parts)
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import PurePosixPath
 
-from smallclaw_tui.models import ChatMessage, FileContainsCheck, JournalType, PlanStep, Role, StepKind
+from smallclaw_tui.models import ChatMessage, FileContainsCheck, JournalType, PlanStep, Role
 from smallclaw_tui.runner import owed, whole_file
 from smallclaw_tui.runner.checks import run_checks
 from smallclaw_tui.runner.peek import peek
-from smallclaw_tui.runner.prompts import check_words
 from smallclaw_tui.runner.recheck import missing_at_start
 from smallclaw_tui.runner.shortcuts import Shortcuts
 from smallclaw_tui.runner.writes import UNDONE_PATHS
@@ -21,8 +20,8 @@ Changes = list[tuple[str, str | None, str | None]]
 
 class OwedWrite(Shortcuts):
     async def _owed_file(self, step: PlanStep, changes: Changes) -> str | None:
-        """The first file the step owes that this try did not change. For a step without a kind
-        or a run, only one whose check fails now, and never one that may be an input: a file the try failed
+        """The first file the step owes that this try did not change. For a step without a kind,
+        only one whose check fails now, and never one that may be an input: a file the try failed
         to read, or a file the goal names that was missing at the start and that the checks only
         ask to exist ("Read missing.txt", check: missing.txt exists), unless the model, asked in
         one word, says the step makes it. Asked for, an input that was never there would be made
@@ -34,12 +33,7 @@ class OwedWrite(Shortcuts):
         for path in owed.declared(step):
             if path in changed:
                 continue
-            if step.kind is StepKind.RUN and await peek(self.s.workspace, path, limit=1) is not None:
-                # A command's output file that is there already is the user's: typed by the model
-                # in place of a command that failed ("Run migrate.py to update db.json"), it would
-                # be made up. Only a new file is asked for.
-                continue
-            if step.kind in owed.CHECKED:
+            if step.kind is None:
                 checks = owed.file_checks(step, path)
                 outcomes = await run_checks(list(checks), self.tool_ctx)
                 if all(o.passed for o in outcomes) or path in unread:
@@ -102,8 +96,7 @@ class OwedWrite(Shortcuts):
         if undone:
             note += "; undid the try's writes to files the step does not name: " + "; ".join(undone)
         await self.journal(JournalType.NOTE, note, restored=undone, **{UNDONE_PATHS: sorted(strays)})
-        wants = [check_words(c) for c in owed.file_checks(step, path) if isinstance(c, FileContainsCheck)]
-        asked = owed.question(path, text, sorted(strays), wants)
+        asked = owed.question(path, text, sorted(strays))
         await self.journal(JournalType.PROMPT, asked)
         self.progress.start(f"step {step.index + 1}: asking for {path}")
         temperature, seed = self._sampling(step)

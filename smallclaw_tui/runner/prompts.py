@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
 from smallclaw_tui.models import (
-    Check,
-    FileContainsCheck,
     JournalEntry,
     JournalType,
     StepKind,
@@ -44,29 +40,6 @@ _HOW = {
     StepKind.READ: "Only look (read_file, list_dir, search_files); change nothing.",
     StepKind.RUN: "Run the command with run_shell.",
 }
-
-
-# A regex that only pads a literal with space, anchored at both ends: `\A\s*6\s*\Z` is the whole
-# file, `^v1\.2$` one line of it (checks match line by line). Its body: plain characters and
-# escaped punctuation.
-_PADDED = re.compile(r"(?P<start>\\A|\^)(?:\\s\*)?(?P<body>.+?)(?:\\s\*)?(?P<end>\\Z|\$)")
-_LITERAL_BODY = re.compile(r"(?:[^\\.^$*+?{}\[\]|()]|\\[^A-Za-z0-9])+")
-_ESCAPED = re.compile(r"\\(.)")
-
-
-def check_words(check: Check) -> str:
-    """A check as the model reads it. An anchored regex around a literal is said as the literal:
-    shown the regex for "6 alone", the 1.5B wrote what `wc -l` prints, "6 data.csv" (suite
-    line-count)."""
-    if isinstance(check, FileContainsCheck) and check.regex:
-        m = _PADDED.fullmatch(check.text)
-        if m and _LITERAL_BODY.fullmatch(m.group("body")):
-            literal = _ESCAPED.sub(r"\1", m.group("body"))
-            if (m.group("start"), m.group("end")) == ("\\A", "\\Z"):
-                return f"{check.path} must hold only {literal!r}"
-            if (m.group("start"), m.group("end")) == ("^", "$"):
-                return f"a line of {check.path} must be exactly {literal!r}"
-    return check.describe()
 
 
 def _tool_lines(entries: list[JournalEntry], max_chars: int) -> list[str]:
@@ -149,7 +122,7 @@ def step_prompt(
         # Not "Done when: command X succeeds": small models then run the check instead of the step.
         parts.append(
             "Afterwards the runner checks (do not run these yourself): "
-            + "; ".join(check_words(c) for c in step.checks)
+            + "; ".join(c.describe() for c in step.checks)
         )
     if rc.recap:
         parts += ["", "Earlier steps:", *(f"- {r}" for r in rc.recap[-4:])]
