@@ -82,6 +82,7 @@ class Judging(ExecutorBase):
         # nothing, so only the step's checks are left to hold.
         did = await self._held_as_advised(step) if mode == "checks_evidence" else ""
         rules = await self._rule_outcomes(step) if mode == "checks_evidence" and not did else []
+        self.task.resume_context.already_held = any(f.already_held and not f.passed for f in rules)
         if checks or rules:
             outcomes = await run_checks(checks, self.tool_ctx)
             for o in outcomes:
@@ -102,7 +103,6 @@ class Judging(ExecutorBase):
                     f"a check wants to run a command that needs approval: {approval}", pending=approval
                 )
             failed = [o.detail for o in outcomes if not o.passed] + [f.detail for f in rules if not f.passed]
-            self.task.resume_context.already_held = any(f.already_held and not f.passed for f in rules)
             if failed:
                 await self._reject(step, "check failed: " + "; ".join(failed))
                 return

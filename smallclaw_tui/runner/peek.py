@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import stat
+from collections.abc import Container, Iterable
 from pathlib import Path
 
+from smallclaw_tui.runner.writes import norm_path
 from smallclaw_tui.tools.workspace import WorkspaceEscape, resolve_writable
 
 MAX_PEEK_CHARS = 200_000
@@ -32,3 +34,18 @@ async def peek(workspace: Path, path: str, limit: int = MAX_PEEK_CHARS) -> str |
     """The start of the file's text (up to `limit` characters), or None when it is not a regular
     file inside the workspace that tools may write."""
     return await asyncio.to_thread(_read, workspace, path, limit)
+
+
+async def named_texts(
+    workspace: Path, paths: Iterable[str], *, limit: int, skip: Container[str] = ()
+) -> list[tuple[str, str]]:
+    """(path, text) of each of `paths` that is a file, once each, folders and `skip` left out.
+    Each is read to one character past `limit`, so a caller can tell a file shown whole."""
+    out: list[tuple[str, str]] = []
+    for path in dict.fromkeys(map(norm_path, paths)):
+        if not path or path.endswith("/") or path in skip:
+            continue
+        text = await peek(workspace, path, limit=limit + 1)
+        if text is not None:
+            out.append((path, text))
+    return out

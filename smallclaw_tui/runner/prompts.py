@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from smallclaw_tui.models import (
-    JournalEntry,
-    JournalType,
-    StepKind,
-    StepStatus,
-    Task,
-)
+from smallclaw_tui.models import JournalEntry, JournalType, StepKind, StepStatus, Task
 from smallclaw_tui.runner.findings import earlier_outputs
 
 TASK_SYSTEM = (

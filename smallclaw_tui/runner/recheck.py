@@ -64,7 +64,6 @@ def _how(step: PlanStep, path: str) -> Intent | None:
 
 # The journal detail key of the files the goal named that were missing at the start.
 MISSING_AT_START = "missing_at_start"
-# The journal detail key of the files a try wrote in the wrong place, which the runner undid.
 
 
 def missing_at_start(journal: list[JournalEntry]) -> set[str]:

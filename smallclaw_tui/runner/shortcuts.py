@@ -21,7 +21,7 @@ from smallclaw_tui.runner.intent import paths_in
 from smallclaw_tui.runner.judging import Judging
 from smallclaw_tui.runner.listing import workspace_files
 from smallclaw_tui.runner.one_file_plan import the_one_file
-from smallclaw_tui.runner.peek import peek
+from smallclaw_tui.runner.peek import named_texts, peek
 from smallclaw_tui.runner.recheck import MISSING_AT_START
 from smallclaw_tui.runner.turn_journal import TurnJournal
 from smallclaw_tui.runner.writes import norm_path
@@ -87,16 +87,10 @@ class Shortcuts(TurnJournal, Judging):
     async def _sources(self, step: PlanStep, path: str) -> list[tuple[str, str]]:
         """The files the goal and the step name that exist, other than `path`, with their text
         (at most two, each shown whole): what a file to create may be made from."""
-        out: list[tuple[str, str]] = []
         limit = self.s.runner.prompt_file_chars
-        for p in paths_in(f"{self.task.prompt}\n{step.description}"):
-            src = norm_path(p)
-            if p.endswith("/") or src == path or len(out) >= 2:
-                continue
-            text = await peek(self.s.workspace, src, limit=limit + 1)
-            if text is not None and len(text) <= limit:
-                out.append((src, text))
-        return out
+        named = paths_in(f"{self.task.prompt}\n{step.description}")
+        found = await named_texts(self.s.workspace, named, limit=limit, skip={path})
+        return [(src, text) for src, text in found if len(text) <= limit][:2]
 
     async def _whole_file_round(
         self,

@@ -254,6 +254,12 @@ def test_a_step_that_only_makes_the_folder_of_a_later_file_is_folded_into_it() -
     assert any("greetings" in d and "folder" in d for d in dropped)
 
 
+def _read_step(path: str, text: str, description: str) -> dict[str, Any]:
+    """A planned read step of `path`, checked to hold `text`."""
+    check = {"kind": "file_contains", "path": path, "text": text}
+    return {"action": "read", "files": [path], "description": description, "checks": [check]}
+
+
 async def test_a_read_step_whose_own_check_fails_on_the_file_it_reads_is_left_out(workspace: Path) -> None:
     """Suite find-todo on the 1.5B: the plan's first step read README.txt with the check
     "README.txt contains 'TODO'"; the file is there and does not, and reading cannot change that:
@@ -261,12 +267,7 @@ async def test_a_read_step_whose_own_check_fails_on_the_file_it_reads_is_left_ou
     (workspace / "README.txt").write_text("nothing here\n")
     (workspace / "src").mkdir()
     (workspace / "src" / "util.py").write_text("# TODO: handle errors\n")
-    first = {
-        "action": "read",
-        "files": ["README.txt"],
-        "description": "Read README.txt and find the line containing 'TODO'",
-        "checks": [{"kind": "file_contains", "path": "README.txt", "text": "TODO"}],
-    }
+    first = _read_step("README.txt", "TODO", "Read README.txt and find the line containing 'TODO'")
     second = {
         "action": "create",
         "files": ["todo.txt"],
@@ -285,12 +286,7 @@ async def test_a_read_step_whose_own_check_fails_on_the_file_it_reads_is_left_ou
 async def test_a_read_step_of_a_file_that_is_not_there_stays_in_the_plan(workspace: Path) -> None:
     """A missing input is the user's to know about (suite summarize-pdf): the read step stays, and
     its failure goes to "needs you" instead of a summary made up from nothing."""
-    first = {
-        "action": "read",
-        "files": ["report.pdf"],
-        "description": "Read report.pdf",
-        "checks": [{"kind": "file_contains", "path": "report.pdf", "text": "report"}],
-    }
+    first = _read_step("report.pdf", "report", "Read report.pdf")
     second = {"action": "create", "files": ["summary.txt"], "description": "Write the summary to summary.txt"}
     goal = "Summarize report.pdf into summary.txt"
     task, _asked = await _planned_with(workspace, goal, {"steps": [first, second]})
@@ -302,12 +298,7 @@ async def test_a_read_step_of_a_file_that_is_not_there_stays_in_the_plan(workspa
 async def test_a_read_step_of_a_file_the_goal_names_keeps_its_failing_check(workspace: Path) -> None:
     """Then the check is the goal's own premise: notes.txt without 'v2' is the user's to hear about."""
     (workspace / "notes.txt").write_text("v1 shipped\n")
-    first = {
-        "action": "read",
-        "files": ["notes.txt"],
-        "description": "Read notes.txt and find the line with 'v2'",
-        "checks": [{"kind": "file_contains", "path": "notes.txt", "text": "v2"}],
-    }
+    first = _read_step("notes.txt", "v2", "Read notes.txt and find the line with 'v2'")
     second = {"action": "create", "files": ["v2.txt"], "description": "Write the line with 'v2' to v2.txt"}
     goal = "Copy the line with v2 from notes.txt into v2.txt"
     task, _asked = await _planned_with(workspace, goal, {"steps": [first, second]})
@@ -320,12 +311,7 @@ async def test_a_read_step_that_checks_an_earlier_steps_file_stays(workspace: Pa
     """Its check is the only one on the earlier step's work, which is not done yet at planning."""
     (workspace / "notes.txt").write_text("old\n")
     first = {"action": "edit", "files": ["notes.txt"], "description": "Put 'TODO: ship' into notes.txt"}
-    second = {
-        "action": "read",
-        "files": ["notes.txt"],
-        "description": "Read notes.txt and find 'TODO'",
-        "checks": [{"kind": "file_contains", "path": "notes.txt", "text": "TODO"}],
-    }
+    second = _read_step("notes.txt", "TODO", "Read notes.txt and find 'TODO'")
     third = {"action": "create", "files": ["todo.txt"], "description": "Write the TODO line to todo.txt"}
     goal = "Mark the work to do and copy it to todo.txt"
     task, _asked = await _planned_with(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
-from runner_helpers import kind, run_to_idle, running, worker
+from runner_helpers import REVIEW, kind, run_to_idle, running, worker
 
 from smallclaw_tui.models import JournalType, PlanStep, StepKind, TaskStatus
 from smallclaw_tui.runner.whole_file import applies, new_text
@@ -13,6 +14,20 @@ from smallclaw_tui.testing.fake_server import ChatRequest, Reply
 
 WHOLE = "You edit one file"
 LOG = "10:00 INFO up\n10:01 WARN disk 81%\n10:02 INFO ok\n10:03 WARN slow\n"
+
+
+def verifier_says(
+    verdict: str, about: str, act: Callable[[ChatRequest], Reply]
+) -> Callable[[ChatRequest], Reply]:
+    """`worker(act)`, with the step verifier answering `verdict` to the question that holds
+    `about`; every other question (the goal review among them) as `worker` answers it."""
+
+    def handler(req: ChatRequest) -> Reply:
+        if kind(req) == "verify" and REVIEW not in req.system_text and about in req.last_user_text:
+            return Reply(text=verdict)
+        return worker(act)(req)
+
+    return handler
 
 
 def test_a_create_is_answered_whole_only_with_files_to_make_it_from() -> None:
@@ -209,15 +224,6 @@ async def test_later_steps_are_told_what_earlier_steps_wrote_not_what_the_verifi
     written" (the write was to status.txt); shown that as the recap, step 2 edited draft/status.txt.
     The recap is the files the accepted try wrote."""
 
-    def handler(req: ChatRequest) -> Reply:
-        if (
-            kind(req) == "verify"
-            and "REVIEW" not in req.system_text
-            and "Write 'draft'" in req.last_user_text
-        ):
-            return Reply(text="VERDICT: YES\nEVIDENCE: R1\nREASON: draft/status.txt has been written")
-        return worker(act)(req)
-
     def act(req: ChatRequest) -> Reply:
         if "Current step (1 of 2)" in req.last_user_text:
             return Reply.tool("write_file", {"path": "status.txt", "content": "draft\n"})
@@ -227,6 +233,8 @@ async def test_later_steps_are_told_what_earlier_steps_wrote_not_what_the_verifi
         PlanStep(index=0, description="Write 'draft' into status.txt"),
         PlanStep(index=1, description="Change 'draft' to 'final' in status.txt"),
     ]
+    said = "VERDICT: YES\nEVIDENCE: R1\nREASON: draft/status.txt has been written"
+    handler = verifier_says(said, "Write 'draft'", act)
     task, srv = await run_to_idle(workspace, handler, steps, goal="Take status.txt from draft to final")
     assert task.status == TaskStatus.COMPLETE, task.pause_reason
     second = next(r.last_user_text for r in srv.chat_requests if "Current step (2 of 2)" in r.last_user_text)
@@ -353,15 +361,11 @@ async def test_a_step_whose_addition_was_already_there_is_done_when_it_then_writ
             return Reply.tool("append_file", {"path": "README.md", "text": "Run it with make.\n"})
         return Reply(text="DONE: the line is already there")
 
-    def handler(req: ChatRequest) -> Reply:
-        if kind(req) == "verify" and "REVIEW" not in req.system_text and "Add the line" in req.last_user_text:
-            return Reply(text="VERDICT: NO\nEVIDENCE: none\nREASON: nothing was appended")
-        return worker(act)(req)
-
     steps = [
         PlanStep(index=0, description="Write README.md with the title line '# Demo'"),
         PlanStep(index=1, description="Add the line 'Run it with make.' under the title of README.md"),
     ]
+    handler = verifier_says("VERDICT: NO\nEVIDENCE: none\nREASON: nothing was appended", "Add the line", act)
     task, _srv = await run_to_idle(workspace, handler, steps, goal="Write a two-line README.md")
     assert task.status == TaskStatus.COMPLETE, task.pause_reason
     assert (workspace / "README.md").read_text() == "# Demo\nRun it with make.\n"
@@ -383,15 +387,11 @@ async def test_a_step_that_writes_nothing_is_not_done_by_what_an_earlier_step_wr
             return Reply.tool("write_file", {"path": "config.ini", "content": "debug=true\nport=80\n"})
         return Reply(text="DONE: nothing to do")
 
-    def handler(req: ChatRequest) -> Reply:
-        if kind(req) == "verify" and "REVIEW" not in req.system_text and "Remove" in req.last_user_text:
-            return Reply(text="VERDICT: NO\nEVIDENCE: none\nREASON: the line is still there")
-        return worker(act)(req)
-
     steps = [
         PlanStep(index=0, description="Write config.ini with the lines 'debug=true' and 'port=80'"),
         PlanStep(index=1, description="Remove the line 'debug=true' from config.ini"),
     ]
+    handler = verifier_says("VERDICT: NO\nEVIDENCE: none\nREASON: the line is still there", "Remove", act)
     task, _srv = await run_to_idle(workspace, handler, steps, goal="Write config.ini without debug")
     assert task.status == TaskStatus.NEEDS_ASSISTANCE
     assert not any("already holds" in e.content for e in task.journal)

@@ -37,7 +37,16 @@ async def test_the_running_card_and_the_detail_show_the_phase_its_time_and_a_spi
         since = board.progress[task.id].since
         now[0] = since + 75.3
         board.select(task.id, focus=True)
-        await pilot.pause(0.3)  # a tick of the spinner's timer
+        # A tick of the spinner's timer: waited for, not slept on (a fixed 0.3 s pause failed once
+        # under the full suite's load on 2 cores).
+        await until(
+            pilot,
+            lambda: (
+                "1m15s" in line_text(board, "running", 2)
+                and "1m15s" in str(app.detail.query_one("#detail-body").content)
+            ),
+            "a tick of the spinner on the card and in the detail",
+        )
         meta = line_text(board, "running", 2)
         assert "1m15s" in meta, meta
         assert meta.strip()[1] in SPINNER, meta  # after the card's bar

@@ -18,9 +18,8 @@ import asyncio
 import re
 
 from smallclaw_tui.runner.intent import paths_in
-from smallclaw_tui.runner.peek import peek
+from smallclaw_tui.runner.peek import named_texts
 from smallclaw_tui.runner.rules.base import Finding, StepFacts
-from smallclaw_tui.runner.writes import norm_path
 
 _WORD = re.compile(r"[\w][\w.-]*[\w]|\w")
 MIN_WORDS = 3
@@ -59,15 +58,10 @@ class CopiedLinesWhole:
             return []
         written = {c.path for c in facts.changes}
         named = paths_in(facts.task.prompt) + paths_in(facts.step.description) + list(facts.step.files)
-        sources: dict[str, str] = {}
-        for path in dict.fromkeys(map(norm_path, named)):
-            if path and not path.endswith("/") and path not in written:
-                text = await peek(facts.workspace, path, limit=MAX_CHARS + 1)
-                if text is not None:
-                    sources[path] = text
+        sources = await named_texts(facts.workspace, named, limit=MAX_CHARS, skip=written)
         if len(sources) != 1:
             return []
-        ((name, source),) = sources.items()
+        ((name, source),) = sources
         if len(source) > MAX_CHARS:
             return []
         out: list[Finding] = []
