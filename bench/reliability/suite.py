@@ -84,7 +84,7 @@ def _file_text(path: str) -> Derive:
 def _listed_files(memory: Memory) -> str | None:
     for r in reversed(memory):
         if r.startswith("src/:"):
-            names = [ln.split(" (", 1)[0] for ln in r.splitlines()[1:] if ln.endswith(" bytes)")]
+            names = [ln for ln in r.splitlines()[1:] if ln and not ln.endswith(("/", ")"))]
             return "".join(f"{n}\n" for n in names)
     return None
 
@@ -148,7 +148,7 @@ EXPLICIT_CHECKED = (
                 "Check that data.csv is in the workspace with list_dir",
                 (list_dir("."),),
                 (exists("data.csv"),),
-                evidence=("data.csv (",),
+                evidence=("data.csv",),
             ),
             Step(
                 "Count the lines of data.csv with wc -l and write the number to count.txt",

@@ -190,7 +190,9 @@ class _Executor(OwedWrite, Finishing):
             if whole_file.applies(step, whole, rs.prompt_file_chars, sources=len(sources)):
                 await self._whole_file_round(step, path, whole, sampling, sources)
                 return
-        prompt = step_prompt(task, files=files, file_chars=rs.prompt_file_chars)
+        prompt = step_prompt(
+            task, files=files, file_chars=rs.prompt_file_chars, checks=self.end.shown_checks(step)
+        )
         self.activity.buffer = ""  # a new round: the activity line starts over
         await self.journal(JournalType.PROMPT, prompt)
         await self.save()

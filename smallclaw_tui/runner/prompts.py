@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from smallclaw_tui.models import JournalEntry, JournalType, StepKind, StepStatus, Task
+from collections.abc import Sequence
+
+from smallclaw_tui.models import Check, JournalEntry, JournalType, StepKind, StepStatus, Task
 from smallclaw_tui.runner.findings import earlier_outputs
 
 TASK_SYSTEM = (
@@ -99,10 +101,12 @@ def step_prompt(
     recent_chars: int = 1500,
     files: list[tuple[str, str | None]] | None = None,
     file_chars: int = 2000,
+    checks: Sequence[Check] | None = None,
 ) -> str:
     """The prompt of one round of the current step. `files`: the files the step names, with their
     current text (None: missing), shown whole within `file_chars` each so that an edit can copy
-    its anchor from there instead of guessing it."""
+    its anchor from there instead of guessing it. `checks`: what the runner will check (default:
+    the step's own checks)."""
     step = task.active_step
     assert step is not None
     n, total = task.current_step + 1, len(task.plan)
@@ -112,11 +116,12 @@ def step_prompt(
     parts += ["", f"Current step ({n} of {total}): {step.description}"]
     if step.kind is not None:
         parts.append(_HOW[step.kind])
-    if step.checks:
+    shown = step.checks if checks is None else checks
+    if shown:
         # Not "Done when: command X succeeds": small models then run the check instead of the step.
         parts.append(
             "Afterwards the runner checks (do not run these yourself): "
-            + "; ".join(c.describe() for c in step.checks)
+            + "; ".join(c.describe() for c in shown)
         )
     if rc.recap:
         parts += ["", "Earlier steps:", *(f"- {r}" for r in rc.recap[-4:])]

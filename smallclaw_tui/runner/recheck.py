@@ -23,7 +23,8 @@ from smallclaw_tui.models import (
     StepStatus,
     Task,
 )
-from smallclaw_tui.runner.checks import implied_checks, implied_text_checks, run_checks
+from smallclaw_tui.runner.checks import implied_checks, implied_text_checks, quoted_texts, run_checks
+from smallclaw_tui.runner.earlier import named_files
 from smallclaw_tui.runner.intent import Intent, intent, mentions, names_path, paths_in
 from smallclaw_tui.runner.peek import peek
 from smallclaw_tui.runner.writes import (
@@ -125,6 +126,19 @@ class EndCheck:
         )
         checks += [c for c in quoted if c not in checks]
         return checks
+
+    def shown_checks(self, step: PlanStep) -> list[Check]:
+        """What a try of the step will be checked on, as far as it is known before the try: its
+        own checks, and the texts it quotes in the one file it names outside its quotes (which
+        :meth:`checks_for` adds once the try wrote that file). For the prompt: shown only the
+        plan's 'src/a.txt contains "moved to dst"', the 1.5B wrote exactly that for "the line
+        'moved to dst/a.txt'" and was refused twice by a check it never saw (suite copy-file)."""
+        quotes = quoted_texts(step.description)
+        named = {p for p in named_files(step) if not any(p in q for q in quotes)}
+        quoted = implied_text_checks(
+            step.description, named, last_only=intent(step.description) is Intent.CHANGE
+        )
+        return list(step.checks) + [c for c in quoted if c not in step.checks]
 
     def written_by(self, step_index: int) -> set[str]:
         """The files the step wrote, less those the runner undid as written in the wrong place."""

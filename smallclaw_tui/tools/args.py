@@ -93,6 +93,10 @@ def check_arguments(tool: str, params: tuple[Param, ...], raw: Mapping[str, Any]
     given: dict[str, tuple[str, Any]] = {}  # canonical name -> (name the model used, value)
     for key, value in raw.items():
         name = key if key in by_name else alias_of.get(key)
+        if name is None and value in (None, "", [], {}):
+            # Asks for nothing: the 1.5B sent `required: []`, a schema keyword, beside its path
+            # and answered the refusal with BLOCKED (suite index-src).
+            continue
         if name is None:
             problems.append(f"unknown argument '{key}'")
         elif name in given:

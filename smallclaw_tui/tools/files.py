@@ -163,11 +163,13 @@ def _list_dir(ctx: ToolContext, path: str) -> ToolResult:
             if entry.is_dir():
                 dirs.append(name + "/")
             else:
+                # Names only, one a line: small models copy a listing into an index file as it
+                # reads, and "a.py (11 bytes)" was not a file name (suite index-src).
                 try:
-                    size = f" ({entry.stat().st_size} bytes)"
+                    entry.stat()
+                    files.append(name)
                 except OSError:  # a dangling symlink
-                    size = " (broken link)"
-                files.append(name + size)
+                    files.append(name + " (broken link)")
     label = "." if shown == "." else shown + "/"
     if not dirs and not files:
         return ToolResult(True, f"{label} is empty")

@@ -371,3 +371,31 @@ def test_no_right_end_state_of_the_suite_is_stitched() -> None:
                 for source in task.files.values():
                     assert stitched_lines(want.text, source) == [], (task.id, want.path)
     assert checked >= 5
+
+
+async def test_the_step_prompt_names_every_check_the_judge_will_run(workspace: Path) -> None:
+    """The runner also checks the text a step quotes; a prompt that named only the plan's weaker
+    check led the 1.5B to write exactly that ('moved to dst', not 'moved to dst/a.txt': suite
+    copy-file), refused twice by a check it was never shown."""
+    (workspace / "src").mkdir()
+    (workspace / "src" / "a.txt").write_text("alpha\n")
+    prompts: list[str] = []
+
+    def writer(req: ChatRequest) -> Reply:
+        prompts.append(req.last_user_text)
+        return Reply.tool(
+            "write_file", {"path": "src/a.txt", "content": "moved to dst/a.txt\n", "overwrite": True}
+        )
+
+    step = PlanStep(
+        index=0,
+        description="Replace the content of src/a.txt with the line 'moved to dst/a.txt'",
+        checks=[FileContainsCheck(path="src/a.txt", text="moved to dst")],
+    )
+    async with running(workspace, worker(writer)) as (runner, _srv, _ev):
+        task = await runner.create_task("leave a note", steps=[step])
+        await asyncio.wait_for(runner.wait_until_idle(), 30)
+        assert runner.tasks[task.id].status == TaskStatus.COMPLETE, runner.tasks[task.id].pause_reason
+    shown = next(line for line in prompts[0].splitlines() if line.startswith("Afterwards the runner checks"))
+    assert "src/a.txt contains 'moved to dst'" in shown
+    assert "src/a.txt contains 'moved to dst/a.txt'" in shown

@@ -135,7 +135,7 @@ def _valid(result: ToolResult) -> str:
 @pytest.mark.usefixtures("latin1_name")
 async def test_non_utf8_names_are_shown_escaped(workspace: Path, run_tool: RunTool) -> None:
     listed = await run_tool("list_dir")
-    assert listed.ok and "caf\\xe9.txt (20 bytes)" in _valid(listed)
+    assert listed.ok and "caf\\xe9.txt" in _valid(listed).splitlines()
     found = await run_tool("search_files", pattern="cafe")
     assert found.ok and _valid(found).startswith("caf\\xe9.txt:1: hello from the cafe")
     # The model names the file the way it was shown, and gets it.

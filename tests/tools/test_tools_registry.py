@@ -120,6 +120,18 @@ async def test_null_optional_argument_means_default(workspace: Path, run_tool: R
     assert r.ok and "a.txt" in r.output
 
 
+async def test_an_unknown_argument_left_empty_is_no_mistake(workspace: Path, run_tool: RunTool) -> None:
+    """The 1.5B called list_dir{path: "src", required: []}, a schema keyword as an argument with
+    nothing in it, was refused, and answered BLOCKED (suite index-src). An empty value asks for
+    nothing; an unknown argument that holds something is still refused."""
+    (workspace / "src").mkdir()
+    (workspace / "src" / "a.py").write_text("x")
+    r = await run_tool("list_dir", path="src", required=[], properties={}, note="", extra=None)
+    assert r.ok and r.output.splitlines()[1:] == ["a.py"]
+    kept = await run_tool("list_dir", path="src", recursive=True)
+    assert not kept.ok and "unknown argument 'recursive'" in kept.output
+
+
 async def test_a_tool_bug_is_a_result_not_a_crash(ctx: ToolContext) -> None:
     async def broken(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
         raise KeyError("oops")
