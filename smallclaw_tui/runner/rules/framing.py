@@ -5,7 +5,8 @@ it wrote list_dir's result as it read it ("src/: 0 folders, 2 files", "a.py (11 
 task completed with the file wrong. The listing's header and its "(N bytes)" entries are words the
 tool made up, as are a result's "[tool]" prefix and the chat template's `<tool_response>` markup
 (§16: the 1.5B wrote that tag as a file's whole text). None of it is anyone's content, so a line of
-it that the file did not hold before fails the try.
+it that the file did not hold before fails the try. (list_dir now gives names alone; its old
+"(N bytes)" entries stay recognised in journals written before that.)
 """
 
 from __future__ import annotations
