@@ -73,6 +73,9 @@ async def test_json_is_judged_on_its_data_so_a_reformat_is_not_a_change(tmp_path
 
 
 async def test_a_goal_that_names_nothing_in_the_file_and_other_kinds_are_left_alone(tmp_path: Path) -> None:
+    # "fix the typo" names nothing the file holds either; its fix rewrites lines into like ones.
+    fixed = NOTES.replace("recieve", "receive")
+    assert await problems(tmp_path, "fix the typo", "notes.md", NOTES, fixed) == []
     words = "pear\napple\nfig\n"
     assert await problems(tmp_path, "alphabetize words.txt", "words.txt", words, "apple\nfig\npear\n") == []
     # A declared rewrite of the whole file has its own rules.
@@ -152,3 +155,54 @@ async def test_a_tools_own_output_is_not_a_files_content(tmp_path: Path) -> None
     # The chat template's markup, written as a file's text (§16), and a result's "[tool]" prefix.
     assert await problems_of("<tool_response>\n") != []
     assert await problems_of("[list_dir] src/\n") != []
+
+
+CHANGELOG = "# Changelog\n\n## 1.2.0\n- faster startup\n- fixed login on safari\n\n## 1.1.0\n- dark mode\n"
+
+
+async def test_an_edit_whose_goal_names_nothing_in_the_file_keeps_every_line(tmp_path: Path) -> None:
+    """Held-out changelog-130 on the 0.5B: "a 1.3.0 entry on top" rewrote CHANGELOG.md with the new
+    entry alone, and every rule passed it (the goal names no text the file holds, so nothing was
+    an anchor); only the 0.5B's unreadable verifier answer kept it from completing. Adding and
+    reordering keep every line; losing one fails."""
+    goal = "the changelog needs a 1.3.0 entry on top with: added csv export"
+    right = CHANGELOG.replace("## 1.2.0", "## 1.3.0\n- added csv export\n\n## 1.2.0")
+    assert await problems(tmp_path, goal, "CHANGELOG.md", CHANGELOG, right) == []
+    wiped = await problems(
+        tmp_path, goal, "CHANGELOG.md", CHANGELOG, "# Changelog\n\n## 1.3.0\n- added csv export\n"
+    )
+    assert wiped == [
+        "CHANGELOG.md: line 4 ('- faster startup') is gone, but the goal names nothing the file holds; "
+        "keep every line it held and add or change only what the goal asks"
+    ]
+    # "fix the typo" names nothing the file holds either; its fix rewrites lines into like ones.
+    fixed = NOTES.replace("recieve", "receive")
+    assert await problems(tmp_path, "fix the typo", "notes.md", NOTES, fixed) == []
+    words = "pear\napple\nfig\n"
+    assert await problems(tmp_path, "alphabetize words.txt", "words.txt", words, "apple\nfig\npear\n") == []
+    # A goal that names the file's text is held by the where-rule instead ("recieve" is on most lines).
+    assert await problems(tmp_path, "recieve should be receive in notes.md", "notes.md", NOTES, fixed) == []
+
+
+def test_no_right_end_state_loses_a_line_the_goal_does_not_name() -> None:
+    from bench.reliability.heldout import HELDOUT, RIGHT
+    from bench.reliability.spec import FileIs
+    from bench.reliability.suite import SUITE
+    from smallclaw_tui.runner.rules.goal_diff import lost_unnamed
+
+    pairs = [
+        (t.goal, t.files[p], after)
+        for t in HELDOUT
+        for p, after in RIGHT[t.id].items()
+        if after and p in t.files
+    ]
+    pairs += [
+        (t.goal, t.files[w.path], w.text)
+        for t in SUITE
+        if t.mode == "planner"
+        for w in t.expect
+        if isinstance(w, FileIs) and w.path in t.files
+    ]
+    assert len(pairs) >= 15
+    for goal, before, after in pairs:
+        assert lost_unnamed(goal, before, after) is None, goal

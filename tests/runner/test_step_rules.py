@@ -58,7 +58,7 @@ async def test_an_edit_that_deletes_most_of_a_file_fails(tmp_path: Path) -> None
     before = "".join(f"line {i}: some text that matters\n" for i in range(20))
     step = PlanStep(index=0, description="x", kind=StepKind.EDIT, files=["notes.txt"])
     bad = await failed(facts(tmp_path, step, FileChange("notes.txt", before, "line 0\n")))
-    assert len(bad) == 1 and "an edit changes part of a file" in bad[0]
+    assert any("an edit changes part of a file" in d for d in bad)
     # A declared rewrite may shrink the file: that is what replace means.
     step.kind = StepKind.REPLACE
     assert await failed(facts(tmp_path, step, FileChange("notes.txt", before, "line 0\n"))) == []

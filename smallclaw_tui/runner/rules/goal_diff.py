@@ -11,11 +11,14 @@ diff, said YES as often as to the right one. Two facts catch those without askin
 * **Where.** Every line the edit removes or rewrites holds a token of the goal, and every line it
   adds sits next to one that does (blank lines skipped).
 * **Everywhere.** A token of the goal that the edit took out of some lines is not left in others.
+* **Kept.** A goal that names nothing the file holds points at no line, so an edit keeps every
+  line the file held: it may add and reorder, not lose. Held-out changelog-130 on the 0.5B: "a
+  1.3.0 entry on top" became the file's only entry, and nothing else refused it.
 
 A token is a run of letters, digits, `_`, `.` and `-` of 3 or more characters, matched whole and
 with its case. One that is on more than half of the file's lines points nowhere and is ignored.
 A goal that names nothing the file holds ("alphabetize words.txt", "add oat milk") gives no
-anchors, and the rule says nothing. Only edits: a create, an append or a declared rewrite of the
+anchors: only the kept-rule speaks. Only edits: a create, an append or a declared rewrite of the
 whole file has its own rules; a step without a kind is held to the lines its own words or the
 goal's point at, unless it only added after all the file held.
 """
@@ -112,6 +115,35 @@ def misplaced(goal: str, before: str, after: str) -> str | None:
     return None
 
 
+# A rewritten line still counts as kept when a new line is this much like it ("fix the typo"
+# names no text of the file, and its fix rewrites lines in place).
+KEPT_LIKE = 0.75
+
+
+def lost_unnamed(goal: str, before: str, after: str) -> str | None:
+    """A line the file held that is gone, not even rewritten into a like one, when the goal names
+    no token of the file (busy ones included: "recieve" on most lines is still named); else None."""
+    if set(tokens(goal)) & set(tokens(before)):
+        return None
+    old, new = before.splitlines(), after.splitlines()
+    as_data = _json_lines(before), _json_lines(after)
+    if as_data[0] is not None and as_data[1] is not None:
+        old, new = as_data[0], as_data[1]
+    had = {line.strip() for line in old}
+    kept = {line.strip() for line in new}
+    added = [line for line in kept - had if line]
+    for n, line in enumerate(old):
+        text = line.strip()
+        if text and text not in kept and not any(_alike(text, a) for a in added):
+            return f"line {n + 1} ({text[:60]!r})"
+    return None
+
+
+def _alike(a: str, b: str) -> bool:
+    m = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return m.quick_ratio() >= KEPT_LIKE and m.ratio() >= KEPT_LIKE
+
+
 def left_behind(goal: str, before: str, after: str) -> list[tuple[str, int]]:
     """Goal tokens the edit removed from some places but left in others: (token, how many left)."""
     wanted = set(tokens(goal))
@@ -150,6 +182,16 @@ class EditWhereTheGoalPoints:
                 continue
             if kind is None and c.after.startswith(c.before):
                 continue  # added after all the file held: no line of it was touched
+            gone = lost_unnamed(goal, c.before, c.after) if kind is StepKind.EDIT else None
+            if gone is not None:
+                out.append(
+                    Finding(
+                        False,
+                        f"{c.path}: {gone} is gone, but the goal names nothing the file holds; keep "
+                        "every line it held and add or change only what the goal asks",
+                    )
+                )
+                continue
             where = misplaced(goal, c.before, c.after)
             if where is not None:
                 marks = ", ".join(sorted(anchors(goal, c.before.splitlines())))
