@@ -32,8 +32,9 @@ from smallclaw_tui.runner.listing import listing_text
 from smallclaw_tui.runner.outage import UNREACHABLE_PREFIX
 from smallclaw_tui.runner.owed_write import OwedWrite
 from smallclaw_tui.runner.peek import peek
-from smallclaw_tui.runner.premises import without_false_premises
+from smallclaw_tui.runner.premises import with_unplanned_outputs, without_false_premises
 from smallclaw_tui.runner.prompts import step_prompt
+from smallclaw_tui.runner.recheck import missing_at_start
 from smallclaw_tui.runner.writes import (
     norm_path,
 )
@@ -128,10 +129,13 @@ class _Executor(OwedWrite, Finishing):
         steps, unreachable = await without_false_premises(
             outcome.steps, self.task.prompt, lambda checks: run_checks(checks, self.tool_ctx)
         )
+        steps, redeclared = with_unplanned_outputs(steps, missing_at_start(self.task.journal))
         plan_text = "; ".join(f"{s.index + 1}. {s.description}" for s in steps)
         await self.journal(JournalType.NOTE, f"plan: {plan_text or '(no step left)'}")
         for why in [*outcome.dropped, *unreachable]:
             await self.journal(JournalType.NOTE, f"planner's {why}; left out")
+        for why in redeclared:
+            await self.journal(JournalType.NOTE, why)
         if not steps:
             await self.needs_assistance(
                 "every step of the plan reads a file for text it does not hold: " + "; ".join(unreachable)

@@ -3,6 +3,7 @@ file's whole text; a write the try made to a file the step never named is undone
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -321,3 +322,60 @@ def test_a_file_is_made_by_the_step_only_when_both_answers_say_so() -> None:
     assert not answered_make("OUTPUT", "report", "report.pdf")
     assert not answered_make("OUTPUT or INPUT", "a.txt", "a.txt")
     assert not answered_make("OUTPUT", "data.txt", "a.txt")
+
+
+async def test_a_read_step_naming_a_goal_output_no_step_writes_may_owe_it(workspace: Path) -> None:
+    """Suite rename-key on the 1.5B: the planner declared "List all keys in keys.txt" a read of
+    app.cfg, and no step of the plan wrote keys.txt, a file the goal names and the workspace
+    lacked. Read steps owe nothing, so the model's list_dir of keys.txt and DONE went to the
+    verifier, which said NO twice. Such a step keeps its words and loses its 'read': the same
+    two questions as for any step decide whether it makes the file, and then it is asked for."""
+    (workspace / "app.cfg").write_text("owner=admin\ntimeout=60\n")
+    plan = {
+        "steps": [
+            {
+                "action": "read",
+                "files": ["app.cfg"],
+                "description": "List all keys in keys.txt",
+                "checks": [{"kind": "command_succeeds", "command": "grep -q owner app.cfg"}],
+            }
+        ]
+    }
+
+    def act(req: ChatRequest) -> Reply:
+        if "You plan work" in req.system_text:
+            return Reply(text=json.dumps(plan))
+        if ROLE in req.last_user_text:
+            return Reply(text="OUTPUT")
+        if WRITTEN in req.last_user_text:
+            return Reply(text="keys.txt")
+        if OWED in req.last_user_text:
+            return Reply(text="```\nowner\ntimeout\n```")
+        if req.tool_results:
+            return Reply(text="DONE: listed them")
+        return Reply.tool("list_dir", {"path": "keys.txt"})
+
+    done, _srv = await run_to_idle(workspace, owing(act), None, goal="list the keys of app.cfg in keys.txt")
+    assert done.status == TaskStatus.COMPLETE, done.pause_reason
+    assert (workspace / "keys.txt").read_text() == "owner\ntimeout\n"
+    assert any("no step of the plan writes keys.txt" in e.content for e in done.journal)
+
+
+def test_only_a_read_step_naming_a_missing_goal_file_no_step_writes_loses_its_kind() -> None:
+    from smallclaw_tui.runner.premises import with_unplanned_outputs
+
+    def step(i: int, action: StepKind, files: list[str], words: str) -> PlanStep:
+        return PlanStep(index=i, kind=action, files=files, description=words)
+
+    lists = step(1, StepKind.READ, ["app.cfg"], "List all keys in keys.txt")
+    steps, notes = with_unplanned_outputs(
+        [step(0, StepKind.EDIT, ["app.cfg"], "rename user"), lists], {"keys.txt"}
+    )
+    assert steps[1].kind is None and steps[1].files == ["app.cfg", "keys.txt"]
+    assert FileExistsCheck(path="keys.txt") in steps[1].checks and len(notes) == 1
+    # A later step that writes it, a file that was there, or a step that is not a read: unchanged.
+    writes = step(2, StepKind.CREATE, ["keys.txt"], "Write keys.txt")
+    assert with_unplanned_outputs([lists, writes], {"keys.txt"}) == ([lists, writes], [])
+    assert with_unplanned_outputs([lists], set()) == ([lists], [])
+    runs = step(0, StepKind.RUN, [], "List all keys in keys.txt")
+    assert with_unplanned_outputs([runs], {"keys.txt"}) == ([runs], [])
