@@ -8,7 +8,6 @@ to paint with), so it draws that frame before pydantic is imported (issue 15, fi
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,8 @@ def workspace_config_path(workspace: Path) -> Path:
 
 
 def read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # here: most starts have no config file to parse, and the module takes 8 ms
+
     try:
         with path.open("rb") as f:
             return tomllib.load(f)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import ssl
+import urllib.request
 from collections.abc import AsyncGenerator
 from contextlib import AbstractContextManager
 from typing import Any, Self
@@ -14,6 +16,20 @@ from smallclaw_tui.llm.base import ContextTruncated
 from smallclaw_tui.llm.errors import Api, parse_error, status_error, wire_errors
 from smallclaw_tui.llm.stream import truncation
 from smallclaw_tui.textsafe import redact_url
+
+
+def _tls_context_for(base_url: str) -> ssl.SSLContext | bool:
+    """The usual verified context, unless this client can never speak TLS.
+
+    Loading the CA bundle costs 40-70 ms, on the way to every start of the app and the runner,
+    and a local server (`http://127.0.0.1:11434`) never uses it: every request goes to the base
+    URL and redirects are not followed. Only a proxy from the environment could still bring TLS
+    in, so then the usual context stays. The stand-in trusts no certificate at all: a TLS
+    connection through it fails instead of going unverified.
+    """
+    if not base_url.lower().startswith("http://") or urllib.request.getproxies():
+        return True
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies hostnames and certificates; trusts none
 
 
 class HttpClientBase:
@@ -35,6 +51,7 @@ class HttpClientBase:
             headers=headers,
             timeout=httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
             transport=transport,
+            verify=_tls_context_for(self.base_url),
         )
 
     @staticmethod

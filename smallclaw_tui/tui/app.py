@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -44,6 +44,19 @@ class _MainScreen(Screen[None]):
     # it): focusing the chat first and then moving the focus restyles both panes and rebuilds the
     # footer before the first frame. Dialogs keep the app's "*" (their first input).
     AUTO_FOCUS = "#board CardList"
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._resumed = False
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # The first resume comes right after the mount, which has just styled every node (and
+        # focus, classes and the theme restyle what they change): restyling the whole screen
+        # again took a third of the CSS work before the first frame. Later resumes, when a
+        # dialog closes, restyle as usual. Runs before Screen's own handler, which reads the flag.
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
 
 class SmallClawApp(RunnerHost):

@@ -8,7 +8,6 @@ from textual import on, work
 from textual.content import Content
 
 from smallclaw_tui.status import ChannelKind
-from smallclaw_tui.tools.base import ApprovalDecision
 from smallclaw_tui.tui.app_tasks import TaskActions
 from smallclaw_tui.tui.forms import NewTaskForm
 from smallclaw_tui.tui.messages import (
@@ -65,6 +64,7 @@ class ChatActions(TaskActions):
         )
 
     def on_approval_requested(self, message: ApprovalRequested) -> None:
+        from smallclaw_tui.tools.base import ApprovalDecision  # the tools package: not before the frame
         from smallclaw_tui.tui.screens.approve import ApproveScreen
 
         answer = message.answer

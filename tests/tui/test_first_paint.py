@@ -88,6 +88,25 @@ async def test_the_board_is_drawn_before_the_runner_loads_and_filled_after(works
         await app.deps.client.aclose()
 
 
+@pytest.mark.parametrize(("size", "theme"), [((120, 40), None), ((80, 24), "nord")])
+async def test_the_first_frame_is_styled_as_a_full_restyle_would_style_it(
+    workspace: Path, size: tuple[int, int], theme: str | None
+) -> None:
+    # The first frame skips Textual's restyle of the whole screen after the mount (see _MainScreen).
+    gate = threading.Event()
+    with FakeModelServer(World()) as server:
+        app = SmallClawApp(load=_gated_load(workspace, server, gate), options=OPTIONS, theme=theme)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            drawn = app.export_screenshot()
+            app.screen.update_node_styles(animate=False)
+            await pilot.pause()
+            assert app.export_screenshot() == drawn
+            await pilot.press("ctrl+q")
+            await until(pilot, lambda: not app.is_running, "the app to close")
+        gate.set()
+
+
 async def test_quitting_before_the_load_finishes_leaves_at_once(workspace: Path) -> None:
     gate = threading.Event()
     with FakeModelServer(World()) as server:

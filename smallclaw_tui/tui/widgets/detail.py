@@ -25,11 +25,12 @@ from smallclaw_tui.tui.board_model import STATUS_WORD, step_text
 from smallclaw_tui.tui.messages import JournalLoaded
 from smallclaw_tui.tui.text import clean, flat, stamp
 from smallclaw_tui.tui.widgets.blocklog import Block
-from smallclaw_tui.tui.widgets.diffview import DiffLoader, DiffView, ToggleDiff
+from smallclaw_tui.tui.widgets.diff_toggle import ToggleDiff
 from smallclaw_tui.tui.widgets.journal import JournalView, entry_key
 
 if TYPE_CHECKING:
     from smallclaw_tui.models import JournalEntry, Task
+    from smallclaw_tui.tui.widgets.diffview import DiffLoader, DiffView
 
 JournalLoader = Callable[[str], Awaitable[list["JournalEntry"]]]
 _NOTHING = "Pick a task on the board (arrows or h/j/k/l, Enter), or press n for a new one."
@@ -180,6 +181,10 @@ class DetailPane(Vertical):
 
     @property
     def diff(self) -> DiffView:
+        # Imported here: the diff view (and Textual's RichLog under it) is not needed for the first
+        # frame, nor at all until a diff is asked for.
+        from smallclaw_tui.tui.widgets.diffview import DiffView
+
         made = self.query(DiffView)
         if made:
             return made.first()
@@ -258,7 +263,7 @@ class DetailPane(Vertical):
             self.remove_class("-diff")
             if refocus:
                 self.journal.focus()
-        if self.query(DiffView):
+        if self.query("#detail-diff"):  # made (so imported) only once asked for
             self.diff.forget()
 
     def activity_changed(self, task_ids: set[str]) -> None:

@@ -22,6 +22,7 @@ from textual.widgets import RichLog
 from textual.worker import Worker
 
 from smallclaw_tui.textsafe import one_line
+from smallclaw_tui.tui.widgets.diff_toggle import TOGGLE_ID, TOGGLE_KEY, ToggleDiff
 
 # Imported where used: the app draws its first frame before these (and pydantic) are loaded.
 if TYPE_CHECKING:
@@ -30,12 +31,7 @@ if TYPE_CHECKING:
 
 DiffLoader = Callable[[str], Awaitable["TaskDiff"]]
 
-TOGGLE_KEY = "v"
-TOGGLE_ID = "detail.diff"
-
-
-class ToggleDiff(Message):
-    """Show the diff in place of the journal, or the journal again (posted by either view)."""
+__all__ = ["TOGGLE_ID", "TOGGLE_KEY", "DiffLoader", "DiffView", "ToggleDiff"]
 
 
 async def load_from_app_settings(app: App[object], task_id: str) -> TaskDiff:

@@ -11,7 +11,7 @@ from smallclaw_tui.status import JournalType
 from smallclaw_tui.textsafe import shown_command
 from smallclaw_tui.tui.text import clock
 from smallclaw_tui.tui.widgets.blocklog import Block, BlockLog
-from smallclaw_tui.tui.widgets.diffview import TOGGLE_ID, TOGGLE_KEY, ToggleDiff
+from smallclaw_tui.tui.widgets.diff_toggle import TOGGLE_ID, TOGGLE_KEY, ToggleDiff
 
 if TYPE_CHECKING:
     from smallclaw_tui.models import JournalEntry
