@@ -83,7 +83,7 @@ def _file_text(path: str) -> Derive:
 
 def _listed_files(memory: Memory) -> str | None:
     for r in reversed(memory):
-        if r.startswith("src/:"):
+        if r.startswith("Contents of src/:"):
             names = [ln for ln in r.splitlines()[1:] if ln and not ln.endswith(("/", ")"))]
             return "".join(f"{n}\n" for n in names)
     return None

