@@ -58,8 +58,6 @@ def existing(ctx: ToolContext, target: Path, *, want_dir: bool) -> str:
     shown = display_path(ctx.workspace, target)
     if not target.exists():
         hint = "" if want_dir else "; use list_dir to see which files exist"
-        if want_dir and target.suffix:
-            hint = "; no file of that name exists either (write_file makes one)"
         raise ToolError(f"no such {'folder' if want_dir else 'file'}: {shown}{hint}")
     if want_dir and not target.is_dir():
         raise ToolError(f"{shown} is a file, not a folder; use read_file to read it")
