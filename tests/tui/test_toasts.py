@@ -32,7 +32,13 @@ async def test_a_task_created_and_completed_pops_nothing_up_but_one_that_needs_y
         )
         assert stuck is not None
         await until(pilot, lambda: runner.tasks[stuck.id].status.needs_user, "the task to need the user")
-        await pilot.pause(0.1)
+        # The toast follows the status by a message or two: waited for, not slept for (0.1 s was
+        # not enough once under the full suite's load). A completion toast would have come first.
+        await until(
+            pilot,
+            lambda: any(isinstance(m, Notify) and m.notification.title == "Task needs you" for m in seen),
+            "the needs-you toast",
+        )
         toasts = [m.notification for m in seen if isinstance(m, Notify)]
         assert [t.title for t in toasts] == ["Task needs you"], [(t.title, t.message) for t in toasts]
 
