@@ -72,9 +72,9 @@ def with_unplanned_outputs(steps: list[PlanStep], missing: set[str]) -> tuple[li
     out: list[PlanStep] = []
     notes: list[str] = []
     for step in steps:
-        named = [norm_path(p) for p in paths_in(step.description)]
-        owes = [p for p in dict.fromkeys(named) if p in missing and p not in written]
-        if step.kind is not StepKind.READ or not owes:
+        named = paths_in(step.description) if step.kind is StepKind.READ else []
+        owes = [p for p in dict.fromkeys(map(norm_path, named)) if p in missing and p not in written]
+        if not owes:
             out.append(step)
             continue
         checks = list(step.checks) + [FileExistsCheck(path=p) for p in owes]

@@ -63,6 +63,15 @@ def _how(step: PlanStep, path: str) -> Intent | None:
     return intent(step.description, path)
 
 
+def _with_quoted(checks: list[Check], step: PlanStep, targets: set[str]) -> list[Check]:
+    """`checks`, and a check for each text the step quotes in the one of `targets` it names (the
+    last text only for a step that changes text)."""
+    quoted = implied_text_checks(
+        step.description, targets, last_only=intent(step.description) is Intent.CHANGE
+    )
+    return checks + [c for c in quoted if c not in checks]
+
+
 # The journal detail key of the files the goal named that were missing at the start.
 MISSING_AT_START = "missing_at_start"
 
@@ -119,13 +128,7 @@ class EndCheck:
         """The step's own checks (or the files its words say it produces), plus the texts it quotes
         in the one file it named and wrote — the part of a step that weak checks leave open."""
         checks: list[Check] = list(step.checks) or list(implied_checks(step.description))
-        quoted = implied_text_checks(
-            step.description,
-            self.written_by(step.index),
-            last_only=intent(step.description) is Intent.CHANGE,
-        )
-        checks += [c for c in quoted if c not in checks]
-        return checks
+        return _with_quoted(checks, step, self.written_by(step.index))
 
     def shown_checks(self, step: PlanStep) -> list[Check]:
         """What a try of the step will be checked on, as far as it is known before the try: its
@@ -135,10 +138,7 @@ class EndCheck:
         'moved to dst/a.txt'" and was refused twice by a check it never saw (suite copy-file)."""
         quotes = quoted_texts(step.description)
         named = {p for p in named_files(step) if not any(p in q for q in quotes)}
-        quoted = implied_text_checks(
-            step.description, named, last_only=intent(step.description) is Intent.CHANGE
-        )
-        return list(step.checks) + [c for c in quoted if c not in step.checks]
+        return _with_quoted(list(step.checks), step, named)
 
     def written_by(self, step_index: int) -> set[str]:
         """The files the step wrote, less those the runner undid as written in the wrong place."""

@@ -227,7 +227,7 @@ class TaskStore:
         return result
 
     async def load_all(self, *, with_journal: bool = False) -> LoadResult:
-        """Load every task concurrently. Bad files are quarantined and reported; the rest load."""
+        """Load every task (read in one thread hop). Bad files are quarantined and reported; the rest load."""
         return await self.load_files(self.task_files(), with_journal=with_journal)
 
     async def load_files(self, paths: list[Path], *, with_journal: bool = False) -> LoadResult:

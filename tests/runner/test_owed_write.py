@@ -245,6 +245,24 @@ ROLE = "an output of this step"
 WRITTEN = "Which file does this step write?"
 
 
+def answering(
+    role: str, written: str, text: str, act: Callable[[ChatRequest], Reply], asked: list[str] | None = None
+) -> Callable[[ChatRequest], Reply]:
+    """`act`, with the role questions answered `role` and `written`, and an owed file asked for
+    answered `text` in a block; each of those questions is kept in `asked`."""
+
+    def handler(req: ChatRequest) -> Reply:
+        said = req.last_user_text
+        for mark, reply in ((ROLE, role), (WRITTEN, written), (OWED, f"```\n{text}```")):
+            if mark in said:
+                if asked is not None:
+                    asked.append(said)
+                return Reply(text=reply)
+        return act(req)
+
+    return handler
+
+
 @pytest.mark.parametrize("own_check", [True, False], ids=["own-check", "no-checks"])
 async def test_a_missing_file_the_model_says_the_step_makes_is_asked_for(
     workspace: Path, own_check: bool
@@ -256,16 +274,9 @@ async def test_a_missing_file_the_model_says_the_step_makes_is_asked_for(
     the same fact makes that file owed."""
     (workspace / "src").mkdir()
     (workspace / "src" / "a.py").write_text("print('a')\n")
-    roles: list[str] = []
+    asked: list[str] = []
 
     def act(req: ChatRequest) -> Reply:
-        if ROLE in req.last_user_text:
-            roles.append(req.last_user_text)
-            return Reply(text="OUTPUT")
-        if WRITTEN in req.last_user_text:
-            return Reply(text="src/index.txt")
-        if OWED in req.last_user_text:
-            return Reply(text="```\na.py\n```")
         if req.tool_results:
             return Reply(text="DONE: listed it")
         return Reply.tool("list_dir", {"path": "src"})
@@ -275,11 +286,13 @@ async def test_a_missing_file_the_model_says_the_step_makes_is_asked_for(
         description="List the src folder and write the file names, one per line, into src/index.txt",
         checks=[FileExistsCheck(path="src/index.txt")] if own_check else [],
     )
+    handler = owing(answering("OUTPUT", "src/index.txt", "a.py\n", act, asked))
     done, _srv = await run_to_idle(
-        workspace, owing(act), [step], goal="Index the files of src/ in src/index.txt"
+        workspace, handler, [step], goal="Index the files of src/ in src/index.txt"
     )
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert (workspace / "src" / "index.txt").read_text() == "a.py\n"
+    roles = [q for q in asked if ROLE in q]
     assert len(roles) == 1 and "src/index.txt" in roles[0]
 
 
@@ -287,17 +300,8 @@ async def test_a_missing_file_the_model_says_the_step_reads_is_not_asked_for(wor
     """The same questions keep an input an input: the model never tried to read missing.txt (so
     no failed read marks it); asked which file the step writes, the 1.5B named missing.txt, but
     said it is an input. Nothing is made up and the task stops for the user."""
-    owed: list[str] = []
-
-    def act(req: ChatRequest) -> Reply:
-        if ROLE in req.last_user_text:
-            return Reply(text="INPUT")
-        if WRITTEN in req.last_user_text:
-            return Reply(text="missing.txt")
-        if OWED in req.last_user_text:
-            owed.append(req.last_user_text)
-            return Reply(text="```\nmade up\n```")
-        return Reply(text="DONE: read it")
+    asked: list[str] = []
+    act = answering("INPUT", "missing.txt", "made up\n", lambda req: Reply(text="DONE: read it"), asked)
 
     step = PlanStep(
         index=0,
@@ -308,7 +312,7 @@ async def test_a_missing_file_the_model_says_the_step_reads_is_not_asked_for(wor
         workspace, owing(act), [step], goal="Copy the text of missing.txt into copy.txt"
     )
     assert stuck.status == TaskStatus.NEEDS_ASSISTANCE
-    assert owed == [] and not (workspace / "missing.txt").exists()
+    assert not [q for q in asked if OWED in q] and not (workspace / "missing.txt").exists()
 
 
 def test_a_file_is_made_by_the_step_only_when_both_answers_say_so() -> None:
@@ -345,17 +349,12 @@ async def test_a_read_step_naming_a_goal_output_no_step_writes_may_owe_it(worksp
     def act(req: ChatRequest) -> Reply:
         if "You plan work" in req.system_text:
             return Reply(text=json.dumps(plan))
-        if ROLE in req.last_user_text:
-            return Reply(text="OUTPUT")
-        if WRITTEN in req.last_user_text:
-            return Reply(text="keys.txt")
-        if OWED in req.last_user_text:
-            return Reply(text="```\nowner\ntimeout\n```")
         if req.tool_results:
             return Reply(text="DONE: listed them")
         return Reply.tool("list_dir", {"path": "keys.txt"})
 
-    done, _srv = await run_to_idle(workspace, owing(act), None, goal="list the keys of app.cfg in keys.txt")
+    handler = owing(answering("OUTPUT", "keys.txt", "owner\ntimeout\n", act))
+    done, _srv = await run_to_idle(workspace, handler, None, goal="list the keys of app.cfg in keys.txt")
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert (workspace / "keys.txt").read_text() == "owner\ntimeout\n"
     assert any("no step of the plan writes keys.txt" in e.content for e in done.journal)

@@ -89,12 +89,17 @@ def _json_lines(text: str) -> list[str] | None:
     return sorted(out)
 
 
-def misplaced(goal: str, before: str, after: str) -> str | None:
-    """Why the edit is not where the goal points, or None."""
-    old, new = before.splitlines(), after.splitlines()
+def _lines(before: str, after: str) -> tuple[list[str], list[str]]:
+    """The lines to compare: the text's own, or, when both sides are JSON, the data's."""
     as_data = _json_lines(before), _json_lines(after)
     if as_data[0] is not None and as_data[1] is not None:
-        old, new = as_data[0], as_data[1]
+        return as_data[0], as_data[1]
+    return before.splitlines(), after.splitlines()
+
+
+def misplaced(goal: str, before: str, after: str) -> str | None:
+    """Why the edit is not where the goal points, or None."""
+    old, new = _lines(before, after)
     marks = anchors(goal, old)
     if not marks:
         return None
@@ -125,10 +130,7 @@ def lost_unnamed(goal: str, before: str, after: str) -> str | None:
     no token of the file (busy ones included: "recieve" on most lines is still named); else None."""
     if set(tokens(goal)) & set(tokens(before)):
         return None
-    old, new = before.splitlines(), after.splitlines()
-    as_data = _json_lines(before), _json_lines(after)
-    if as_data[0] is not None and as_data[1] is not None:
-        old, new = as_data[0], as_data[1]
+    old, new = _lines(before, after)
     had = {line.strip() for line in old}
     kept = {line.strip() for line in new}
     added = [line for line in kept - had if line]
