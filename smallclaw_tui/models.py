@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from smallclaw_tui.regex_words import PlainText, literal_of
 from smallclaw_tui.status import WRITING_KINDS as WRITING_KINDS
 from smallclaw_tui.status import ChannelKind as ChannelKind
 from smallclaw_tui.status import InvalidTransition as InvalidTransition
@@ -57,9 +58,17 @@ class FileContainsCheck(_Model):
     text: str
     regex: bool = False
 
+    def wording(self) -> tuple[str, str]:
+        """(what passing means, what failing means), in words where the pattern is a literal."""
+        plain = literal_of(self.text) if self.regex else PlainText(self.text, whole=False)
+        if plain is None:
+            return f"matches /{self.text}/", f"does not match /{self.text}/"
+        if plain.whole:
+            return f"holds only {plain.text!r}", f"does not hold only {plain.text!r}"
+        return f"contains {plain.text!r}", f"does not contain {plain.text!r}"
+
     def describe(self) -> str:
-        how = "matches /" + self.text + "/" if self.regex else f"contains {self.text!r}"
-        return f"file {self.path} {how}"
+        return f"file {self.path} {self.wording()[0]}"
 
 
 class CommandSucceedsCheck(_Model):

@@ -73,10 +73,9 @@ async def run_check(check: Check, ctx: ToolContext) -> CheckOutcome:
         ok = found.matched
     else:
         ok = check.text in text
+    what, wanted = check.wording()
     if ok:
-        what = f"matches /{check.text}/" if check.regex else f"contains {check.text!r}"
         return CheckOutcome(check, True, f"{check.path} {what}")
-    wanted = f"does not match /{check.text}/" if check.regex else f"does not contain {check.text!r}"
     # A short file is quoted: the retry sees what is there ("6 data.csv" where "6" was wanted).
     held = f" (it holds {text!r})" if len(text) <= SHOWN_WHEN_FAILED else ""
     return CheckOutcome(check, False, f"{check.path} {wanted}{held}")
