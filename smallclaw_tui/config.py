@@ -160,6 +160,11 @@ class RunnerSettings(BaseModel):
     # The verifier's question goes at the end of the step's own conversation, whose prefix the
     # server has cached, instead of a fresh prompt with a system message of its own.
     verify_in_step: bool = False
+    # The verifier's question in a conversation of its own that opens with the step's system
+    # text and tools, byte for byte: the server reads only the question, and the verifier does
+    # not see the worker's own messages (in the step's conversation it judged the worker's
+    # undone detours; bench/real/TUNING.md §24). `verify_in_step` wins when both are on.
+    verify_shared_prefix: bool = False
     # How much of each file a step names its prompt shows (characters).
     prompt_file_chars: int = Field(default=2000, ge=0)
     # A plan the runner made waits in "needs you" before its first step: resume runs it as it is,

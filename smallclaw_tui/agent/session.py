@@ -219,6 +219,23 @@ class ChatSession(ToolCallRunner):
             await self._save()
             return reply.text, read.calls
 
+    async def ask_apart(self, messages: list[ChatMessage], *, num_predict: int | None = None) -> str:
+        """A question in a conversation of its own (`messages`, with no system message) that opens
+        with this session's system text and tools, byte for byte: a server with a prompt cache
+        reads only the question, and the reply does not follow the turn's own messages, which are
+        neither sent nor changed."""
+        async with self._lock:
+            shape = self._shape()
+            budget = num_predict or self.settings.reply_budget_tokens
+            fitted, _dropped = fit_messages(
+                shape.system, messages, shape.tools, self.num_ctx, budget, estimator=self.estimator
+            )
+            plain = RequestShape(shape.mode, shape.system, shape.tools, None)
+            reply = await self._ask(
+                plain_history(fitted, shape.mode), plain, 0, Sampling(None, None), num_predict
+            )
+            return reply.text
+
     # --- the turn ------------------------------------------------------------------------------
 
     async def _turn(

@@ -88,6 +88,9 @@ class ExecutorBase:
         # How this round's verifier question is put in the round's own conversation (None: a
         # fresh prompt). Set by the round; used only with `runner.verify_in_step`.
         self.verify_asker: Asker | None = None
+        # A conversation of the verifier's own that opens as the round's did (system text and
+        # tools), or None. Set by a tool round; used only with `runner.verify_shared_prefix`.
+        self.shared_asker: Asker | None = None
         self.checkpoints = Checkpoints(self.s.data_dir, self.s.workspace, task.id)
         self.end = EndCheck(task, self.s.workspace, self.tool_ctx)
         self.guard = LoopGuard.from_dict(self.s.agent, task.resume_context.guard or None)

@@ -163,7 +163,7 @@ class _Executor(OwedWrite, Finishing):
         task.rounds += 1
         rc.step_rounds += 1
         rc.step_index = task.current_step
-        self.verify_asker = None
+        self.verify_asker = self.shared_asker = None
         files = await self._step_files(step)
         if step.kind is StepKind.CREATE and files and all(text is not None for _p, text in files):
             # A create whose files are there is an edit, and the try may not delete most of them:
@@ -228,6 +228,7 @@ class _Executor(OwedWrite, Finishing):
 
         result = await self._ask_model(attempt, "model error")
         self.verify_asker = self._ask_in_session
+        self.shared_asker = self._asker_apart()
         self._flush_activity()
         if result.text:
             await self.journal(JournalType.MODEL, result.text[:4000])

@@ -131,7 +131,7 @@ class Judging(ExecutorBase):
                 claim=claim,
                 checks=check_lines,
                 require_evidence=mode == "checks_evidence",
-                asker=self.verify_asker if self.s.runner.verify_in_step else None,
+                asker=self._verify_asker(),
             ),
             "model error while verifying",
         )
@@ -147,6 +147,17 @@ class Judging(ExecutorBase):
             await self._advance(step, verdict.reason + (f" (evidence: {quote})" if quote else ""))
         else:
             await self._reject(step, verdict.reason)
+
+    def _verify_asker(self) -> verifier.Asker | None:
+        """Where the verifier's question goes (None: a fresh prompt of its own). Both other
+        places are the worker model's conversations, so a verifier model of its own is asked
+        apart."""
+        rs = self.s.runner
+        if self.s.llm.verifier_model:
+            return None
+        if rs.verify_in_step:
+            return self.verify_asker
+        return self.shared_asker if rs.verify_shared_prefix else None
 
     async def _held_as_advised(self, step: PlanStep) -> str:
         """After a try refused because what it added was already there (and told to reply DONE

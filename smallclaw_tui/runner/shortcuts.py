@@ -153,6 +153,19 @@ class Shortcuts(TurnJournal, Judging):
         reply, _calls = await self.session.follow_up(text, num_predict=verifier.ANSWER_TOKENS)
         return reply
 
+    def _asker_apart(self) -> verifier.Asker:
+        """Questions in a conversation of their own that opens with this round's system text and
+        tools (kept, so that a re-ask follows the first answer)."""
+        messages: list[ChatMessage] = []
+
+        async def send(text: str) -> str:
+            messages.append(ChatMessage(role=Role.USER, content=text))
+            reply = await self.session.ask_apart(messages, num_predict=verifier.ANSWER_TOKENS)
+            messages.append(ChatMessage(role=Role.ASSISTANT, content=reply))
+            return reply
+
+        return send
+
     async def _write_whole(self, path: str, old: str | None, new: str) -> str | None:
         """Write a file's whole new text through `write_file`, journaled and checkpointed like the
         model's own call. None when it was written, else why not."""
