@@ -164,7 +164,7 @@ class RunnerSettings(BaseModel):
     # text and tools, byte for byte: the server reads only the question, and the verifier does
     # not see the worker's own messages (in the step's conversation it judged the worker's
     # undone detours; bench/real/TUNING.md §24). `verify_in_step` wins when both are on.
-    verify_shared_prefix: bool = False
+    verify_shared_prefix: bool = True
     # How much of each file a step names its prompt shows (characters).
     prompt_file_chars: int = Field(default=2000, ge=0)
     # A plan the runner made waits in "needs you" before its first step: resume runs it as it is,

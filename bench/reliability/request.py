@@ -29,6 +29,9 @@ def classify(req: ChatRequest) -> Kind:
     system = req.system_text
     if "You plan work" in system:
         return Kind.PLANNER
+    # The verifier's question may open with the step's own system text (runner.verify_shared_prefix).
+    if "You check whether" in req.last_user_text:
+        return Kind.VERIFIER
     if "doing one step of a task" in system:
         return Kind.STEP
     if "You check whether" in system:

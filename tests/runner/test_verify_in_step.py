@@ -159,3 +159,20 @@ async def test_a_whole_file_answer_keeps_the_fresh_verifier_with_a_shared_prefix
     )
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert asked and not any(IN_STEP_HEAD in r.last_user_text for r in asked)
+
+
+async def test_by_default_the_question_opens_as_the_step_did(workspace: Path) -> None:
+    """The default since tuning 24: the same outcomes as a fresh verifier prompt on both real-model
+    task sets, and the server reads only the question (docs/benchmarks.md)."""
+    asked: list[ChatRequest] = []
+    steps: list[ChatRequest] = []
+    done, _srv = await run_to_idle(
+        workspace, _hello_writer(asked, steps), [_HELLO], goal="say hello in a.txt"
+    )
+    assert done.status == TaskStatus.COMPLETE, done.pause_reason
+    question = asked[0]
+    assert question.last_user_text.startswith(IN_STEP_HEAD)
+    assert question.system_text == steps[0].system_text and [m["role"] for m in question.messages] == [
+        "system",
+        "user",
+    ]
