@@ -47,7 +47,7 @@ def slow_model(req: ChatRequest) -> Reply:
     system = req.system_text
     if "You plan work" in system:
         return Reply(text='{"steps": [{"description": "write notes"}, {"description": "check notes"}]}')
-    if "You check whether" in system or "You check whether" in req.last_user_text:
+    if "You check whether" in system or any("You check whether" in t for t in req.texts("user")):
         return Reply(text="VERDICT: NO\nEVIDENCE: none\nREASON: keep going")
     return Reply(text="DONE: " + LONG_TEXT, chunk_size=6, delay_between_s=0.01)
 

@@ -30,7 +30,8 @@ def classify(req: ChatRequest) -> Kind:
     if "You plan work" in system:
         return Kind.PLANNER
     # The verifier's question may open with the step's own system text (runner.verify_shared_prefix).
-    if "You check whether" in req.last_user_text:
+    # A re-ask after a malformed answer follows the question in the same conversation.
+    if any("You check whether" in text for text in req.texts("user")):
         return Kind.VERIFIER
     if "doing one step of a task" in system:
         return Kind.STEP

@@ -28,7 +28,8 @@ def kind(req: ChatRequest) -> str:
     system = req.system_text
     # The verifier's question, asked at the end of the step's conversation or in one of its own
     # that opens like the step's (runner.verify_in_step, runner.verify_shared_prefix).
-    if req.last_user_text.startswith(IN_STEP_HEAD):
+    # A re-ask after a malformed answer follows the question in the same conversation.
+    if any(text.startswith(IN_STEP_HEAD) for text in req.texts("user")):
         return "verify"
     # The end-of-task goal review is a verifier question too: scripted verifiers answer both.
     if VERIFIER in system or REVIEW in system:

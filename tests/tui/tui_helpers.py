@@ -32,7 +32,7 @@ def kind(req: ChatRequest) -> str:
     system = req.system_text
     if "You review a change" in system:
         return "review"
-    if "You check whether" in system or "You check whether" in req.last_user_text:
+    if "You check whether" in system or any("You check whether" in t for t in req.texts("user")):
         return "verify"
     if "short, factual summaries" in system:
         return "summary"
