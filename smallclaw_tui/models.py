@@ -60,12 +60,15 @@ class FileContainsCheck(_Model):
 
     def wording(self) -> tuple[str, str]:
         """(what passing means, what failing means), in words where the pattern is a literal."""
-        plain = literal_of(self.text) if self.regex else PlainText(self.text, whole=False)
+        plain = literal_of(self.text) if self.regex else PlainText(self.text, "anywhere")
         if plain is None:
             return f"matches /{self.text}/", f"does not match /{self.text}/"
-        if plain.whole:
-            return f"holds only {plain.text!r}", f"does not hold only {plain.text!r}"
-        return f"contains {plain.text!r}", f"does not contain {plain.text!r}"
+        said = repr(plain.text)
+        if plain.scope == "file":
+            return f"holds only {said}", f"does not hold only {said}"
+        if plain.scope == "line":
+            return f"has a line that is only {said}", f"has no line that is only {said}"
+        return f"contains {said}", f"does not contain {said}"
 
     def describe(self) -> str:
         return f"file {self.path} {self.wording()[0]}"

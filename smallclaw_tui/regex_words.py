@@ -7,18 +7,36 @@ a file that had to hold the number alone. Patterns that are more than a literal 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 _META = set(".^$*+?{}[]|()")
-_STARTS = (r"\A\s*", r"^\s*", r"\A", "^")
-# Only ends that let a trailing newline through: a file written as "6\n" must pass a check
-# described as "holds only '6'".
-_ENDS = (r"\s*\Z", r"\s*\z", r"\s*$", r"\n?\Z", r"\n?\z", r"\n?$", "$")
+Scope = Literal["file", "line", "anywhere"]
+# Checks match with re.MULTILINE (runner/safe_regex.py): `\A` and `\Z`/`\z` hold at the file's
+# ends, `^` and `$` at every line's. Only ends that let a trailing newline through count: a file
+# written as "6\n" must pass a check described as "holds only '6'".
+_STARTS: tuple[tuple[str, Scope], ...] = (
+    (r"\A\s*", "file"),
+    (r"\A", "file"),
+    (r"^\s*", "line"),
+    ("^", "line"),
+)
+_ENDS: tuple[tuple[str, Scope], ...] = (
+    (r"\s*\Z", "file"),
+    (r"\s*\z", "file"),
+    (r"\n?\Z", "file"),
+    (r"\n?\z", "file"),
+    (r"\s*$", "line"),
+    (r"\n?$", "line"),
+    ("$", "line"),
+)
 
 
 @dataclass(frozen=True, slots=True)
 class PlainText:
     text: str
-    whole: bool  # True: the file holds this and nothing else (whitespace around aside)
+    # file: the file holds this and nothing else; line: some line does; anywhere: it is in the file
+    # (whitespace around aside, in the first two)
+    scope: Scope
 
 
 def _unescaped_end(pattern: str, end: str) -> bool:
@@ -49,11 +67,17 @@ def _literal_core(core: str) -> str | None:
 
 def literal_of(pattern: str) -> PlainText | None:
     """The literal a pattern stands for, or None when it is a real pattern. Anchored at both ends
-    (`^6$`, `\\A\\s*6\\s*\\Z`): the file's whole text; at neither: anywhere; at one: a pattern."""
-    start = next((s for s in _STARTS if pattern.startswith(s)), None)
-    rest = pattern[len(start) :] if start is not None else pattern
-    end = next((e for e in _ENDS if _unescaped_end(rest, e)), None)
-    if (start is None) != (end is None):
+    of the file (`\\A\\s*6\\s*\\Z`) or of a line (`^6$`), or at neither: anywhere. Anchored at one
+    end, or at a file's start and a line's end: a pattern."""
+    start = next(((a, scope) for a, scope in _STARTS if pattern.startswith(a)), None)
+    rest = pattern[len(start[0]) :] if start is not None else pattern
+    end = next(((a, scope) for a, scope in _ENDS if _unescaped_end(rest, a)), None)
+    if start is None and end is None:
+        scope: Scope = "anywhere"
+    elif start is not None and end is not None and start[1] == end[1]:
+        scope = start[1]
+        rest = rest[: len(rest) - len(end[0])]
+    else:
         return None
-    text = _literal_core(rest[: len(rest) - len(end)] if end is not None else rest)
-    return None if text is None else PlainText(text, whole=start is not None)
+    text = _literal_core(rest)
+    return None if text is None else PlainText(text, scope)
