@@ -203,18 +203,9 @@ class ChatSession(ToolCallRunner):
             if self._long_prompt is not None:
                 start, sent_user = self._long_prompt
             self._messages.append(ChatMessage(role=Role.USER, content=text))
-            shape = self._shape()
-            budget = num_predict or self.settings.reply_budget_tokens
             outgoing = self._outgoing(start, False, sent_user)
-            fitted, _dropped = fit_messages(
-                shape.system, outgoing, shape.tools, self.num_ctx, budget, estimator=self.estimator
-            )
-            # No schema binds a reply in words; the tools stay, as part of the cached prefix.
-            plain = RequestShape(shape.mode, shape.system, shape.tools, None)
-            reply = await self._ask(
-                plain_history(fitted, shape.mode), plain, 0, Sampling(temperature, seed), num_predict
-            )
-            read = read_reply(reply, self.tools.names(), "text" if shape.mode == "schema" else shape.mode)
+            reply, mode = await self._ask_in_words(outgoing, Sampling(temperature, seed), num_predict)
+            read = read_reply(reply, self.tools.names(), "text" if mode == "schema" else mode)
             self._messages.append(ChatMessage(role=Role.ASSISTANT, content=reply.text))
             await self._save()
             return reply.text, read.calls
@@ -225,16 +216,22 @@ class ChatSession(ToolCallRunner):
         reads only the question, and the reply does not follow the turn's own messages, which are
         neither sent nor changed."""
         async with self._lock:
-            shape = self._shape()
-            budget = num_predict or self.settings.reply_budget_tokens
-            fitted, _dropped = fit_messages(
-                shape.system, messages, shape.tools, self.num_ctx, budget, estimator=self.estimator
-            )
-            plain = RequestShape(shape.mode, shape.system, shape.tools, None)
-            reply = await self._ask(
-                plain_history(fitted, shape.mode), plain, 0, Sampling(None, None), num_predict
-            )
+            reply, _mode = await self._ask_in_words(messages, Sampling(None, None), num_predict)
             return reply.text
+
+    async def _ask_in_words(
+        self, outgoing: list[ChatMessage], sampling: Sampling, num_predict: int | None
+    ) -> tuple[ChatResult, ToolMode]:
+        """`outgoing` after this session's system text and tools, for a reply in words (no schema
+        binds it; the tools stay, as part of the cached prefix). Nothing runs."""
+        shape = self._shape()
+        budget = num_predict or self.settings.reply_budget_tokens
+        fitted, _dropped = fit_messages(
+            shape.system, outgoing, shape.tools, self.num_ctx, budget, estimator=self.estimator
+        )
+        plain = RequestShape(shape.mode, shape.system, shape.tools, None)
+        reply = await self._ask(plain_history(fitted, shape.mode), plain, 0, sampling, num_predict)
+        return reply, shape.mode
 
     # --- the turn ------------------------------------------------------------------------------
 
