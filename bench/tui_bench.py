@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import write_section
+from smallclaw_tui.runner.verifier import asked_after_worker
 from smallclaw_tui.testing import FakeModelServer
 from smallclaw_tui.testing.fake_server import ChatRequest, Reply
 from smallclaw_tui.tui.demo import write_demo_workspace
@@ -47,7 +48,7 @@ def slow_model(req: ChatRequest) -> Reply:
     system = req.system_text
     if "You plan work" in system:
         return Reply(text='{"steps": [{"description": "write notes"}, {"description": "check notes"}]}')
-    if "You check whether" in system or any("You check whether" in t for t in req.texts("user")):
+    if "You check whether" in system or asked_after_worker(req.texts("user")):
         return Reply(text="VERDICT: NO\nEVIDENCE: none\nREASON: keep going")
     return Reply(text="DONE: " + LONG_TEXT, chunk_size=6, delay_between_s=0.01)
 

@@ -17,7 +17,7 @@ from smallclaw_tui.llm.base import (
     ToolCallEvent,
     ToolSpec,
 )
-from smallclaw_tui.models import ChatMessage
+from smallclaw_tui.models import ChatMessage, Role
 from smallclaw_tui.runner import one_file_plan, planner, verifier, whole_file
 from smallclaw_tui.runner.prompts import TASK_SYSTEM
 
@@ -25,8 +25,7 @@ from smallclaw_tui.runner.prompts import TASK_SYSTEM
 def kind_of(messages: list[ChatMessage]) -> str:
     """step | verify | plan | summary | other, from the system prompt the runner sent."""
     system = messages[0].content if messages else ""
-    last = messages[-1].content if messages else ""
-    if last.startswith(verifier.IN_STEP_HEAD):  # asked at the end of the step's conversation
+    if verifier.asked_after_worker(m.content for m in messages if m.role == Role.USER):
         return "verify"
     # A step answered as a whole file is a step call too, and the one-word question about a goal
     # with one file stands in for a plan.

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from smallclaw_tui.runner.verifier import asked_after_worker
 from smallclaw_tui.testing.fake_server import ChatRequest
 
 
@@ -29,9 +30,7 @@ def classify(req: ChatRequest) -> Kind:
     system = req.system_text
     if "You plan work" in system:
         return Kind.PLANNER
-    # The verifier's question may open with the step's own system text (runner.verify_shared_prefix).
-    # A re-ask after a malformed answer follows the question in the same conversation.
-    if any("You check whether" in text for text in req.texts("user")):
+    if asked_after_worker(req.texts("user")):  # after the step's own system text and tools
         return Kind.VERIFIER
     if "doing one step of a task" in system:
         return Kind.STEP

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from smallclaw_tui.llm.base import ModelClient
@@ -131,6 +131,13 @@ Asker = Callable[[str], Awaitable[str]]
 # The question asked inside the step's own conversation (`runner.verify_in_step`): the
 # verifier's instructions open the user turn, since the system message is the worker's.
 IN_STEP_HEAD = "Now stop working and check, as a strict reviewer. " + SYSTEM
+
+
+def asked_after_worker(user_texts: Iterable[str]) -> bool:
+    """Is a request with these user messages the verifier's question put after the worker's own
+    prefix (`runner.verify_in_step`, `runner.verify_shared_prefix`)? A re-ask after a malformed
+    answer follows the question in the same conversation, so any of them counts, not the last."""
+    return any(text.startswith(IN_STEP_HEAD) for text in user_texts)
 
 
 # The verifier's answer is three short lines.

@@ -12,7 +12,7 @@ from smallclaw_tui.config import load_settings
 from smallclaw_tui.runner.deps import RunnerDeps
 from smallclaw_tui.runner.events import RunnerEvent
 from smallclaw_tui.runner.runner import BackgroundTaskRunner
-from smallclaw_tui.runner.verifier import IN_STEP_HEAD
+from smallclaw_tui.runner.verifier import asked_after_worker
 from smallclaw_tui.testing import FakeModelServer
 from smallclaw_tui.testing.fake_server import ChatRequest, Reply
 
@@ -26,10 +26,7 @@ SORTER = "You sort a user's goal"
 
 def kind(req: ChatRequest) -> str:
     system = req.system_text
-    # The verifier's question, asked at the end of the step's conversation or in one of its own
-    # that opens like the step's (runner.verify_in_step, runner.verify_shared_prefix).
-    # A re-ask after a malformed answer follows the question in the same conversation.
-    if any(text.startswith(IN_STEP_HEAD) for text in req.texts("user")):
+    if asked_after_worker(req.texts("user")):
         return "verify"
     # The end-of-task goal review is a verifier question too: scripted verifiers answer both.
     if VERIFIER in system or REVIEW in system:

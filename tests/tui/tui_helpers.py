@@ -20,6 +20,7 @@ from textual.pilot import Pilot
 from smallclaw_tui.config import TelegramSettings, load_settings
 from smallclaw_tui.runner.deps import RunnerDeps
 from smallclaw_tui.runner.runner import BackgroundTaskRunner
+from smallclaw_tui.runner.verifier import asked_after_worker
 from smallclaw_tui.telegram import maybe_start_telegram
 from smallclaw_tui.telegram.outbox import TelegramTuning
 from smallclaw_tui.testing import FakeModelServer
@@ -32,7 +33,7 @@ def kind(req: ChatRequest) -> str:
     system = req.system_text
     if "You review a change" in system:
         return "review"
-    if "You check whether" in system or any("You check whether" in t for t in req.texts("user")):
+    if "You check whether" in system or asked_after_worker(req.texts("user")):
         return "verify"
     if "short, factual summaries" in system:
         return "summary"
