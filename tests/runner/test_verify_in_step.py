@@ -9,6 +9,7 @@ from pathlib import Path
 from runner_helpers import honest_verifier, kind, run_to_idle
 
 from smallclaw_tui.models import FileContainsCheck, PlanStep, StepKind, TaskStatus
+from smallclaw_tui.runner.goal_review import SYSTEM as REVIEW_SYSTEM
 from smallclaw_tui.runner.prompts import TASK_SYSTEM
 from smallclaw_tui.runner.verifier import IN_STEP_HEAD
 from smallclaw_tui.runner.verifier import SYSTEM as VERIFIER_SYSTEM
@@ -16,26 +17,34 @@ from smallclaw_tui.runner.whole_file import SYSTEM as WHOLE
 from smallclaw_tui.testing.fake_server import ChatRequest, Reply
 
 
-async def test_the_question_ends_the_steps_own_conversation(workspace: Path) -> None:
-    asked: list[ChatRequest] = []
+def _hello_writer(asked: list[ChatRequest], steps: list[ChatRequest]) -> Callable[[ChatRequest], Reply]:
+    """Writes hello into a.txt; records the verifier's questions (wherever they are put, the goal
+    review at the end aside) and the worker's own requests."""
 
     def handler(req: ChatRequest) -> Reply:
-        if IN_STEP_HEAD in req.last_user_text:
-            asked.append(req)
-            return honest_verifier(req)
         if kind(req) == "summary":
             return Reply(text="ok")
-        if kind(req) == "verify":  # the goal review at the end
+        if kind(req) == "verify":
+            if not req.system_text.startswith(REVIEW_SYSTEM):
+                asked.append(req)
             return honest_verifier(req)
+        steps.append(req)
         if req.tool_results:
             return Reply(text="DONE: wrote a.txt")
         return Reply.tool("write_file", {"path": "a.txt", "content": "hello"})
 
-    step = PlanStep(
-        index=0, description="Write hello into a.txt", checks=[FileContainsCheck(path="a.txt", text="hello")]
-    )
+    return handler
+
+
+_HELLO = PlanStep(
+    index=0, description="Write hello into a.txt", checks=[FileContainsCheck(path="a.txt", text="hello")]
+)
+
+
+async def test_the_question_ends_the_steps_own_conversation(workspace: Path) -> None:
+    asked: list[ChatRequest] = []
     done, _srv = await run_to_idle(
-        workspace, handler, [step], goal="say hello in a.txt", runner__verify_in_step=True
+        workspace, _hello_writer(asked, []), [_HELLO], goal="say hello in a.txt", runner__verify_in_step=True
     )
     assert done.status == TaskStatus.COMPLETE, done.pause_reason
     assert len(asked) == 1
@@ -68,32 +77,6 @@ async def test_a_whole_file_answer_is_checked_after_the_same_exchange(workspace:
     req = asked[0]
     assert req.system_text == WHOLE
     assert [m["role"] for m in req.messages][-3:] == ["user", "assistant", "user"]
-
-
-def _hello_writer(asked: list[ChatRequest], steps: list[ChatRequest]) -> Callable[[ChatRequest], Reply]:
-    """Writes hello into a.txt; records the questions that open with the verifier's words, and
-    the worker's own requests."""
-
-    def handler(req: ChatRequest) -> Reply:
-        if req.last_user_text.startswith(IN_STEP_HEAD):
-            asked.append(req)
-            return honest_verifier(req)
-        if kind(req) == "summary":
-            return Reply(text="ok")
-        if kind(req) == "verify":  # a fresh verifier prompt, or the goal review at the end
-            asked.append(req)
-            return honest_verifier(req)
-        steps.append(req)
-        if req.tool_results:
-            return Reply(text="DONE: wrote a.txt")
-        return Reply.tool("write_file", {"path": "a.txt", "content": "hello"})
-
-    return handler
-
-
-_HELLO = PlanStep(
-    index=0, description="Write hello into a.txt", checks=[FileContainsCheck(path="a.txt", text="hello")]
-)
 
 
 async def test_a_shared_prefix_question_opens_as_the_step_did_and_holds_nothing_of_its_turn(
